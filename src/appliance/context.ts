@@ -1,0 +1,18 @@
+import type { ContainerIndex } from '../engine/container-index.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../log.js';
+import type { WampSession } from '../wamp/wamp-session.js';
+
+/** What every procedure handler works with. Nothing here is dockerode: the engine is the narrow interface. */
+export interface ApplianceContext {
+  readonly domain: string;
+  readonly realm: string;
+  /** The router as containers reach it (their WS_URL). */
+  readonly containerRouterUrl: string;
+  readonly engine: Engine;
+  readonly index: ContainerIndex;
+  readonly session: WampSession;
+  readonly log: Logger;
+  /** Stop grace period before the engine kills a container. */
+  readonly stopTimeoutSeconds: number;
+}

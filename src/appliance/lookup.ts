@@ -1,0 +1,22 @@
+import { BerthError } from '../errors.js';
+import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
+import type { ApplianceContext } from './context.js';
+
+export function requireContainer(ctx: ApplianceContext, name: string): ContainerRecord {
+  ctx.index.assertAvailable();
+  const record = ctx.index.getByName(name);
+  if (!record) throw new BerthError('not_found', `no container "${name}" in domain ${ctx.domain}`, { name });
+  return record;
+}
+
+/** The image create would use: the newest one labelled with this domain and name. */
+export async function findImage(ctx: ApplianceContext, name: string): Promise<ImageRecord | undefined> {
+  const images = (await ctx.engine.fetchImages(ctx.domain)).filter((i) => i.name === name);
+  return images.sort((a, b) => b.created.localeCompare(a.created))[0];
+}
+
+export async function requireImage(ctx: ApplianceContext, name: string): Promise<ImageRecord> {
+  const image = await findImage(ctx, name);
+  if (!image) throw new BerthError('not_found', `no image "${name}" in domain ${ctx.domain}`, { name });
+  return image;
+}

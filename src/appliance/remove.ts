@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { BerthError, isBerthError } from '../errors.js';
+import type { Call, Handler } from '../wamp/call.js';
+import type { ContainerEndpoints } from './container-endpoints.js';
+import type { ApplianceContext } from './context.js';
+import { requireContainer, requireImage } from './lookup.js';
+import { containerName, imageName } from './names.js';
+import { parseArgs } from './parse-args.js';
+
+/** D/remove(name): stop (gracefully) if running, remove, and take its endpoints away before answering. */
+export function removeProcedure(ctx: ApplianceContext, endpoints: ContainerEndpoints): Handler {
+  const schema = z.object({ name: containerName });
+  return async (call: Call) => {
+    const { name } = parseArgs(call, ['name'], schema);
+    const record = requireContainer(ctx, name);
+    if (record.state === 'running' || record.state === 'restarting') await ctx.engine.stopContainer(record.id, ctx.stopTimeoutSeconds);
+    await ctx.engine.removeContainer(record.id);
+    ctx.index.forget(record.id);
+    await endpoints.drop(name);
+    return { name, removed: true };
+  };
+}
+
+/** D/removeImage(imageName): refused while any container, running or stopped, uses the image. */
+export function removeImageProcedure(ctx: ApplianceContext): Handler {
+  const schema = z.object({ imageName });
+  return async (call: Call) => {
+    const { imageName: name } = parseArgs(call, ['imageName'], schema);
+    const image = await requireImage(ctx, name);
+    const users = await ctx.engine.fetchContainersUsingImage(image.id);
+    if (users.length > 0) throw inUse(ctx, name, users);
+    try {
+      await ctx.engine.removeImage(image.id);
+    } catch (err) {
+      if (isBerthError(err, 'in_use')) throw new BerthError('in_use', `image "${name}" cannot be removed: ${err.message}`, { name }, { cause: err });
+      throw err;
+    }
+    return { name, removed: true };
+  };
+}
+
+function inUse(ctx: ApplianceContext, name: string, ids: string[]): BerthError {
+  const containers = ids.map((id) => ctx.index.getAll().find((c) => c.id === id)?.name ?? id.slice(0, 12));
+  return new BerthError('in_use', `image "${name}" is used by ${ids.length} container(s): ${containers.join(', ')}; remove them first`, {
+    name,
+    containers,
+  });
+}

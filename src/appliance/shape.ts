@@ -1,0 +1,78 @@
+import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
+import { containerDomain } from '../wamp/uris.js';
+import { containerStatus } from './container-status.js';
+
+export interface ContainerDict {
+  name: string;
+  image: string;
+  domain: string;
+  id: string;
+  state: string;
+  status: string;
+  created: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+}
+
+export interface ImageDict {
+  name: string;
+  id: string;
+  created: string;
+  size: number;
+}
+
+export function containerDict(c: ContainerRecord): ContainerDict {
+  return {
+    name: c.name,
+    image: c.image,
+    domain: containerDomain(c.domain, c.name),
+    id: c.id,
+    state: c.state,
+    status: containerStatus(c),
+    created: c.created,
+    startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
+    exitCode: c.exitCode,
+  };
+}
+
+export function imageDict(i: ImageRecord): ImageDict {
+  return { name: i.name, id: i.id, created: i.created, size: i.size };
+}
+
+/** inspect(): the container dict plus what it runs with. */
+export function containerDetails(c: ContainerRecord) {
+  const r = c.resources;
+  return {
+    ...containerDict(c),
+    config: {
+      environment: Object.fromEntries(c.env.map((kv) => splitEnv(kv))),
+      command: c.cmd,
+      entrypoint: c.entrypoint,
+      workingDir: c.workingDir,
+      user: c.user,
+      resources: {
+        memory: r.memory,
+        memorySwap: r.memorySwap,
+        cpus: r.nanoCpus === null ? null : r.nanoCpus / 1e9,
+        pids: r.pidsLimit,
+      },
+      security: {
+        privileged: r.privileged,
+        readonlyRootfs: r.readonlyRootfs,
+        capDrop: r.capDrop,
+        capAdd: r.capAdd,
+        securityOpt: r.securityOpt,
+      },
+      restartPolicy: r.restartPolicy,
+      network: r.networkMode,
+      labels: c.labels,
+    },
+  };
+}
+
+function splitEnv(kv: string): [string, string] {
+  const i = kv.indexOf('=');
+  return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+}

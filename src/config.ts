@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { load as loadYaml } from 'js-yaml';
+import { z } from 'zod';
+
+/** A domain is a dot-separated WAMP URI prefix that is also valid inside Docker names and image references. */
+export const DOMAIN_PATTERN = /^[a-z0-9]+(?:[_-]+[a-z0-9]+)*(?:\.[a-z0-9]+(?:[_-]+[a-z0-9]+)*)*$/;
+
+const wsUrl = z
+  .string()
+  .url()
+  .refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL');
+
+export const configSchema = z
+  .object({
+    router: wsUrl.optional(),
+    realm: z.string().min(1).max(255).regex(/^[^\s#]+$/, 'must be a realm name without whitespace or #').default('realm1'),
+    domain: z
+      .string()
+      .max(128)
+      .regex(DOMAIN_PATTERN, 'must be lowercase dot-separated words of [a-z0-9_-], such as "berth" or "xs.demo.berth"')
+      .default('berth'),
+    authid: z.string().min(1).optional(),
+    ticket: z.string().min(1).optional(),
+    dockerHost: z
+      .string()
+      .regex(/^(unix|tcp|http|https):\/\//, 'must be unix:///path or tcp://host:port')
+      .optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    containerRouterUrl: wsUrl.optional(),
+  })
+  .strict()
+  .refine((c) => c.router !== undefined, { message: 'is required (the embedded router is not available yet)', path: ['router'] })
+  .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] });
+
+export type Config = Readonly<z.infer<typeof configSchema>> & { readonly router: string };
+
+/** How each config key is spelled as a flag and as an environment variable. */
+export const OPTIONS = {
+  router: { flag: 'router', env: 'BERTH_ROUTER' },
+  realm: { flag: 'realm', env: 'BERTH_REALM' },
+  domain: { flag: 'domain', env: 'BERTH_DOMAIN' },
+  authid: { flag: 'authid', env: 'BERTH_AUTHID' },
+  ticket: { flag: 'ticket', env: 'BERTH_TICKET' },
+  dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
+  logLevel: { flag: 'log-level', env: 'BERTH_LOG_LEVEL' },
+  containerRouterUrl: { flag: 'container-router-url', env: 'BERTH_CONTAINER_ROUTER_URL' },
+} as const satisfies Record<string, { flag: string; env: string }>;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Merge defaults < config file < environment < flags, validate once, freeze. */
+export function resolveConfig(
+  flags: Partial<Record<OptionKey, string>>,
+  env: NodeJS.ProcessEnv,
+  configFile?: string,
+): Config {
+  const merged: Record<string, unknown> = configFile ? readConfigFile(configFile) : {};
+  for (const [key, spelling] of Object.entries(OPTIONS)) {
+    const fromEnv = env[spelling.env];
+    if (fromEnv !== undefined && fromEnv !== '') merged[key] = fromEnv;
+    const fromFlag = flags[key as OptionKey];
+    if (fromFlag !== undefined) merged[key] = fromFlag;
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(describeIssue(issue, merged));
+  }
+  return Object.freeze(parsed.data) as Config;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, merged: Record<string, unknown>): string {
+  if (issue.code === 'unrecognized_keys') return `unknown config key "${issue.keys.join('", "')}"`;
+  const key = String(issue.path[0] ?? '');
+  const spelling = OPTIONS[key as OptionKey];
+  const where = spelling ? `--${spelling.flag} (${spelling.env})` : key;
+  const shown = key === 'ticket' || merged[key] === undefined ? '' : ` (got ${JSON.stringify(merged[key])})`;
+  return `invalid option ${where}: ${issue.message}${shown}`;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`invalid option --config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let doc: unknown;
+  try {
+    doc = loadYaml(text);
+  } catch (err) {
+    throw new ConfigError(`invalid option --config: ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === undefined || doc === null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`invalid option --config: ${path} must hold a mapping`);
+  return { ...(doc as Record<string, unknown>) };
+}

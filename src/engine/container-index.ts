@@ -1,0 +1,175 @@
+import { EventEmitter } from 'node:events';
+import { BerthError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ContainerRecord, Engine, EventSubscription } from './engine.js';
+
+export interface ContainerIndexEvents {
+  added: [ContainerRecord];
+  removed: [ContainerRecord];
+  available: [boolean];
+}
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5_000;
+const SYNC_CONCURRENCY = 32;
+
+/**
+ * The in-memory view of this domain's containers, kept current by the engine's event stream.
+ * When the engine goes away the index marks itself unavailable, retries with backoff, and resyncs in full when it returns.
+ */
+export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
+  private readonly byId = new Map<string, ContainerRecord>();
+  private readonly byName = new Map<string, ContainerRecord>();
+  /** Per-id chain so that refreshes of one container apply in the order they were asked for. */
+  private readonly pending = new Map<string, Promise<void>>();
+  private subscription: EventSubscription | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = RETRY_MIN_MS;
+  private stopped = false;
+  private available = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly domain: string,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  /** First sync; resolves once the view is complete, or once the engine is known to be unreachable (it keeps retrying). */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  isAvailable(): boolean {
+    return this.available;
+  }
+
+  /** Throws engine_unavailable while the view may be stale. */
+  assertAvailable(): void {
+    if (!this.available) throw new BerthError('engine_unavailable', 'the Docker engine is unavailable; berth retries and recovers when it returns');
+  }
+
+  getAll(): ContainerRecord[] {
+    return [...this.byName.values()];
+  }
+
+  getByName(name: string): ContainerRecord | undefined {
+    return this.byName.get(name);
+  }
+
+  getUsingImage(imageId: string): ContainerRecord[] {
+    return this.getAll().filter((c) => c.imageId === imageId);
+  }
+
+  /** Re-read one container from the engine and apply what it says (added, changed or gone). */
+  refresh(id: string): Promise<void> {
+    const previous = this.pending.get(id) ?? Promise.resolve();
+    const next = previous.then(() => this.apply(id)).catch((err) => this.log.warn({ err, id }, 'refresh of a container failed'));
+    this.pending.set(id, next);
+    void next.finally(() => {
+      if (this.pending.get(id) === next) this.pending.delete(id);
+    });
+    return next;
+  }
+
+  /** Forget a container that berth itself removed, without waiting for the event. */
+  forget(id: string): void {
+    const record = this.byId.get(id);
+    if (record) this.drop(record);
+  }
+
+  private async apply(id: string): Promise<void> {
+    const record = await this.engine.fetchContainer(id);
+    const old = this.byId.get(id);
+    if (!record || record.domain !== this.domain) {
+      if (old) this.drop(old);
+      return;
+    }
+    this.put(record);
+  }
+
+  private put(record: ContainerRecord): void {
+    const old = this.byId.get(record.id);
+    const clash = this.byName.get(record.name);
+    if (clash && clash.id !== record.id) this.drop(clash);
+    this.byId.set(record.id, record);
+    this.byName.set(record.name, record);
+    if (!old) this.emit('added', record);
+  }
+
+  private drop(record: ContainerRecord): void {
+    this.byId.delete(record.id);
+    if (this.byName.get(record.name)?.id === record.id) this.byName.delete(record.name);
+    this.emit('removed', record);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      // Subscribe first so that nothing that happens during the full sync is missed.
+      this.subscription = await this.engine.watchContainers(
+        this.domain,
+        (e) => void this.refresh(e.id),
+        (err) => this.onStreamEnd(err),
+      );
+      await this.sync();
+      this.retryDelay = RETRY_MIN_MS;
+      this.setAvailable(true);
+    } catch (err) {
+      this.subscription?.close();
+      this.subscription = undefined;
+      this.setAvailable(false);
+      this.log.warn({ err: (err as Error).message, retryInMs: this.retryDelay }, 'Docker engine unavailable');
+      this.scheduleRetry();
+    }
+  }
+
+  private onStreamEnd(err?: Error): void {
+    if (this.stopped) return;
+    this.subscription = undefined;
+    this.setAvailable(false);
+    this.log.warn({ err: err?.message }, 'lost the Docker engine event stream; reconnecting');
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+  }
+
+  private async sync(): Promise<void> {
+    const ids = await this.engine.fetchContainerIds(this.domain);
+    const present = new Set(ids);
+    for (const record of [...this.byId.values()]) if (!present.has(record.id)) this.drop(record);
+    const queue = [...ids];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const record = await this.engine.fetchContainer(id);
+        if (record && record.domain === this.domain) this.put(record);
+        else {
+          const old = this.byId.get(id);
+          if (old) this.drop(old);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: SYNC_CONCURRENCY }, worker));
+  }
+
+  private setAvailable(value: boolean): void {
+    if (this.available === value) return;
+    this.available = value;
+    this.emit('available', value);
+  }
+}

@@ -1,0 +1,274 @@
+import Dockerode from 'dockerode';
+import { BerthError } from '../errors.js';
+import { demuxLogs } from './demux-logs.js';
+import type {
+  ContainerRecord, ContainerSpec, ContainerUsage, Engine, EngineEvent, EventSubscription, ImageRecord, ProcessTable,
+} from './engine.js';
+import { statusOf, translateEngineError } from './engine-error.js';
+import { domainFilter, LABELS } from './labels.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** Every request to the engine has a deadline; a hung engine reads as unavailable. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Actions that do not change what berth shows about a container. */
+const IGNORED_ACTIONS = /^(exec_|top$|attach$|resize$|archive-path$|extract-to-dir$|export$|commit$|copy$)/;
+
+/** Build the dockerode client from `DOCKER_HOST`-style addresses (unix:///path, tcp://host:port). */
+export function createDockerode(dockerHost: string | undefined): Dockerode {
+  if (!dockerHost) return new Dockerode({ socketPath: process.env.DOCKER_HOST ? undefined : '/var/run/docker.sock' });
+  const url = new URL(dockerHost);
+  if (url.protocol === 'unix:') return new Dockerode({ socketPath: url.pathname });
+  const protocol = url.protocol === 'https:' ? 'https' : 'http';
+  return new Dockerode({ host: url.hostname, port: Number(url.port || (protocol === 'https' ? 2376 : 2375)), protocol });
+}
+
+export class DockerEngine implements Engine {
+  constructor(private readonly docker: Dockerode) {}
+
+  async ping(): Promise<void> {
+    await this.request('ping', () => this.docker.ping(), 5_000);
+  }
+
+  async fetchContainerIds(domain: string): Promise<string[]> {
+    const list = await this.request('list containers', (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: [domainFilter(domain)] }, abortSignal }),
+    );
+    return list.map((c) => c.Id);
+  }
+
+  async fetchContainer(idOrName: string): Promise<ContainerRecord | undefined> {
+    try {
+      const info = await this.request('inspect container', (abortSignal) => this.docker.getContainer(idOrName).inspect({ abortSignal }));
+      return toContainerRecord(info);
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const container = await this.request('create container', () =>
+      this.docker.createContainer({
+        name: spec.engineName,
+        Image: spec.imageId,
+        Env: [...spec.env],
+        Labels: { ...spec.labels },
+        HostConfig: {
+          ExtraHosts: [...spec.extraHosts],
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges:true'],
+          Privileged: false,
+          RestartPolicy: { Name: 'unless-stopped' },
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+        },
+      }),
+    );
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.tolerate([304], 'start container', (abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.tolerate([304], 'stop container', (abortSignal) => this.docker.getContainer(id).stop({ t: timeoutSeconds, abortSignal }), (timeoutSeconds + 30) * 1000);
+  }
+
+  async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.request('restart container', (abortSignal) => this.docker.getContainer(id).restart({ t: timeoutSeconds, abortSignal }), (timeoutSeconds + 30) * 1000);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.tolerate([404], 'remove container', (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }));
+  }
+
+  async fetchLogs(id: string, tail: number): Promise<string> {
+    const buf = await this.request('container logs', (abortSignal) =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail, abortSignal }),
+    );
+    return demuxLogs(buf as Buffer);
+  }
+
+  async fetchUsage(id: string): Promise<ContainerUsage> {
+    const s = (await this.request('container stats', () =>
+      this.docker.getContainer(id).stats({ stream: false }),
+    )) as unknown as DockerStats;
+    return toUsage(s);
+  }
+
+  async fetchProcesses(id: string): Promise<ProcessTable> {
+    try {
+      const top = (await this.request('container top', (abortSignal) => this.docker.getContainer(id).top({ abortSignal }))) as {
+        Titles?: string[];
+        Processes?: string[][];
+      };
+      return { titles: top.Titles ?? [], processes: top.Processes ?? [] };
+    } catch (err) {
+      // 409: the container is not running, so it has no processes.
+      if (statusOf((err as BerthError).cause) === 409) return { titles: [], processes: [] };
+      throw err;
+    }
+  }
+
+  async fetchImages(domain: string): Promise<ImageRecord[]> {
+    const list = await this.request('list images', (abortSignal) =>
+      this.docker.listImages({ filters: { label: [domainFilter(domain)] }, abortSignal }),
+    );
+    return list
+      .filter((i) => i.Labels?.[LABELS.name])
+      .map((i) => ({
+        id: i.Id,
+        name: i.Labels[LABELS.name]!,
+        created: new Date(i.Created * 1000).toISOString(),
+        size: i.Size,
+        labels: i.Labels,
+        tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      }));
+  }
+
+  async fetchImage(id: string): Promise<ImageRecord | undefined> {
+    try {
+      const i = await this.request('inspect image', () => this.docker.getImage(id).inspect());
+      const labels = i.Config?.Labels ?? {};
+      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [] };
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  async fetchContainersUsingImage(imageId: string): Promise<string[]> {
+    const list = await this.request('list containers', (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { ancestor: [imageId] }, abortSignal }),
+    );
+    return list.filter((c) => c.ImageID === imageId).map((c) => c.Id);
+  }
+
+  async removeImage(id: string): Promise<void> {
+    await this.request('remove image', (abortSignal) => this.docker.getImage(id).remove({ abortSignal }));
+  }
+
+  async watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
+    const stream = (await this.request('watch events', () =>
+      this.docker.getEvents({ filters: { type: ['container'], label: [domainFilter(domain)] } }),
+    )) as NodeJS.ReadableStream & { destroy(): void };
+    let rest = '';
+    let ended = false;
+    const end = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      onEnd(err);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string } };
+        if (e.Actor?.ID && e.Action && !IGNORED_ACTIONS.test(e.Action)) onEvent({ id: e.Actor.ID, action: e.Action });
+      }
+    });
+    stream.on('error', (err: Error) => end(err));
+    stream.on('end', () => end());
+    stream.on('close', () => end());
+    return {
+      close() {
+        ended = true;
+        stream.destroy();
+      },
+    };
+  }
+
+  private async request<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    // Not every dockerode call honours the signal, so the deadline is also raced here.
+    const deadline = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    try {
+      return await Promise.race([fn(signal), deadline]);
+    } catch (err) {
+      throw translateEngineError(err, what);
+    }
+  }
+
+  /** A request whose listed status codes mean "already so" and count as success. */
+  private async tolerate(codes: number[], what: string, fn: (signal: AbortSignal) => Promise<unknown>, timeoutMs?: number): Promise<void> {
+    try {
+      await this.request(what, fn, timeoutMs);
+    } catch (err) {
+      if (codes.includes(statusOf((err as BerthError).cause) ?? 0)) return;
+      throw err;
+    }
+  }
+}
+
+interface DockerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  pids_stats?: { current?: number };
+}
+
+function toUsage(s: DockerStats): ContainerUsage {
+  const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+  const cpus = s.cpu_stats?.online_cpus ?? s.cpu_stats?.cpu_usage?.percpu_usage?.length ?? 1;
+  const cpuPercent = cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+  const stats = s.memory_stats?.stats ?? {};
+  // As the Docker CLI shows it: usage minus page cache (cgroup v1 "cache", v2 "inactive_file").
+  const cache = stats.inactive_file ?? stats.total_inactive_file ?? stats.cache ?? 0;
+  const usage = Math.max(0, (s.memory_stats?.usage ?? 0) - cache);
+  return {
+    cpuPercent: Math.round(cpuPercent * 100) / 100,
+    memoryUsage: usage,
+    memoryLimit: s.memory_stats?.limit ?? 0,
+    pids: s.pids_stats?.current ?? 0,
+  };
+}
+
+function time(t: string | undefined): string | null {
+  return !t || t === ZERO_TIME ? null : t;
+}
+
+function toContainerRecord(info: Dockerode.ContainerInspectInfo): ContainerRecord {
+  const labels = info.Config.Labels ?? {};
+  const host = info.HostConfig;
+  const state = info.State;
+  return {
+    id: info.Id,
+    name: labels[LABELS.name] ?? info.Name.replace(/^\//, ''),
+    domain: labels[LABELS.domain] ?? '',
+    image: labels[LABELS.image] ?? info.Config.Image,
+    imageId: info.Image,
+    state: state.Status,
+    created: info.Created,
+    startedAt: time(state.StartedAt),
+    finishedAt: time(state.FinishedAt),
+    exitCode: state.StartedAt && state.StartedAt !== ZERO_TIME ? state.ExitCode : null,
+    restarting: state.Restarting,
+    health: state.Health?.Status ?? null,
+    labels,
+    env: info.Config.Env ?? [],
+    cmd: asList(info.Config.Cmd),
+    entrypoint: asList(info.Config.Entrypoint),
+    workingDir: info.Config.WorkingDir ?? '',
+    user: info.Config.User ?? '',
+    resources: {
+      memory: host.Memory || null,
+      memorySwap: host.MemorySwap || null,
+      nanoCpus: host.NanoCpus || null,
+      pidsLimit: host.PidsLimit || null,
+      restartPolicy: host.RestartPolicy?.Name || 'no',
+      readonlyRootfs: host.ReadonlyRootfs ?? false,
+      capDrop: host.CapDrop ?? [],
+      capAdd: host.CapAdd ?? [],
+      securityOpt: host.SecurityOpt ?? [],
+      privileged: host.Privileged ?? false,
+      networkMode: host.NetworkMode ?? 'default',
+    },
+  };
+}
+
+function asList(v: unknown): string[] | null {
+  if (v === null || v === undefined) return null;
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}

@@ -1,0 +1,106 @@
+/** The narrow interface the rest of berth uses to reach the Docker engine. Only docker-engine.ts implements it. */
+
+export interface ContainerRecord {
+  readonly id: string;
+  /** berth name (label berth.name). */
+  readonly name: string;
+  readonly domain: string;
+  /** berth name of the image (label berth.image), or the engine's image reference when unlabelled. */
+  readonly image: string;
+  readonly imageId: string;
+  readonly state: string;
+  readonly created: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly exitCode: number | null;
+  readonly restarting: boolean;
+  readonly health: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly env: readonly string[];
+  readonly cmd: readonly string[] | null;
+  readonly entrypoint: readonly string[] | null;
+  readonly workingDir: string;
+  readonly user: string;
+  readonly resources: ContainerResources;
+}
+
+export interface ContainerResources {
+  readonly memory: number | null;
+  readonly memorySwap: number | null;
+  readonly nanoCpus: number | null;
+  readonly pidsLimit: number | null;
+  readonly restartPolicy: string;
+  readonly readonlyRootfs: boolean;
+  readonly capDrop: readonly string[];
+  readonly capAdd: readonly string[];
+  readonly securityOpt: readonly string[];
+  readonly privileged: boolean;
+  readonly networkMode: string;
+}
+
+export interface ImageRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly created: string;
+  readonly size: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly tags: readonly string[];
+}
+
+export interface ContainerSpec {
+  readonly engineName: string;
+  readonly imageId: string;
+  readonly env: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly extraHosts: readonly string[];
+}
+
+export interface ContainerUsage {
+  readonly cpuPercent: number;
+  readonly memoryUsage: number;
+  readonly memoryLimit: number;
+  readonly pids: number;
+}
+
+export interface ProcessTable {
+  readonly titles: readonly string[];
+  readonly processes: readonly (readonly string[])[];
+}
+
+export interface EngineEvent {
+  readonly id: string;
+  readonly action: string;
+}
+
+export interface EventSubscription {
+  close(): void;
+}
+
+export interface Engine {
+  ping(): Promise<void>;
+  /** IDs of every container (any state) labelled with this domain. */
+  fetchContainerIds(domain: string): Promise<string[]>;
+  /** Full record, or undefined when the engine no longer has it. */
+  fetchContainer(idOrName: string): Promise<ContainerRecord | undefined>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Idempotent: stopping a stopped container succeeds. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  restartContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** Idempotent: removing a container that is already gone succeeds. */
+  removeContainer(id: string): Promise<void>;
+  fetchLogs(id: string, tail: number): Promise<string>;
+  fetchUsage(id: string): Promise<ContainerUsage>;
+  /** Processes of a running container; empty when it is not running. */
+  fetchProcesses(id: string): Promise<ProcessTable>;
+  fetchImages(domain: string): Promise<ImageRecord[]>;
+  fetchImage(id: string): Promise<ImageRecord | undefined>;
+  /** IDs of every container (any state, any owner) created from this image. */
+  fetchContainersUsingImage(imageId: string): Promise<string[]>;
+  removeImage(id: string): Promise<void>;
+  /**
+   * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
+   * the subscriber then resubscribes after the engine is back.
+   */
+  watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription>;
+}

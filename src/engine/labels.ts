@@ -1,0 +1,16 @@
+/** Label keys are public interface: operators filter on them, and they are berth's only state. */
+export const LABELS = {
+  domain: 'berth.domain',
+  name: 'berth.name',
+  /** On containers: the berth name of the image they were created from. */
+  image: 'berth.image',
+} as const;
+
+export function domainFilter(domain: string): string {
+  return `${LABELS.domain}=${domain}`;
+}
+
+/** The engine-side container name: the container's own WAMP domain, unique across berth domains on one engine. */
+export function engineContainerName(domain: string, name: string): string {
+  return `${domain}.${name}`;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, OPTIONS, resolveConfig, type OptionKey } from './config.js';
+import { Daemon } from './daemon.js';
+import { createLogger } from './log.js';
+
+const USAGE = `usage: berth --router ws://host:port/ws [options]
+
+  --router URL          WAMP router (BERTH_ROUTER)
+  --realm NAME          realm to join, default realm1 (BERTH_REALM)
+  --domain D            appliance domain, default berth (BERTH_DOMAIN)
+  --authid ID           authid; anonymous unless given (BERTH_AUTHID)
+  --ticket T            ticket for ticket authentication (BERTH_TICKET)
+  --docker-host URL     Docker engine, default the local socket (DOCKER_HOST)
+  --log-level LEVEL     fatal|error|warn|info|debug|trace|silent, default info (BERTH_LOG_LEVEL)
+  --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
+  --config FILE         YAML file with the same options in camelCase (routerUrl → router, log-level → logLevel)
+  --help, --version`;
+
+const EXIT_USAGE = 2;
+const STOP_DEADLINE_MS = 5_000;
+
+function fail(message: string): never {
+  process.stderr.write(`berth: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+function readFlags() {
+  const options = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }]));
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      options: { ...options, config: { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    return fail(`${(err as Error).message.split('\n')[0]} (see berth --help)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const values = readFlags();
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write('berth 0.1.0\n');
+    return;
+  }
+  const flags: Partial<Record<OptionKey, string>> = {};
+  for (const [key, o] of Object.entries(OPTIONS)) {
+    const v = values[o.flag];
+    if (typeof v === 'string') flags[key as OptionKey] = v;
+  }
+  let config;
+  try {
+    config = resolveConfig(flags, process.env, typeof values.config === 'string' ? values.config : undefined);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const daemon = new Daemon(config, log);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'stopping');
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    void daemon.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  await daemon.start();
+}
+
+void main().catch((err) => {
+  process.stderr.write(`berth: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
