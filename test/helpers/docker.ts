@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The busybox base that scripts/test-setup.sh builds (FROM scratch + Debian's busybox-static). */
+export const BUSYBOX_IMAGE = 'berth-test/busybox:latest';
+
+/** Probe real engine state through the Docker CLI, independently of berth's own engine code. */
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+export async function containersOf(domain: string): Promise<{ id: string; name: string; state: string; labels: Record<string, string> }[]> {
+  const out = await docker('ps', '-a', '--filter', `label=berth.domain=${domain}`, '--format', '{{json .}}');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { ID: string; Names: string; State: string; Labels: string })
+    .map((c) => ({ id: c.ID, name: c.Names, state: c.State, labels: Object.fromEntries(c.Labels.split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])) }));
+}
+
+export async function imagesOf(domain: string): Promise<string[]> {
+  const out = await docker('images', '-q', '--no-trunc', '--filter', `label=berth.domain=${domain}`);
+  return [...new Set(out.split('\n').filter(Boolean))];
+}
+
+/**
+ * A test image that berth manages: the busybox base plus berth's two labels, built locally (no registry).
+ * `cmd` replaces the default command (a shell loop that exits on SIGTERM).
+ */
+export async function makeImage(domain: string, name: string, options: { cmd?: string[]; tag?: string } = {}): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-img-'));
+  try {
+    const lines = [`FROM ${BUSYBOX_IMAGE}`, `LABEL berth.domain=${JSON.stringify(domain)} berth.name=${JSON.stringify(name)}`];
+    if (options.cmd) lines.push(`CMD ${JSON.stringify(options.cmd)}`);
+    writeFileSync(join(dir, 'Dockerfile'), `${lines.join('\n')}\n`);
+    const tag = options.tag ?? `berth-test-${domain}/${name.toLowerCase()}:latest`;
+    await docker('build', '-q', '-t', tag, dir);
+    return (await docker('image', 'inspect', '-f', '{{.Id}}', tag)).trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Remove every container and image labelled with this domain. */
+export async function cleanDomain(domain: string): Promise<void> {
+  const ids = (await containersOf(domain)).map((c) => c.id);
+  if (ids.length) await docker('rm', '-f', ...ids);
+  const images = await imagesOf(domain);
+  if (images.length) await docker('rmi', '-f', ...images).catch(() => undefined);
+}
+
+export function testDomain(prefix = 't'): string {
+  return `${prefix}${Math.random().toString(36).slice(2, 8)}`;
+}
