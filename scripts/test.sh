@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-setup.sh
 npx tsc -p tsconfig.json --noEmit
-npx vitest run "$@"
+npx vitest run --project unit --project integration "$@"

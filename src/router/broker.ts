@@ -1,0 +1,97 @@
+import type { Logger } from '../log.js';
+import type { Authorize } from './authorize.js';
+import { authorized } from './authorized.js';
+import { randomId, type Peer } from './peer.js';
+import { Registry, type Entry } from './registry.js';
+import { isReservedUri } from './uri.js';
+import { MSG, withPayload, type ClientMessageOf } from './wamp-message.js';
+
+export interface Subscription extends Entry {
+  readonly subscribers: Set<Peer>;
+}
+
+type PublishOptions = ClientMessageOf<'publish'>['options'];
+
+/** Delivers events to subscribers, with the publish options Crossbar.io supports. */
+export class Broker {
+  readonly subscriptions = new Registry<Subscription>();
+  private readonly byPeer = new Map<Peer, Set<Subscription>>();
+
+  constructor(
+    private readonly authorize: Authorize,
+    private readonly log: Logger,
+  ) {}
+
+  subscribe(peer: Peer, msg: ClientMessageOf<'subscribe'>): void | Promise<void> {
+    const match = msg.options.match ?? 'exact';
+    return authorized(this.authorize, peer, 'subscribe', msg.topic, msg.request, () => {
+      let sub = this.subscriptions.get(msg.topic, match);
+      if (!sub) {
+        sub = { id: randomId(), uri: msg.topic, match, created: new Date().toISOString(), subscribers: new Set() };
+        this.subscriptions.add(sub);
+      }
+      sub.subscribers.add(peer);
+      let mine = this.byPeer.get(peer);
+      if (!mine) this.byPeer.set(peer, (mine = new Set()));
+      mine.add(sub);
+      this.log.debug({ session: peer.info.id, topic: msg.topic, match, subscription: sub.id }, 'subscribed');
+      peer.send([MSG.SUBSCRIBED, msg.request, sub.id]);
+    });
+  }
+
+  unsubscribe(peer: Peer, msg: ClientMessageOf<'unsubscribe'>): void {
+    const sub = this.subscriptions.getById(msg.subscription);
+    if (!sub || !sub.subscribers.has(peer)) return peer.send([MSG.ERROR, MSG.UNSUBSCRIBE, msg.request, {}, 'wamp.error.no_such_subscription']);
+    this.drop(peer, sub);
+    peer.send([MSG.UNSUBSCRIBED, msg.request]);
+  }
+
+  publish(peer: Peer, msg: ClientMessageOf<'publish'>): void | Promise<void> {
+    const { request, topic, options } = msg;
+    const ack = options.acknowledge === true;
+    if (isReservedUri(topic)) {
+      if (ack) peer.send([MSG.ERROR, MSG.PUBLISH, request, {}, 'wamp.error.invalid_uri', [`publish with restricted topic URI '${topic}'`]]);
+      return;
+    }
+    return authorized(this.authorize, peer, 'publish', topic, request, (auth) => {
+      const publication = randomId();
+      const base: Record<string, unknown> = {};
+      if (auth.disclose) Object.assign(base, { publisher: peer.info.id, publisher_authid: peer.info.authid, publisher_authrole: peer.info.authrole });
+      const excludeMe = options.exclude_me !== false;
+      for (const sub of this.subscriptions.matching(topic)) {
+        const details = sub.match === 'exact' ? base : { ...base, topic };
+        const event = withPayload([MSG.EVENT, sub.id, publication, details], msg.args, msg.kwargs);
+        for (const s of sub.subscribers) {
+          if ((s === peer && excludeMe) || !eligible(s, options)) continue;
+          s.send(event);
+        }
+      }
+      if (ack) peer.send([MSG.PUBLISHED, request, publication]);
+    }, !ack);
+  }
+
+  detach(peer: Peer): void {
+    for (const sub of [...(this.byPeer.get(peer) ?? [])]) this.drop(peer, sub);
+    this.byPeer.delete(peer);
+  }
+
+  private drop(peer: Peer, sub: Subscription): void {
+    sub.subscribers.delete(peer);
+    this.byPeer.get(peer)?.delete(sub);
+    if (sub.subscribers.size === 0) this.subscriptions.remove(sub);
+  }
+}
+
+/** Subscriber black- and whitelisting by session id, authid and authrole. */
+function eligible(s: Peer, o: PublishOptions): boolean {
+  const { id, authid, authrole } = s.info;
+  if (o.eligible && !o.eligible.includes(id)) return false;
+  if (o.exclude?.includes(id)) return false;
+  if (o.eligible_authid !== undefined && !list(o.eligible_authid).includes(authid)) return false;
+  if (o.eligible_authrole !== undefined && !list(o.eligible_authrole).includes(authrole)) return false;
+  if (o.exclude_authid !== undefined && list(o.exclude_authid).includes(authid)) return false;
+  if (o.exclude_authrole !== undefined && list(o.exclude_authrole).includes(authrole)) return false;
+  return true;
+}
+
+const list = (v: string | string[]) => (typeof v === 'string' ? [v] : v);

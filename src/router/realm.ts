@@ -1,0 +1,43 @@
+import type { Logger } from '../log.js';
+import type { Authorize } from './authorize.js';
+import { Broker } from './broker.js';
+import { Dealer, type MetaProcedure } from './dealer.js';
+import { metaProcedures } from './meta-api.js';
+import type { Peer } from './peer.js';
+import type { RealmConfig } from './router-config.js';
+
+/** One realm: its joined sessions, its dealer and broker, and the meta API over them. */
+export class Realm {
+  readonly sessions = new Map<number, Peer>();
+  readonly dealer: Dealer;
+  readonly broker: Broker;
+  private readonly roles: ReadonlySet<string>;
+
+  constructor(readonly config: RealmConfig, authorize: Authorize, callTimeoutMs: number, log: Logger) {
+    const meta = new Map<string, MetaProcedure>();
+    this.dealer = new Dealer(authorize, meta, callTimeoutMs, log);
+    this.broker = new Broker(authorize, log);
+    for (const [uri, fn] of metaProcedures(this)) meta.set(uri, fn);
+    this.roles = new Set(config.roles.map((r) => r.name));
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  hasRole(role: string): boolean {
+    return this.roles.has(role);
+  }
+
+  join(peer: Peer): void {
+    this.sessions.set(peer.info.id, peer);
+  }
+
+  /** Everything the session held goes with it; calls pending on it are answered at once. */
+  leave(peer: Peer): void {
+    if (this.sessions.get(peer.info.id) !== peer) return;
+    this.sessions.delete(peer.info.id);
+    this.dealer.detach(peer);
+    this.broker.detach(peer);
+  }
+}

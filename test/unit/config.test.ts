@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, resolveConfig } from '../../src/config.js';
+import { containerRouterUrl } from '../../src/appliance/container-router-url.js';
+
+const R = 'ws://127.0.0.1:8080/ws';
+
+describe('resolveConfig', () => {
+  it('has the documented defaults and freezes the result', () => {
+    const c = resolveConfig({ router: R }, {});
+    expect(c).toMatchObject({ router: R, realm: 'realm1', domain: 'berth', logLevel: 'info' });
+    expect(c.authid).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('layers file < environment < flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'router: ws://file/ws\nrealm: fromfile\ndomain: fromfile\n');
+    const c = resolveConfig({ domain: 'fromflag' }, { BERTH_REALM: 'fromenv', BERTH_DOMAIN: 'fromenv' }, file);
+    expect(c).toMatchObject({ router: 'ws://file/ws', realm: 'fromenv', domain: 'fromflag' });
+  });
+
+  it.each([
+    [{ router: 'http://x' }, /--router/],
+    [{ router: R, domain: 'UPPER' }, /--domain/],
+    [{ router: R, domain: 'a..b' }, /--domain/],
+    [{ router: R, ticket: 't' }, /--authid .* required with a ticket/],
+    [{}, /--router .* required/],
+  ])('names the bad option %#', (flags, message) => {
+    expect(() => resolveConfig(flags, {})).toThrow(ConfigError);
+    expect(() => resolveConfig(flags, {})).toThrow(message);
+  });
+
+  it('never echoes a ticket in an error', () => {
+    expect(() => resolveConfig({ router: R, ticket: 's3cr3t' }, {})).toThrow(/--authid/);
+    expect(() => resolveConfig({ router: R, ticket: 's3cr3t' }, {})).not.toThrow(/s3cr3t/);
+    expect(() => resolveConfig({ router: R, authid: 'a' }, { BERTH_TICKET: 'x'.repeat(0) })).not.toThrow();
+  });
+});
+
+describe('containerRouterUrl', () => {
+  it('rewrites loopback hosts to the bridge alias', () => {
+    expect(containerRouterUrl('ws://127.0.0.1:8080/ws')).toBe('ws://host.docker.internal:8080/ws');
+    expect(containerRouterUrl('ws://localhost:9/ws')).toBe('ws://host.docker.internal:9/ws');
+    expect(containerRouterUrl('wss://[::1]:9/ws')).toBe('wss://host.docker.internal:9/ws');
+    expect(containerRouterUrl('wss://router.example:443/ws')).toBe('wss://router.example/ws');
+    expect(containerRouterUrl('ws://127.0.0.1:8080/ws', 'ws://r:1/ws')).toBe('ws://r:1/ws');
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ContainerIndex } from '../../src/engine/container-index.js';
+import type { ContainerRecord, Engine, EngineEvent } from '../../src/engine/engine.js';
+import { createLogger } from '../../src/log.js';
+
+/** A scripted engine: pure logic of the index only; the real engine is covered by the integration suites. */
+class FakeEngine {
+  containers = new Map<string, ContainerRecord>();
+  up = true;
+  onEvent: ((e: EngineEvent) => void) | undefined;
+  onEnd: ((err?: Error) => void) | undefined;
+  delays = new Map<string, number>();
+
+  private check() {
+    if (!this.up) throw Object.assign(new Error('down'), { code: 'ECONNREFUSED' });
+  }
+  async fetchContainerIds() {
+    this.check();
+    return [...this.containers.keys()];
+  }
+  async fetchContainer(id: string) {
+    this.check();
+    const snapshot = this.containers.get(id);
+    await new Promise((r) => setTimeout(r, this.delays.get(id) ?? 0));
+    return snapshot;
+  }
+  async watchContainers(_d: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void) {
+    this.check();
+    this.onEvent = onEvent;
+    this.onEnd = onEnd;
+    return { close: () => (this.onEvent = undefined) };
+  }
+}
+
+const rec = (id: string, name: string, state = 'running', domain = 'd'): ContainerRecord => ({ id, name, domain, state }) as ContainerRecord;
+const log = createLogger('silent');
+
+describe('ContainerIndex', () => {
+  it('syncs, follows events, and reports added/removed', async () => {
+    const engine = new FakeEngine();
+    engine.containers.set('1', rec('1', 'a'));
+    engine.containers.set('x', rec('x', 'other', 'running', 'otherdomain'));
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    const seen: string[] = [];
+    index.on('added', (c) => seen.push(`+${c.name}`));
+    index.on('removed', (c) => seen.push(`-${c.name}`));
+    await index.start();
+    expect(index.getAll().map((c) => c.name)).toEqual(['a']);
+    engine.containers.set('2', rec('2', 'b'));
+    engine.onEvent!({ id: '2', action: 'create' });
+    engine.containers.delete('1');
+    engine.onEvent!({ id: '1', action: 'destroy' });
+    await index.refresh('1');
+    await index.refresh('2');
+    expect(index.getAll().map((c) => c.name)).toEqual(['b']);
+    expect(seen).toEqual(['+a', '+b', '-a']);
+    index.stop();
+  });
+
+  it('applies refreshes of one container in the order they were asked for', async () => {
+    const engine = new FakeEngine();
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    await index.start();
+    engine.containers.set('1', rec('1', 'a', 'running'));
+    engine.delays.set('1', 30);
+    const first = index.refresh('1');
+    engine.containers.set('1', rec('1', 'a', 'exited'));
+    engine.delays.set('1', 0);
+    await Promise.all([first, index.refresh('1')]);
+    expect(index.getByName('a')?.state).toBe('exited');
+    index.stop();
+  });
+
+  it('goes unavailable when the stream ends and resyncs when the engine returns', async () => {
+    const engine = new FakeEngine();
+    engine.containers.set('1', rec('1', 'a'));
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    await index.start();
+    expect(index.isAvailable()).toBe(true);
+    engine.up = false;
+    engine.onEnd!(new Error('cut'));
+    expect(index.isAvailable()).toBe(false);
+    expect(() => index.assertAvailable()).toThrow(/unavailable/);
+    engine.containers.delete('1');
+    engine.containers.set('2', rec('2', 'b'));
+    engine.up = true;
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(index.isAvailable()).toBe(true);
+    expect(index.getAll().map((c) => c.name)).toEqual(['b']);
+    index.stop();
+  });
+});
