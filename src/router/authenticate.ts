@@ -123,11 +123,11 @@ function welcome(authid: string, authrole: string, authmethod: string): Welcome 
   return { outcome: 'welcome', authid, authrole, authmethod, authprovider: 'static' };
 }
 
-/** Anonymous sessions get a random authid like Crossbar.io's `generate_serial_number()` (XXXX-XXXX-XXXX-XXXX). */
+/** Anonymous sessions get a random authid like Crossbar.io's `generate_serial_number()` (six groups: XXXX-XXXX-…). */
 function serialNumber(): string {
   const alphabet = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
-  const bytes = randomBytes(16);
+  const bytes = randomBytes(24);
   let s = '';
-  for (let i = 0; i < 16; i++) s += (i && i % 4 === 0 ? '-' : '') + alphabet[bytes[i]! % alphabet.length];
+  for (let i = 0; i < 24; i++) s += (i && i % 4 === 0 ? '-' : '') + alphabet[bytes[i]! % alphabet.length];
   return s;
 }

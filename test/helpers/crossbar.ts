@@ -20,19 +20,22 @@ export class Crossbar implements AsyncDisposable {
   private log = '';
   private readonly dir: string;
 
-  private constructor(readonly port: number, private readonly iface: string) {
+  private constructor(readonly port: number, private readonly iface: string, template: string = TEMPLATE) {
     this.dir = mkdtempSync(join(tmpdir(), 'berth-crossbar-'));
     mkdirSync(join(this.dir, '.crossbar'));
-    const config = readFileSync(TEMPLATE, 'utf8')
+    const config = readFileSync(template, 'utf8')
       .replace('"${PORT}"', String(port))
       .replace('${INTERFACE}', iface)
       .replace('${TICKET}', TEST_TICKET);
     writeFileSync(join(this.dir, '.crossbar', 'config.json'), config);
   }
 
-  /** `iface` is where it listens: loopback by default; containers need the bridge gateway too (`0.0.0.0`). */
-  static async start(options: { port?: number; iface?: string } = {}): Promise<Crossbar> {
-    const cb = new Crossbar(options.port ?? (await freePort()), options.iface ?? '127.0.0.1');
+  /**
+   * `iface` is where it listens: loopback by default; containers need the bridge gateway too (`0.0.0.0`).
+   * `template` is another config file with the same placeholders (`${PORT}`, `${INTERFACE}`, `${TICKET}`).
+   */
+  static async start(options: { port?: number; iface?: string; template?: string } = {}): Promise<Crossbar> {
+    const cb = new Crossbar(options.port ?? (await freePort()), options.iface ?? '127.0.0.1', options.template);
     await cb.boot();
     return cb;
   }

@@ -1,0 +1,53 @@
+import { BerthProcess } from '../test/helpers/berth-process.js';
+import { cleanDomain, makeImage, testDomain } from '../test/helpers/docker.js';
+import { WampClient } from '../test/helpers/wamp-client.js';
+import { engineGet, listPath } from './engine-http.js';
+import { round, summarize, type Row } from './stats.js';
+
+const CONTAINERS = 50;
+const CALLS = 2_000;
+
+async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return out;
+}
+
+/** list() through Crossbar.io (answered from berth's index) vs the engine's own list call with the same filter. */
+export async function listBench(routerUrl: string): Promise<{ rows: Row[]; json: unknown }> {
+  const D = testDomain('benchlist');
+  let berth: BerthProcess | undefined;
+  let client: WampClient | undefined;
+  try {
+    await makeImage(D, 'bb');
+    berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--log-level', 'info']);
+    client = await WampClient.connect(routerUrl);
+    for (let i = 0; i < CONTAINERS; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, j) => client!.call(`${D}/create`, ['bb', `c${i + j}`])));
+    }
+    const listed = await client.call<unknown[]>(`${D}/list`);
+    const engineListed = (await engineGet(listPath(D))) as unknown[];
+    if (listed.length !== CONTAINERS || engineListed.length !== CONTAINERS) throw new Error('setup did not make 50 containers');
+    // A do-nothing procedure on the same router: the floor any WAMP call pays.
+    await client!.session.register(`${D}.bench/echo`, () => null);
+    await timeEach(200, () => client!.call(`${D}/list`)); // warm-up
+    await timeEach(200, () => engineGet(listPath(D)));
+    const berthMs = summarize(await timeEach(CALLS, () => client!.call(`${D}/list`)));
+    const engineMs = summarize(await timeEach(CALLS, () => engineGet(listPath(D))));
+    const echoMs = summarize(await timeEach(CALLS, () => client!.call(`${D}.bench/echo`)));
+    const rows: Row[] = [
+      { bench: 'list()', case: `p50, ${CONTAINERS} containers, ${CALLS} calls`, value: `${berthMs.p50} ms`, baseline: `engine ${engineMs.p50} ms`, ratio: `${round(berthMs.p50 / engineMs.p50, 2)}×`, target: '≤ 1.00×' },
+      { bench: 'list()', case: 'p99', value: `${berthMs.p99} ms`, baseline: `engine ${engineMs.p99} ms`, ratio: `${round(berthMs.p99 / engineMs.p99, 2)}×`, target: '' },
+      { bench: 'list()', case: 'p50 vs a no-op call on Crossbar', value: `${berthMs.p50} ms`, baseline: `echo ${echoMs.p50} ms`, ratio: `${round(berthMs.p50 / echoMs.p50, 2)}×`, target: '' },
+    ];
+    return { rows, json: { containers: CONTAINERS, calls: CALLS, berthListMs: berthMs, engineListMs: engineMs, crossbarEchoMs: echoMs } };
+  } finally {
+    await client?.close();
+    await berth?.stop();
+    await cleanDomain(D);
+  }
+}

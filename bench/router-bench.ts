@@ -1,0 +1,200 @@
+/**
+ * Embedded router vs Crossbar.io on this machine: p50/p99 latency of 10,000 sequential calls and calls/s with 64 calls
+ * in flight. Caller and callee are separate processes (this file, re-run with --role), speaking WAMP JSON over
+ * WebSocket by hand so the client cost is small and the same for both routers. Loopback only; every wait is bounded.
+ *
+ *   npx tsx bench/router-bench.ts            → prints a table, writes bench/results/router.json
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const SEQUENTIAL = 10_000;
+const WARMUP = 1_000;
+const IN_FLIGHT = 64;
+const CONCURRENT_TOTAL = 40_000;
+const CHILD_DEADLINE_MS = 120_000;
+const PROCEDURE = 'bench.echo';
+const REALM = 'realm1';
+
+interface CallerReport {
+  p50: number;
+  p99: number;
+  mean: number;
+  callsPerSecond: number;
+}
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+/** A bare WAMP session: HELLO/WELCOME, then the caller's handler sees every frame. */
+async function joinRaw(url: string, onMessage: (m: unknown[], ws: WebSocket) => void): Promise<WebSocket> {
+  const ws = new WebSocket(url, ['wamp.2.json'], { perMessageDeflate: false });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  ws.send(JSON.stringify([1, REALM, { roles: { caller: {}, callee: {} } }]));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('message', (data) => {
+      const m = JSON.parse(data.toString()) as unknown[];
+      if (m[0] === 2) resolve();
+      else reject(new Error(`join refused: ${data.toString()}`));
+    });
+  });
+  ws.on('message', (data) => onMessage(JSON.parse(data.toString()) as unknown[], ws));
+  return ws;
+}
+
+async function callee(url: string): Promise<void> {
+  const ws = await joinRaw(url, (m, sock) => {
+    if (m[0] === 68) sock.send(JSON.stringify([70, m[1], {}, m[4] ?? []]));
+    else if (m[0] === 65) process.stdout.write('ready\n');
+  });
+  ws.send(JSON.stringify([64, 1, {}, PROCEDURE]));
+  ws.once('close', () => process.exit(0));
+}
+
+async function caller(url: string): Promise<void> {
+  const pending = new Map<number, () => void>();
+  const ws = await joinRaw(url, (m) => {
+    if (m[0] === 50 || m[0] === 8) {
+      const id = (m[0] === 50 ? m[1] : m[2]) as number;
+      const done = pending.get(id);
+      pending.delete(id);
+      done?.();
+    }
+  });
+  let request = 0;
+  const call = () =>
+    new Promise<void>((resolve) => {
+      const id = ++request;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify([48, id, {}, PROCEDURE, [id, 'payload']]));
+    });
+  for (let i = 0; i < WARMUP; i++) await call();
+  const latencies = new Float64Array(SEQUENTIAL);
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const t0 = process.hrtime.bigint();
+    await call();
+    latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  latencies.sort();
+  let started = 0;
+  const t0 = process.hrtime.bigint();
+  const lane = async () => {
+    while (started < CONCURRENT_TOTAL) {
+      started++;
+      await call();
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const report: CallerReport = {
+    p50: latencies[Math.floor(SEQUENTIAL * 0.5)]!,
+    p99: latencies[Math.floor(SEQUENTIAL * 0.99)]!,
+    mean: latencies.reduce((a, b) => a + b, 0) / SEQUENTIAL,
+    callsPerSecond: CONCURRENT_TOTAL / seconds,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  ws.close();
+}
+
+/** Run this file again as a child with a role; resolves with the first stdout line that satisfies `until`. */
+function child(role: string, url: string): { proc: ChildProcess; line: (until: (l: string) => boolean) => Promise<string> } {
+  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--role', role, '--url', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const killer = setTimeout(() => proc.kill('SIGKILL'), CHILD_DEADLINE_MS);
+  proc.once('exit', () => clearTimeout(killer));
+  let buffer = '';
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  proc.stdout!.on('data', (b: Buffer) => {
+    buffer += b.toString();
+    let i: number;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      lines.push(buffer.slice(0, i));
+      buffer = buffer.slice(i + 1);
+      waiters.splice(0).forEach((w) => w());
+    }
+  });
+  const line = (until: (l: string) => boolean) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const hit = lines.find(until);
+        if (hit !== undefined) return resolve(hit);
+        if (proc.exitCode !== null) return reject(new Error(`${role} exited with ${proc.exitCode}`));
+        waiters.push(check);
+      };
+      proc.once('exit', () => waiters.push(check) && check());
+      check();
+    });
+  return { proc, line };
+}
+
+async function measure(name: string, url: string): Promise<CallerReport> {
+  const c = child('callee', url);
+  try {
+    await c.line((l) => l === 'ready');
+    const k = child('caller', url);
+    const report = JSON.parse(await k.line((l) => l.startsWith('{'))) as CallerReport;
+    process.stderr.write(`${name}: done\n`);
+    return report;
+  } finally {
+    c.proc.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  // Imported here so the child processes do not load the router or the test helpers.
+  const { EmbeddedRouter } = await import('../src/router/embedded-router.js');
+  const { Crossbar } = await import('../test/helpers/crossbar.js');
+  const results: Record<string, CallerReport> = {};
+
+  const router = await EmbeddedRouter.start({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    realms: [{ name: REALM, roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true }, disclose: { caller: true, publisher: true } }] }] }],
+  });
+  try {
+    results.embedded = await measure('embedded', router.urls[0]!);
+  } finally {
+    await router.stop();
+  }
+  const crossbar = await Crossbar.start();
+  try {
+    results.crossbar = await measure('crossbar', crossbar.url);
+  } finally {
+    await crossbar[Symbol.asyncDispose]();
+  }
+
+  const e = results.embedded!;
+  const x = results.crossbar!;
+  const row = (label: string, a: number, b: number, digits: number) => `${label.padEnd(22)}${a.toFixed(digits).padStart(12)}${b.toFixed(digits).padStart(12)}${(a / b).toFixed(2).padStart(9)}`;
+  const table = [
+    `${''.padEnd(22)}${'embedded'.padStart(12)}${'crossbar'.padStart(12)}${'ratio'.padStart(9)}`,
+    row('p50 latency (ms)', e.p50, x.p50, 3),
+    row('p99 latency (ms)', e.p99, x.p99, 3),
+    row(`calls/s (${IN_FLIGHT} in flight)`, e.callsPerSecond, x.callsPerSecond, 0),
+  ].join('\n');
+  console.log(table);
+  const out = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    `${out}router.json`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, sequentialCalls: SEQUENTIAL, inFlight: IN_FLIGHT, concurrentCalls: CONCURRENT_TOTAL, results }, null, 2)}\n`,
+  );
+}
+
+const role = arg('role');
+const url = arg('url');
+const run = role === 'callee' ? callee(url!) : role === 'caller' ? caller(url!) : main();
+run.then(
+  () => {
+    if (!role) process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+if (role) setTimeout(() => process.exit(2), CHILD_DEADLINE_MS).unref();

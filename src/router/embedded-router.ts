@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { createLogger, type Logger } from '../log.js';
+import { staticAuthenticator } from './authenticate.js';
+import { staticAuthorizer } from './authorize.js';
+import { Realm } from './realm.js';
+import { parseRouterConfig, type RouterConfig, type RouterOptions } from './router-config.js';
+import { RouterSession, type SessionContext } from './router-session.js';
+
+export type { RouterOptions } from './router-config.js';
+
+const SUBPROTOCOL = 'wamp.2.json';
+const STOP_TIMEOUT_MS = 3_000;
+
+/**
+ * berth's embedded WAMP v2 router: WebSocket + JSON, a dealer and a broker per realm, Crossbar.io-style static
+ * authentication and authorization behind replaceable hooks.
+ */
+export class EmbeddedRouter {
+  private readonly sessions = new Set<RouterSession>();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly urls: string[],
+    private readonly servers: Server[],
+    private readonly wss: WebSocketServer,
+    private readonly log: Logger,
+  ) {}
+
+  /** Listen on every configured address; resolves once all accept connections. */
+  static async start(options: RouterOptions): Promise<EmbeddedRouter> {
+    const config = parseRouterConfig(options);
+    const log = (options.logger ?? createLogger('silent')).child({ component: 'router' });
+    const authorize = options.authorize ?? staticAuthorizer(config.realms);
+    const realms = new Map(config.realms.map((r) => [r.name, new Realm(r, authorize, config.limits.callTimeoutMs, log)] as const));
+    const authenticate =
+      options.authenticate ??
+      staticAuthenticator(config.auth, { hasRealm: (name) => realms.has(name), hasRole: (name, role) => realms.get(name)?.hasRole(role) ?? false });
+    const ctx: SessionContext = { realms, authenticate, limits: config.limits, log };
+
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.limits.maxMessageBytes,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    const servers: Server[] = [];
+    const urls: string[] = [];
+    const router = new EmbeddedRouter(urls, servers, wss, log);
+    wss.on('connection', (ws, req) => {
+      const session = new RouterSession(ws, ctx, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
+      router.sessions.add(session);
+      ws.once('close', () => router.sessions.delete(session));
+    });
+    try {
+      for (const listener of config.listen) {
+        const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WAMP over WebSocket only\n'));
+        server.on('upgrade', (req, socket, head) => router.upgrade(config, req, socket, head));
+        servers.push(server);
+        const port = await listen(server, listener.host, listener.port);
+        urls.push(`ws://${listener.host.includes(':') ? `[${listener.host}]` : listener.host}:${port}${config.path}`);
+      }
+    } catch (err) {
+      await router.stop();
+      throw err;
+    }
+    if (config.limits.pingIntervalMs > 0) {
+      router.pingTimer = setInterval(() => router.sessions.forEach((s) => s.ping()), config.limits.pingIntervalMs);
+      router.pingTimer.unref();
+    }
+    log.info({ urls, realms: [...realms.keys()] }, 'router listening');
+    return router;
+  }
+
+  /** Say GOODBYE to every session (bounded wait), then free the ports. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.pingTimer);
+      await Promise.all([...this.sessions].map((s) => s.shutdown(STOP_TIMEOUT_MS)));
+      this.wss.close();
+      await Promise.all(
+        this.servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              if (!server.listening) return resolve();
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
+      this.log.info('router stopped');
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private upgrade(config: RouterConfig, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '/').split('?')[0];
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (this.stopping) return reject(socket, 503, 'Service Unavailable');
+    if (path !== config.path) return reject(socket, 404, 'Not Found');
+    if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, 'Bad Request');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,317 @@
+import WebSocket from 'ws';
+import type { Logger } from '../log.js';
+import type { AuthDecision, Authenticate, Challenge, Welcome } from './authenticate.js';
+import type { SessionInfo } from './authorize.js';
+import { randomId, type Peer } from './peer.js';
+import type { Realm } from './realm.js';
+import type { RouterConfig } from './router-config.js';
+import { isConcreteUri, isPatternUri } from './uri.js';
+import { MSG, parseMessage, type ClientMessage } from './wamp-message.js';
+
+export interface SessionContext {
+  readonly realms: ReadonlyMap<string, Realm>;
+  readonly authenticate: Authenticate;
+  readonly limits: RouterConfig['limits'];
+  readonly log: Logger;
+}
+
+// Messages a session may queue behind a slow (asynchronous) authenticator or authorizer before it is cut off.
+const MAX_BACKLOG = 10_000;
+
+type State = 'new' | 'challenged' | 'joined' | 'closing' | 'closed';
+
+const ROUTER_ROLES = {
+  broker: { features: { publisher_identification: true, pattern_based_subscription: true, subscriber_blackwhite_listing: true, publisher_exclusion: true, session_meta_api: true, subscription_meta_api: true } },
+  dealer: { features: { caller_identification: true, pattern_based_registration: true, shared_registration: true, call_canceling: true, call_timeout: true, progressive_call_results: true, session_meta_api: true, registration_meta_api: true } },
+};
+
+/**
+ * One WebSocket connection and the WAMP session on it. Messages are handled strictly in arrival order: when a handler
+ * has to wait (an asynchronous authenticator or authorizer), later messages queue behind it, so a CANCEL can never
+ * overtake its CALL.
+ */
+export class RouterSession implements Peer {
+  info: SessionInfo = { id: 0, realm: '', authid: '', authrole: '', authmethod: '' };
+  calleeCanCancel = false;
+  private state: State = 'new';
+  private realm: Realm | undefined;
+  private challenge: { decision: Challenge; realm: string; id: number } | undefined;
+  private busy = false;
+  private readonly backlog: ClientMessage[] = [];
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private readonly closed: Promise<void>;
+  private log: Logger;
+  alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: SessionContext,
+    private readonly peer: string,
+  ) {
+    this.log = ctx.log.child({ peer });
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', (code) => this.onClose(code));
+    ws.on('error', (err) => this.log.warn({ err }, 'websocket error'));
+    this.armHandshakeTimer();
+  }
+
+  get joined(): boolean {
+    return this.state === 'joined';
+  }
+
+  send(message: unknown[]): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  /** Router shutdown: GOODBYE, wait (bounded) for the client's GOODBYE, then close the socket; kill it if it lingers. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'joined') {
+      this.send([MSG.GOODBYE, { message: 'the router is stopping' }, 'wamp.close.system_shutdown']);
+      this.leaveRealm('closing');
+      const answered = await Promise.race([this.closed.then(() => true), delay(timeoutMs / 2).then(() => false)]);
+      if (answered) return;
+    }
+    this.ws.close(1001, 'router stopping');
+    const closed = await Promise.race([this.closed.then(() => true), delay(timeoutMs / 2).then(() => false)]);
+    if (!closed) this.ws.terminate();
+  }
+
+  /** Ping tick: a peer that did not answer the previous ping is gone; drop it and everything it registered. */
+  ping(): void {
+    if (!this.alive) {
+      this.log.warn({ session: this.info.id }, 'peer did not answer ping; dropping it');
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    if (isBinary) return this.fail('invalid serialization of WAMP message (binary True, but expected False)');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseMessage(text);
+    if (!parsed.ok) return this.fail(parsed.reason);
+    const uriProblem = badUri(parsed.message);
+    if (uriProblem) return this.fail(uriProblem);
+    if (!this.busy) return this.run(parsed.message);
+    if (this.backlog.length >= MAX_BACKLOG) return this.fail('too many messages while an authorization is pending');
+    this.backlog.push(parsed.message);
+  }
+
+  private run(message: ClientMessage): void {
+    let result: void | Promise<void>;
+    try {
+      result = this.dispatch(message);
+    } catch (err) {
+      return this.crash(err);
+    }
+    if (!result) return;
+    this.busy = true;
+    result.then(
+      () => {
+        this.busy = false;
+        while (!this.busy && this.backlog.length > 0 && this.state !== 'closed') this.run(this.backlog.shift()!);
+      },
+      (err: unknown) => this.crash(err),
+    );
+  }
+
+  private dispatch(m: ClientMessage): void | Promise<void> {
+    switch (this.state) {
+      case 'new':
+        // Crossbar.io ignores anything but HELLO here (and a second HELLO later); so do we, to behave the same.
+        return m.type === 'hello' ? this.hello(m.realm, m.details) : undefined;
+      case 'challenged':
+        if (m.type === 'authenticate') return this.authenticate(m.signature, m.extra);
+        if (m.type === 'abort') this.abandon();
+        return;
+      case 'closing':
+        if (m.type === 'goodbye') this.ws.close(1000);
+        return;
+      case 'closed':
+        return;
+    }
+    const realm = this.realm!;
+    switch (m.type) {
+      case 'call':
+        return realm.dealer.call(this, m);
+      case 'yield':
+        return realm.dealer.yield(this, m);
+      case 'error':
+        return realm.dealer.invocationError(this, m);
+      case 'register':
+        return realm.dealer.register(this, m);
+      case 'unregister':
+        return realm.dealer.unregister(this, m);
+      case 'cancel':
+        return realm.dealer.cancel(this, m);
+      case 'publish':
+        return realm.broker.publish(this, m);
+      case 'subscribe':
+        return realm.broker.subscribe(this, m);
+      case 'unsubscribe':
+        return realm.broker.unsubscribe(this, m);
+      case 'goodbye':
+        // Crossbar.io answers with `wamp.close.normal` and keeps the transport for a new HELLO.
+        this.send([MSG.GOODBYE, {}, 'wamp.close.normal']);
+        this.leaveRealm('new');
+        this.armHandshakeTimer();
+        return;
+      case 'abort':
+        this.leaveRealm('new');
+        this.ws.close(1000);
+        return;
+      default:
+        return; // HELLO/AUTHENTICATE in a joined session: ignored, as Crossbar.io does
+    }
+  }
+
+  private hello(realm: string, details: ClientMessageOf<'hello'>['details']): void | Promise<void> {
+    const id = randomId();
+    const roles = details.roles as Record<string, { features?: Record<string, unknown> } | undefined>;
+    this.calleeCanCancel = roles.callee?.features?.call_canceling === true;
+    const decision = this.ctx.authenticate({
+      realm,
+      authid: details.authid,
+      authmethods: details.authmethods && details.authmethods.length > 0 ? details.authmethods : ['anonymous'],
+      authextra: details.authextra ?? {},
+      sessionId: id,
+      peer: this.peer,
+    });
+    return settle(decision, (d) => this.decided(d, realm, id), (err) => this.authCrashed(err));
+  }
+
+  private authenticate(signature: string, extra: Record<string, unknown>): void | Promise<void> {
+    const pending = this.challenge;
+    this.challenge = undefined;
+    this.state = 'new';
+    if (!pending) return;
+    const decision = pending.decision.verify(signature, extra);
+    return settle(decision, (d) => this.decided(d, pending.realm, pending.id), (err) => this.authCrashed(err));
+  }
+
+  private decided(d: AuthDecision, realm: string, id: number): void {
+    if (this.state === 'closed') return;
+    if (d.outcome === 'deny') return this.abort(d.reason, d.message);
+    if (d.outcome === 'challenge') {
+      this.challenge = { decision: d, realm, id };
+      this.state = 'challenged';
+      return this.send([MSG.CHALLENGE, d.authmethod, d.extra]);
+    }
+    this.welcome(d, realm, id);
+  }
+
+  private welcome(w: Welcome, realmName: string, id: number): void {
+    // A custom authenticator may not know the realms; the router checks them again.
+    const realm = this.ctx.realms.get(realmName);
+    if (!realm) return this.abort('wamp.error.no_such_realm', `no realm "${realmName}" exists on this router`);
+    if (w.authrole !== 'anonymous' && w.authrole !== 'trusted' && !realm.hasRole(w.authrole)) {
+      return this.abort('wamp.error.no_such_role', `realm "${realmName}" has no role "${w.authrole}"`);
+    }
+    clearTimeout(this.handshakeTimer);
+    this.info = { id, realm: realmName, authid: w.authid, authrole: w.authrole, authmethod: w.authmethod };
+    this.log = this.ctx.log.child({ peer: this.peer, session: id, realm: realmName, authid: w.authid });
+    this.realm = realm;
+    this.state = 'joined';
+    realm.join(this);
+    this.send([MSG.WELCOME, id, { realm: realmName, authid: w.authid, authrole: w.authrole, authmethod: w.authmethod, authprovider: w.authprovider, authextra: w.authextra ?? {}, roles: ROUTER_ROLES }]);
+    this.log.debug({ authrole: w.authrole, authmethod: w.authmethod }, 'session joined');
+  }
+
+  private abort(reason: string, message: string): void {
+    this.log.info({ reason, message }, 'session refused');
+    this.state = 'new';
+    this.send([MSG.ABORT, { message }, reason]);
+  }
+
+  private authCrashed(err: unknown): void {
+    this.log.error({ err }, 'authenticator failed');
+    this.abort('wamp.error.authorization_failed', 'Internal server error');
+  }
+
+  private abandon(): void {
+    this.challenge = undefined;
+    this.state = 'new';
+    this.ws.close(1000);
+  }
+
+  /** A protocol violation: close this session only (WebSocket 1002, like Crossbar.io). */
+  private fail(reason: string): void {
+    this.log.warn({ reason }, 'protocol violation; closing the session');
+    this.leaveRealm('closed');
+    this.ws.close(1002, truncate(`WAMP Protocol Error (${reason})`));
+  }
+
+  private crash(err: unknown): void {
+    this.log.error({ err }, 'internal error while handling a message; closing the session');
+    this.leaveRealm('closed');
+    this.ws.close(1011, 'WAMP Internal Error');
+  }
+
+  private leaveRealm(next: State): void {
+    this.state = next;
+    this.backlog.length = 0;
+    const realm = this.realm;
+    this.realm = undefined;
+    if (realm) {
+      realm.leave(this);
+      this.log.debug('session left');
+    }
+  }
+
+  private onClose(code: number): void {
+    clearTimeout(this.handshakeTimer);
+    this.leaveRealm('closed');
+    this.log.debug({ code }, 'connection closed');
+  }
+
+  /** Every wait has a timeout: a connection that does not complete HELLO (and authentication) in time is closed. */
+  private armHandshakeTimer(): void {
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = setTimeout(() => {
+      if (this.state === 'new' || this.state === 'challenged') {
+        this.log.info('no session established in time; closing the connection');
+        this.ws.close(1008, 'no WAMP session established in time');
+      }
+    }, this.ctx.limits.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+  }
+}
+
+type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
+
+/** URIs are checked where Crossbar.io checks them (while parsing), so a bad one is a protocol violation there too. */
+function badUri(m: ClientMessage): string | undefined {
+  switch (m.type) {
+    case 'call':
+      return isConcreteUri(m.procedure) ? undefined : `invalid procedure URI "${m.procedure}" in CALL`;
+    case 'publish':
+      return isConcreteUri(m.topic) ? undefined : `invalid topic URI "${m.topic}" in PUBLISH`;
+    case 'register':
+      return isPatternUri(m.procedure, m.options.match ?? 'exact') ? undefined : `invalid procedure URI "${m.procedure}" in REGISTER`;
+    case 'subscribe':
+      return isPatternUri(m.topic, m.options.match ?? 'exact') ? undefined : `invalid topic URI "${m.topic}" in SUBSCRIBE`;
+    case 'error':
+      return isConcreteUri(m.error) ? undefined : `invalid error URI "${m.error}" in ERROR`;
+    default:
+      return undefined;
+  }
+}
+
+function settle<T>(value: T | Promise<T>, then: (v: T) => void, fail: (err: unknown) => void): void | Promise<void> {
+  if (value instanceof Promise) return value.then(then, fail);
+  then(value);
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** WebSocket close reasons are limited to 123 bytes. */
+function truncate(reason: string): string {
+  const b = Buffer.from(reason, 'utf8');
+  return b.length <= 123 ? reason : b.subarray(0, 120).toString('utf8') + '...';
+}

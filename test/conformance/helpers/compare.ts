@@ -1,0 +1,40 @@
+import { expect } from 'vitest';
+import type { Target, Targets } from './targets.js';
+
+/**
+ * Run one scenario against both routers (one after the other, so they never compete for the 2 cores) and require the
+ * same outcome. `expected` pins what the outcome must contain, so a scenario that silently tests nothing fails too.
+ */
+export async function sameOnBoth<T>(targets: Targets, scenario: (t: Target) => Promise<T>, expected?: Record<string, unknown> | ((outcome: T) => void)): Promise<T> {
+  const outcomes: Record<string, T> = {};
+  for (const t of targets.all) outcomes[t.name] = await scenario(t);
+  const crossbar = outcomes.crossbar as T;
+  if (typeof expected === 'function') expected(crossbar);
+  else if (expected !== undefined) expect(crossbar).toMatchObject(expected);
+  expect(outcomes.embedded, 'embedded router differs from Crossbar.io').toEqual(crossbar);
+  return crossbar;
+}
+
+/** Await with a deadline: a scenario must never hang the suite. */
+export async function within<T>(what: string, p: PromiseLike<T>, ms = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Settle a promise into a comparable value: `{ ok: value }` or `{ error: uri, args, kwargs }`. */
+export async function outcome(p: PromiseLike<unknown>, ms = 5_000): Promise<unknown> {
+  try {
+    return { ok: await within('call', p, ms) };
+  } catch (err) {
+    const e = err as { error?: string; args?: unknown[]; kwargs?: Record<string, unknown>; message?: string };
+    if (typeof e.error === 'string') return { error: e.error, args: e.args ?? [], kwargs: e.kwargs ?? {} };
+    return { thrown: String(e.message ?? err) };
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,204 @@
+import autobahn from 'autobahn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outcome, sameOnBoth, sleep, within } from './helpers/compare.js';
+import { session } from './helpers/js-client.js';
+import { Targets } from './helpers/targets.js';
+
+// autobahn-js against both routers: every scenario's outcome on the embedded router must equal Crossbar.io's.
+describe('RPC (autobahn-js)', () => {
+  let targets: Targets;
+  beforeAll(async () => {
+    targets = await Targets.start();
+  });
+  afterAll(async () => {
+    await targets?.[Symbol.asyncDispose]();
+  });
+
+  it('register and call: positional result, args+kwargs result, no_such_procedure after unregister', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using callee = await session(t);
+      await using caller = await session(t);
+      const reg = await callee.session.register('com.example.add2', (args) => (args![0] as number) + (args![1] as number));
+      await callee.session.register('com.example.pair', () => new autobahn.Result(['a', 'b'], { k: 1 }));
+      const sum = await outcome(caller.session.call('com.example.add2', [2, 3]));
+      const pair = (await outcome(caller.session.call('com.example.pair'))) as { ok: autobahn.Result };
+      await callee.session.unregister(reg);
+      const gone = await outcome(caller.session.call('com.example.add2', [1, 1]));
+      const never = await outcome(caller.session.call('com.example.never.registered'));
+      return { sum, pair: { args: pair.ok.args, kwargs: pair.ok.kwargs }, gone: errorUri(gone), never: errorUri(never) };
+    }, { sum: { ok: 5 }, pair: { args: ['a', 'b'], kwargs: { k: 1 } }, gone: 'wamp.error.no_such_procedure', never: 'wamp.error.no_such_procedure' });
+  });
+
+  it('progressive call results arrive in order before the final result', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using callee = await session(t);
+      await using caller = await session(t);
+      await callee.session.register('com.example.countdown', (args, _kw, details) => {
+        const d = details as autobahn.IInvocation;
+        for (let i = args![0] as number; i > 0; i--) d.progress?.([i], {});
+        return 'liftoff';
+      });
+      const progress: unknown[] = [];
+      const call = caller.session.call('com.example.countdown', [3], {}, { receive_progress: true });
+      call.then(undefined, undefined, (p: unknown) => progress.push(p));
+      const final = await outcome(call);
+      return { progress, final };
+    }, { progress: [3, 2, 1], final: { ok: 'liftoff' } });
+  });
+
+  it('callee error: URI, args and kwargs reach the caller unchanged', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using callee = await session(t);
+      await using caller = await session(t);
+      await callee.session.register('com.example.fail', () => {
+        throw new autobahn.Error('com.example.error.custom', ['first', 2, { nested: [true, null] }], { reason: 'because', code: 42 });
+      });
+      await callee.session.register('com.example.fail_bare', () => {
+        throw new autobahn.Error('berth.error.not_found', [], {});
+      });
+      return { full: await outcome(caller.session.call('com.example.fail')), bare: await outcome(caller.session.call('com.example.fail_bare')) };
+    }, {
+      full: { error: 'com.example.error.custom', args: ['first', 2, { nested: [true, null] }], kwargs: { reason: 'because', code: 42 } },
+      bare: { error: 'berth.error.not_found', args: [], kwargs: {} },
+    });
+  });
+
+  it('duplicate registration is refused with wamp.error.procedure_already_exists', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using a = await session(t);
+      await using b = await session(t);
+      await a.session.register('com.example.dup', () => 'a');
+      const other = await outcome(b.session.register('com.example.dup', () => 'b'));
+      const again = await outcome(a.session.register('com.example.dup', () => 'a2'));
+      const reserved = await outcome(a.session.register('wamp.my.procedure', () => 'x'));
+      return { other: errorUri(other), again: errorUri(again), reserved: errorUri(reserved) };
+    }, { other: 'wamp.error.procedure_already_exists', again: 'wamp.error.procedure_already_exists', reserved: 'wamp.error.invalid_uri' });
+  });
+
+  it('prefix and wildcard registrations: exact beats prefix, longest prefix wins, INVOCATION names the procedure', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using callee = await session(t);
+      await using caller = await session(t);
+      const seen = (tag: string) => (_a: unknown, _k: unknown, d: unknown) => [tag, (d as autobahn.IInvocation).procedure ?? null];
+      await callee.session.register('com.example.pre.', seen('short'), { match: 'prefix' } as autobahn.IRegisterOptions);
+      await callee.session.register('com.example.pre.long.', seen('long'), { match: 'prefix' } as autobahn.IRegisterOptions);
+      await callee.session.register('com.example.pre.long.exact', seen('exact'));
+      await callee.session.register('com.example..get', seen('wild'), { match: 'wildcard' } as autobahn.IRegisterOptions);
+      const call = async (uri: string) => ((await outcome(caller.session.call(uri))) as { ok?: unknown }).ok ?? 'error';
+      return {
+        short: await call('com.example.pre.a.b'),
+        long: await call('com.example.pre.long.x'),
+        exact: await call('com.example.pre.long.exact'),
+        wild: await call('com.example.thing.get'),
+        dotted: await call('com.example.pre.berth/web1/start'),
+      };
+    }, {
+      short: ['short', 'com.example.pre.a.b'],
+      long: ['long', 'com.example.pre.long.x'],
+      exact: ['exact', 'com.example.pre.long.exact'],
+      wild: ['wild', 'com.example.thing.get'],
+      dotted: ['short', 'com.example.pre.berth/web1/start'],
+    });
+  });
+
+  it('shared registration: roundrobin alternates between callees', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using a = await session(t);
+      await using b = await session(t);
+      await using caller = await session(t);
+      await a.session.register('com.example.shared', () => 'a', { invoke: 'roundrobin' });
+      await b.session.register('com.example.shared', () => 'b', { invoke: 'roundrobin' });
+      const conflict = await outcome(caller.session.register('com.example.shared', () => 'c', { invoke: 'random' }));
+      const got: unknown[] = [];
+      for (let i = 0; i < 4; i++) got.push(((await outcome(caller.session.call('com.example.shared'))) as { ok: unknown }).ok);
+      return { got, conflict: errorUri(conflict) };
+    }, { got: ['a', 'b', 'a', 'b'], conflict: 'wamp.error.procedure_exists_with_different_invocation_policy' });
+  });
+
+  it('caller disclosure follows the role: on for anonymous, off for frontend', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using callee = await session(t);
+      await using anon = await session(t);
+      await using alice = await session(t, { authmethods: ['wampcra'], authid: 'alice', secret: 'alice-secret' });
+      await callee.session.register('com.example.whoami', (_a, _k, d) => {
+        const inv = d as { caller?: number; caller_authid?: string; caller_authrole?: string };
+        return [inv.caller ?? null, inv.caller_authrole ?? null, inv.caller_authid ?? null];
+      });
+      const a = ((await outcome(anon.session.call('com.example.whoami'))) as { ok: [number, string, string] }).ok;
+      const f = ((await outcome(alice.session.call('com.example.whoami', [], {}, { disclose_me: true }))) as { ok: unknown[] }).ok;
+      return { anonymous: { callerIsSession: a[0] === anon.id, authrole: a[1], hasAuthid: typeof a[2] === 'string' }, frontend: f };
+    }, { anonymous: { callerIsSession: true, authrole: 'anonymous', hasAuthid: true }, frontend: [null, null, null] });
+  });
+
+  it('a callee that disconnects with calls pending fails every one of them at once', async () => {
+    await sameOnBoth(targets, async (t) => {
+      const callee = await session(t);
+      await using caller = await session(t);
+      let invoked = 0;
+      await callee.session.register('com.example.hang', () => {
+        invoked++;
+        return new Promise(() => undefined); // never answers
+      });
+      const calls = [1, 2, 3].map((i) => outcome(caller.session.call('com.example.hang', [i]), 3_000));
+      await within('3 invocations', (async () => { while (invoked < 3) await sleep(20); })());
+      const started = Date.now();
+      callee.kill();
+      const results = await Promise.all(calls);
+      const prompt = Date.now() - started < 2_000;
+      await sleep(100);
+      const after = errorUri(await outcome(caller.session.call('com.example.hang')));
+      return { results, prompt, after };
+    }, (o) => {
+      expect(o.prompt).toBe(true);
+      expect(o.results).toEqual(Array(3).fill({ error: 'wamp.error.canceled', args: ['callee disconnected from in-flight request'], kwargs: {} }));
+      expect(o.after).toBe('wamp.error.no_such_procedure');
+    });
+  });
+
+  it('call timeout: the caller gets wamp.error.canceled and the session stays usable', async () => {
+    // Deliberate difference (docs/router.md): Crossbar.io schedules `timeout` in seconds, the WAMP spec and the embedded
+    // router in milliseconds. timeout=1 is therefore 1 ms here and ~1 s on Crossbar.io; the outcome is the same.
+    await sameOnBoth(targets, async (t) => {
+      await using callee = await session(t);
+      await using caller = await session(t);
+      await callee.session.register('com.example.slow', () => new Promise((r) => setTimeout(() => r('late'), 2_500)));
+      await callee.session.register('com.example.fast', () => 'fast');
+      const timedOut = await outcome(caller.session.call('com.example.slow', [], {}, { timeout: 1 }), 4_000);
+      const next = await outcome(caller.session.call('com.example.fast'));
+      return { timedOut, next };
+    }, { timedOut: { error: 'wamp.error.canceled', args: ['timeout reached'], kwargs: {} }, next: { ok: 'fast' } });
+  });
+
+  it('meta API: wamp.session.count, wamp.registration.list and wamp.registration.lookup', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using probe = await session(t);
+      const before = (await probe.session.call('wamp.session.count')) as number;
+      await using callee = await session(t);
+      const during = (await probe.session.call('wamp.session.count')) as number;
+      const exact = await callee.session.register('com.example.meta.exact', () => 1);
+      const prefix = await callee.session.register('com.example.meta.', () => 1, { match: 'prefix' } as autobahn.IRegisterOptions);
+      const list = (await probe.session.call('wamp.registration.list')) as { exact: number[]; prefix: number[]; wildcard: number[] };
+      const lookup = await probe.session.call('wamp.registration.lookup', ['com.example.meta.exact']);
+      const lookupPrefix = await probe.session.call('wamp.registration.lookup', ['com.example.meta.', { match: 'prefix' }]);
+      const lookupMissing = await probe.session.call('wamp.registration.lookup', ['com.example.meta.none']);
+      await callee.close();
+      await sleep(100);
+      const after = (await probe.session.call('wamp.session.count')) as number;
+      const lookupGone = await probe.session.call('wamp.registration.lookup', ['com.example.meta.exact']);
+      return {
+        joinCounts: during - before,
+        leaveCounts: during - after,
+        listed: { exact: list.exact.includes(exact.id), prefix: list.prefix.includes(prefix.id) },
+        lookup: lookup === exact.id,
+        lookupPrefix: lookupPrefix === prefix.id,
+        lookupMissing,
+        lookupGone,
+      };
+    }, { joinCounts: 1, leaveCounts: 1, listed: { exact: true, prefix: true }, lookup: true, lookupPrefix: true, lookupMissing: null, lookupGone: null });
+  });
+});
+
+function errorUri(o: unknown): string {
+  const e = o as { error?: string; ok?: unknown; thrown?: string };
+  return e.error ?? (e.thrown ? `thrown: ${e.thrown}` : 'ok');
+}
