@@ -25,20 +25,20 @@ export async function listBench(routerUrl: string): Promise<{ rows: Row[]; json:
   try {
     await makeImage(D, 'bb');
     berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--log-level', 'info']);
-    client = await WampClient.connect(routerUrl);
+    const c = (client = await WampClient.connect(routerUrl));
     for (let i = 0; i < CONTAINERS; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => client!.call(`${D}/create`, ['bb', `c${i + j}`])));
+      await Promise.all(Array.from({ length: 10 }, (_, j) => c.call(`${D}/create`, ['bb', `c${i + j}`])));
     }
-    const listed = await client.call<unknown[]>(`${D}/list`);
+    const listed = await c.call<unknown[]>(`${D}/list`);
     const engineListed = (await engineGet(listPath(D))) as unknown[];
     if (listed.length !== CONTAINERS || engineListed.length !== CONTAINERS) throw new Error('setup did not make 50 containers');
     // A do-nothing procedure on the same router: the floor any WAMP call pays.
-    await client!.session.register(`${D}.bench/echo`, () => null);
-    await timeEach(200, () => client!.call(`${D}/list`)); // warm-up
+    await c.session.register(`${D}.bench/echo`, () => null);
+    await timeEach(200, () => c.call(`${D}/list`)); // warm-up
     await timeEach(200, () => engineGet(listPath(D)));
-    const berthMs = summarize(await timeEach(CALLS, () => client!.call(`${D}/list`)));
+    const berthMs = summarize(await timeEach(CALLS, () => c.call(`${D}/list`)));
     const engineMs = summarize(await timeEach(CALLS, () => engineGet(listPath(D))));
-    const echoMs = summarize(await timeEach(CALLS, () => client!.call(`${D}.bench/echo`)));
+    const echoMs = summarize(await timeEach(CALLS, () => c.call(`${D}.bench/echo`)));
     const rows: Row[] = [
       { bench: 'list()', case: `p50, ${CONTAINERS} containers, ${CALLS} calls`, value: `${berthMs.p50} ms`, baseline: `engine ${engineMs.p50} ms`, ratio: `${round(berthMs.p50 / engineMs.p50, 2)}×`, target: '≤ 1.00×' },
       { bench: 'list()', case: 'p99', value: `${berthMs.p99} ms`, baseline: `engine ${engineMs.p99} ms`, ratio: `${round(berthMs.p99 / engineMs.p99, 2)}×`, target: '' },

@@ -5,6 +5,8 @@ import { z } from 'zod';
 /** A domain is a dot-separated WAMP URI prefix that is also valid inside Docker names and image references. */
 export const DOMAIN_PATTERN = /^[a-z0-9]+(?:[_-]+[a-z0-9]+)*(?:\.[a-z0-9]+(?:[_-]+[a-z0-9]+)*)*$/;
 
+const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
 const wsUrl = z
   .string()
   .url()
@@ -27,12 +29,16 @@ export const configSchema = z
       .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     containerRouterUrl: wsUrl.optional(),
+    listen: z
+      .string()
+      .regex(LISTEN_PATTERN, 'must be host:port (such as 127.0.0.1:8080 or [::1]:8080)')
+      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
+      .default('127.0.0.1:8080'),
   })
   .strict()
-  .refine((c) => c.router !== undefined, { message: 'is required (the embedded router is not available yet)', path: ['router'] })
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] });
 
-export type Config = Readonly<z.infer<typeof configSchema>> & { readonly router: string };
+export type Config = Readonly<z.infer<typeof configSchema>>;
 
 /** How each config key is spelled as a flag and as an environment variable. */
 export const OPTIONS = {
@@ -44,6 +50,7 @@ export const OPTIONS = {
   dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
   logLevel: { flag: 'log-level', env: 'BERTH_LOG_LEVEL' },
   containerRouterUrl: { flag: 'container-router-url', env: 'BERTH_CONTAINER_ROUTER_URL' },
+  listen: { flag: 'listen', env: 'BERTH_LISTEN' },
 } as const satisfies Record<string, { flag: string; env: string }>;
 
 export type OptionKey = keyof typeof OPTIONS;
@@ -98,4 +105,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (doc === undefined || doc === null) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`invalid option --config: ${path} must hold a mapping`);
   return { ...(doc as Record<string, unknown>) };
+}
+
+/** `--listen host:port` as a host and a port ("[::1]:8080" → "::1", 8080). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(i + 1)) };
 }

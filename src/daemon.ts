@@ -5,52 +5,60 @@ import { ContainerIndex } from './engine/container-index.js';
 import { createDockerode, DockerEngine } from './engine/docker-engine.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';
+import { startStandaloneRouter, type StandaloneRouter } from './standalone-router.js';
 import { WampSession } from './wamp/wamp-session.js';
 
-/** Wires engine, index, appliance and WAMP session; `stop()` is safe to call twice. */
+/** Wires engine, index, appliance, WAMP session and (without --router) the embedded router; `stop()` is safe twice. */
 export class Daemon {
   private readonly index: ContainerIndex;
-  private readonly session: WampSession;
-  private readonly appliance: Appliance;
-  private stopped = false;
+  private router: StandaloneRouter | undefined;
+  private session: WampSession | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
-    engine: Engine = new DockerEngine(createDockerode(config.dockerHost)),
+    private readonly engine: Engine = new DockerEngine(createDockerode(config.dockerHost)),
   ) {
     this.index = new ContainerIndex(engine, config.domain, log.child({ part: 'index' }));
-    this.session = new WampSession({
-      url: config.router,
+  }
+
+  /** Sync from the engine first so that the first join registers everything in one go. */
+  async start(): Promise<void> {
+    const { config, log } = this;
+    if (!config.router) this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }));
+    const url = this.router?.url ?? config.router!;
+    const session = new WampSession({
+      url,
       realm: config.realm,
-      authid: config.authid,
-      ticket: config.ticket,
+      authid: this.router?.authid ?? config.authid,
+      ticket: this.router?.ticket ?? config.ticket,
       log: log.child({ part: 'wamp' }),
       onReady: ({ procedures }) =>
-        log.info({ router: config.router, realm: config.realm, domain: config.domain, procedures }, 'joined the router'),
+        log.info({ router: url, embedded: this.router !== undefined, realm: config.realm, domain: config.domain, procedures }, 'joined the router'),
     });
-    this.appliance = new Appliance({
+    this.session = session;
+    const appliance = new Appliance({
       domain: config.domain,
       realm: config.realm,
-      containerRouterUrl: containerRouterUrl(config.router, config.containerRouterUrl),
-      engine,
+      containerRouterUrl: config.containerRouterUrl ?? this.router?.containerUrl ?? containerRouterUrl(url),
+      engine: this.engine,
       index: this.index,
-      session: this.session,
+      session,
       log: log.child({ part: 'appliance' }),
       stopTimeoutSeconds: 10,
     });
+    await appliance.start();
+    if (this.stopping) return;
+    session.start();
   }
 
-  /** Sync from the engine first so the first join registers everything in one go. */
-  async start(): Promise<void> {
-    await this.appliance.start();
-    this.session.start();
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.index.stop();
-    await this.session.stop();
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.index.stop();
+      await this.session?.stop();
+      await this.router?.stop();
+    })();
+    return this.stopping;
   }
 }

@@ -4,9 +4,10 @@ import { ConfigError, OPTIONS, resolveConfig, type OptionKey } from './config.js
 import { Daemon } from './daemon.js';
 import { createLogger } from './log.js';
 
-const USAGE = `usage: berth --router ws://host:port/ws [options]
+const USAGE = `usage: berth [--router ws://host:port/ws] [options]
 
-  --router URL          WAMP router (BERTH_ROUTER)
+  --router URL          external WAMP router (BERTH_ROUTER); without it berth embeds its own
+  --listen HOST:PORT    embedded router address, default 127.0.0.1:8080 (BERTH_LISTEN)
   --realm NAME          realm to join, default realm1 (BERTH_REALM)
   --domain D            appliance domain, default berth (BERTH_DOMAIN)
   --authid ID           authid; anonymous unless given (BERTH_AUTHID)
@@ -14,7 +15,7 @@ const USAGE = `usage: berth --router ws://host:port/ws [options]
   --docker-host URL     Docker engine, default the local socket (DOCKER_HOST)
   --log-level LEVEL     fatal|error|warn|info|debug|trace|silent, default info (BERTH_LOG_LEVEL)
   --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
-  --config FILE         YAML file with the same options in camelCase (routerUrl → router, log-level → logLevel)
+  --config FILE         YAML file with the same options in camelCase (docker-host → dockerHost)
   --help, --version`;
 
 const EXIT_USAGE = 2;
@@ -71,7 +72,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') fail(`cannot listen on --listen (BERTH_LISTEN) ${config.listen}: ${code}`);
+    throw err;
+  }
 }
 
 void main().catch((err) => {

@@ -3,8 +3,7 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|\[::\])$/i;
 export const HOST_ALIAS = 'host.docker.internal';
 
 /** The router URL as seen from inside a container: a loopback host becomes the host's bridge alias. */
-export function containerRouterUrl(routerUrl: string, override?: string): string {
-  if (override) return override;
+export function containerRouterUrl(routerUrl: string): string {
   const url = new URL(routerUrl);
   if (LOOPBACK.test(url.hostname)) url.hostname = HOST_ALIAS;
   return url.toString();

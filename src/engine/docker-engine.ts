@@ -148,6 +148,18 @@ export class DockerEngine implements Engine {
     await this.request('remove image', (abortSignal) => this.docker.getImage(id).remove({ abortSignal }));
   }
 
+  async fetchBridgeGateway(): Promise<string | undefined> {
+    const info = (await this.request('inspect network', () => this.docker.getNetwork('bridge').inspect())) as {
+      IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
+      Options?: Record<string, string> | null;
+    };
+    const gateway = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+    if (gateway) return gateway;
+    // Older engines leave the default bridge's gateway out of IPAM; the engine gives the bridge the subnet's first address.
+    const subnet = info.IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'))?.Subnet;
+    return subnet ? firstHost(subnet) : undefined;
+  }
+
   async watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
     const stream = (await this.request('watch events', () =>
       this.docker.getEvents({ filters: { type: ['container'], label: [domainFilter(domain)] } }),
@@ -271,4 +283,13 @@ function toContainerRecord(info: Dockerode.ContainerInspectInfo): ContainerRecor
 function asList(v: unknown): string[] | null {
   if (v === null || v === undefined) return null;
   return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function firstHost(cidr: string): string | undefined {
+  const [base, bits] = cidr.split('/');
+  const octets = (base ?? '').split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !(o >= 0 && o <= 255)) || !(Number(bits) < 31)) return undefined;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  const n = ((((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0) & mask) + 1;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }

@@ -102,5 +102,7 @@ export interface Engine {
    * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
    * the subscriber then resubscribes after the engine is back.
    */
+  /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
+  fetchBridgeGateway(): Promise<string | undefined>;
   watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription>;
 }

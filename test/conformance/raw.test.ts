@@ -3,7 +3,8 @@ import { EmbeddedRouter } from '../../src/router/embedded-router.js';
 import { outcome, sameOnBoth, sleep } from './helpers/compare.js';
 import { session } from './helpers/js-client.js';
 import { isType, RawClient } from './helpers/raw-client.js';
-import { embeddedOptionsFromTemplate, MAX_MESSAGE_BYTES, REALM, Targets, type Target } from './helpers/targets.js';
+import { embeddedOptionsFromTemplate } from '../helpers/embedded-options.js';
+import { MAX_MESSAGE_BYTES, REALM, TEMPLATE, Targets, type Target } from './helpers/targets.js';
 
 const ERROR = 8, INVOCATION = 68, INTERRUPT = 69, YIELD = 70, RESULT = 50, CALL = 48, CANCEL = 49;
 
@@ -145,7 +146,7 @@ describe('wire level: malformed input, oversized frames, CANCEL (raw WebSocket p
 
   // Embedded only: Crossbar.io's ping settings come from its config (10 s + 5 s here), too slow for this suite.
   it('embedded: a peer that stops answering WebSocket pings is dropped with its registrations', async () => {
-    await using router = await EmbeddedRouter.start({ ...embeddedOptionsFromTemplate(), limits: { maxMessageBytes: MAX_MESSAGE_BYTES, pingIntervalMs: 150 } });
+    await using router = await EmbeddedRouter.start({ ...embeddedOptionsFromTemplate(TEMPLATE), limits: { maxMessageBytes: MAX_MESSAGE_BYTES, pingIntervalMs: 150 } });
     const t: Target = { name: 'embedded', url: router.urls[0]!, realm: REALM };
     await using deaf = await RawClient.open(t, { autoPong: false });
     await using caller = await RawClient.open(t);
@@ -159,7 +160,7 @@ describe('wire level: malformed input, oversized frames, CANCEL (raw WebSocket p
   });
 
   it('embedded: stop() says GOODBYE to every session, frees the port and is safe twice', async () => {
-    const router = await EmbeddedRouter.start({ ...embeddedOptionsFromTemplate() });
+    const router = await EmbeddedRouter.start({ ...embeddedOptionsFromTemplate(TEMPLATE) });
     const t: Target = { name: 'embedded', url: router.urls[0]!, realm: REALM };
     const c = await RawClient.open(t);
     const goodbye = c.next(isType(6));

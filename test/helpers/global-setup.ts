@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { Crossbar } from './crossbar.js';
 import { BUSYBOX_IMAGE } from './docker.js';
+import { startTestRouter } from './test-router.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,7 +12,7 @@ declare module 'vitest' {
 
 /**
  * Once per integration run: build berth (tests run the real CLI), check the engine and the busybox base made by
- * scripts/test-setup.sh, and start one shared Crossbar.io node.
+ * scripts/test-setup.sh, and start one shared router (Crossbar.io, or the embedded one with BERTH_TEST_ROUTER=embedded).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
@@ -22,9 +22,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch {
     throw new Error(`missing ${BUSYBOX_IMAGE}: run scripts/test-setup.sh (npm test does)`);
   }
-  const crossbar = await Crossbar.start();
-  project.provide('routerUrl', crossbar.url);
+  const router = await startTestRouter();
+  project.provide('routerUrl', router.url);
   return async () => {
-    await crossbar[Symbol.asyncDispose]();
+    await router[Symbol.asyncDispose]();
   };
 }

@@ -21,7 +21,7 @@ describe('the berth command line', { timeout: 120_000 }, () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    [['--realm', 'x'], {}, /--router \(BERTH_ROUTER\).*required/],
+    [['--listen', 'localhost'], {}, /--listen \(BERTH_LISTEN\).*host:port/],
     [['--router', 'http://x'], {}, /--router \(BERTH_ROUTER\).*ws:\/\//],
     [['--router', 'ws://127.0.0.1:1/ws', '--domain', 'Bad Domain'], {}, /--domain \(BERTH_DOMAIN\)/],
     [['--router', 'ws://127.0.0.1:1/ws', '--log-level', 'loud'], {}, /--log-level \(BERTH_LOG_LEVEL\)/],

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
-import { Crossbar } from '../helpers/crossbar.js';
 import { cleanDomain, containersOf, docker, imagesOf, makeImage, testDomain } from '../helpers/docker.js';
 import { EngineProxy } from '../helpers/engine-proxy.js';
+import { startTestRouter } from '../helpers/test-router.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
@@ -119,7 +119,7 @@ describe('the router goes away and comes back', { timeout: 180_000 }, () => {
 
   it('berth reconnects, re-registers every procedure, and calls work again', async () => {
     await makeImage(D, 'bb');
-    await using router = await Crossbar.start();
+    await using router = await startTestRouter();
     await using berth = await BerthProcess.start(['--router', router.url, '--domain', D]);
     {
       await using c1 = await WampClient.connect(router.url);

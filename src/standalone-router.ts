@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { HOST_ALIAS } from './appliance/container-router-url.js';
+import { parseListen, type Config } from './config.js';
+import type { Engine } from './engine/engine.js';
+import type { Logger } from './log.js';
+import { EmbeddedRouter } from './router/embedded-router.js';
+
+export interface StandaloneRouter {
+  /** Where berth itself joins (the --listen address). */
+  readonly url: string;
+  /** WS_URL for containers: the listener on the bridge gateway, by its host alias. */
+  readonly containerUrl: string;
+  readonly authid: string;
+  readonly ticket: string;
+  stop(): Promise<void>;
+}
+
+const ALL = { call: true, register: true, publish: true, subscribe: true };
+
+/**
+ * Zero-config berth: an embedded router for the configured realm, on --listen and on the engine's bridge gateway (so that
+ * containers reach it) and nowhere else. berth joins it with a ticket made at start; anonymous peers may do anything except
+ * register or publish under the appliance's own `D/` namespace, which stays berth's.
+ */
+export async function startStandaloneRouter(config: Config, engine: Engine, log: Logger): Promise<StandaloneRouter> {
+  const own = parseListen(config.listen);
+  const listen = [own];
+  const gateway = await engine.fetchBridgeGateway().catch((err: Error) => {
+    log.warn({ err: err.message }, 'cannot ask the engine for its bridge gateway: containers will not reach the embedded router');
+    return undefined;
+  });
+  const wildcard = own.host === '0.0.0.0' || own.host === '::';
+  if (gateway && !wildcard && gateway !== own.host) listen.push({ host: gateway, port: own.port });
+  const ticket = randomBytes(32).toString('base64url');
+  const authid = 'berth';
+  const start = (addresses: { host: string; port: number }[]) => EmbeddedRouter.start({
+    listen: addresses,
+    realms: [
+      {
+        name: config.realm,
+        roles: [
+          { name: 'berth', permissions: [{ uri: '', match: 'prefix', allow: ALL, disclose: { caller: true, publisher: true } }] },
+          {
+            name: 'anonymous',
+            permissions: [
+              { uri: '', match: 'prefix', allow: ALL, disclose: { caller: true, publisher: true } },
+              {
+                uri: `${config.domain}/`,
+                match: 'prefix',
+                allow: { call: true, register: false, publish: false, subscribe: true },
+                disclose: { caller: true, publisher: true },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    auth: { anonymous: { role: 'anonymous' }, ticket: { principals: { [authid]: { ticket, role: 'berth' } } } },
+    logger: log,
+  });
+  const router = await start(listen).catch((err: NodeJS.ErrnoException) => {
+    // A remote engine's gateway is not an address of this host: berth still runs, containers need --container-router-url.
+    if (err.code !== 'EADDRNOTAVAIL' || listen.length === 1) throw err;
+    log.warn({ gateway }, 'the bridge gateway is not on this host: containers reach the embedded router only through --container-router-url');
+    return start([own]);
+  });
+  const [url, containerListener] = router.urls;
+  const containerPort = containerListener ? new URL(containerListener).port : new URL(url!).port;
+  return {
+    url: url!,
+    containerUrl: `ws://${HOST_ALIAS}:${containerPort}/ws`,
+    authid,
+    ticket,
+    stop: () => router.stop(),
+  };
+}

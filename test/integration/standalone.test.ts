@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BerthProcess } from '../helpers/berth-process.js';
+import { cleanDomain, makeImage, testDomain } from '../helpers/docker.js';
+import { freePort, portOpen, waitFor } from '../helpers/wait-for.js';
+import { WampClient } from '../helpers/wamp-client.js';
+
+/** IPv4 addresses with a listening TCP socket on `port`, from /proc/net/tcp. */
+function listeners(port: number): string[] {
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && parseInt(f[1]!.split(':')[1]!, 16) === port)
+    .map((f) => {
+      const hex = f[1]!.split(':')[0]!;
+      return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+    });
+}
+
+describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
+  const D = testDomain('zc');
+  afterAll(() => cleanDomain(D));
+
+  it('without --router, serves the appliance on --listen and lets containers reach the router at WS_URL', async () => {
+    // The container checks that it reaches the host and port of its WS_URL (an HTTP request to a WAMP-only endpoint).
+    await makeImage(D, 'probe', {
+      cmd: ['/bin/sh', '-c', 'hp=${WS_URL#ws://}; hp=${hp%%/*}; printf "GET /ws HTTP/1.0\\r\\n\\r\\n" | nc ${hp%:*} ${hp##*:}; echo done; trap "exit 0" TERM; while true; do sleep 1; done'],
+    });
+    const port = await freePort();
+    await using berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    expect(berth.lines.find((l) => l.msg === 'joined the router')).toMatchObject({ embedded: true, router: `ws://127.0.0.1:${port}/ws` });
+    const addresses = listeners(port).sort();
+    expect(addresses[0]).toBe('127.0.0.1');
+    expect(addresses.length).toBe(2); // --listen and the bridge gateway, nothing else
+    expect(addresses).not.toContain('0.0.0.0');
+
+    await using client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    const c = await client.call<{ name: string; domain: string }>(`${D}/create`, ['probe', 'p1']);
+    expect(c.domain).toBe(`${D}.p1`);
+    const info = await client.call<{ config: { environment: Record<string, string> } }>(`${D}/p1/inspect`);
+    expect(info.config.environment.WS_URL).toBe(`ws://host.docker.internal:${port}/ws`);
+    const logs = await waitFor('the probe to finish', async () => {
+      const text = await client.call<string>(`${D}/p1/logs`);
+      return text.includes('done') ? text : undefined;
+    });
+    expect(logs).toContain('426 Upgrade Required');
+    expect(logs).toContain('WAMP over WebSocket only');
+    await client.call(`${D}/remove`, ['p1']);
+  });
+
+  it("keeps the appliance's namespace berth's own: others may call it but not register or publish under it", async () => {
+    const port = await freePort();
+    await using _berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    await using client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    await expect(client.session.register(`${D}/evil`, () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
+    await expect(client.session.register(`${D}/ghost/start`, () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
+    await expect(client.session.publish(`${D}/build/x`, ['forged'], {}, { acknowledge: true })).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
+    // A container's own domain is open to it.
+    const reg = await client.session.register(`${D}.web/hello`, () => 'hi');
+    expect(await client.call(`${D}.web/hello`)).toBe('hi');
+    await client.session.unregister(reg);
+    expect(await client.call(`${D}/list`)).toEqual([]);
+  });
+
+  it('SIGTERM closes the embedded router too, and the port is free again', async () => {
+    const port = await freePort();
+    const berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    expect(await berth.stop()).toBe(0);
+    expect(await portOpen(port)).toBe(false);
+  });
+
+  it('a busy --listen port is a clear start-up error', async () => {
+    const port = await freePort();
+    await using _first = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    const second = BerthProcess.spawn(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    expect(await second.exited()).toBe(2);
+    expect(second.stderr.trim()).toBe(`berth: cannot listen on --listen (BERTH_LISTEN) 127.0.0.1:${port}: EADDRINUSE`);
+  });
+});
