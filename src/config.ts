@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 
-/** A domain is a dot-separated WAMP URI prefix that is also valid inside Docker names and image references. */
-export const DOMAIN_PATTERN = /^[a-z0-9]+(?:[_-]+[a-z0-9]+)*(?:\.[a-z0-9]+(?:[_-]+[a-z0-9]+)*)*$/;
+/**
+ * A domain is a dot-separated WAMP URI prefix that is also a valid Docker repository path component (so that it can name
+ * containers, networks and image repositories): lowercase words joined by ".", "_", "__" or dashes.
+ */
+export const DOMAIN_PATTERN = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
 const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
