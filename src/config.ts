@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
+import { sandboxSchema } from './sandbox-config.js';
+import { basesSchema, buildSchema, DEFAULT_BASES } from './build/build-config.js';
 
 /**
  * A domain is a dot-separated WAMP URI prefix that is also a valid Docker repository path component (so that it can name
@@ -37,6 +39,9 @@ export const configSchema = z
       .regex(LISTEN_PATTERN, 'must be host:port (such as 127.0.0.1:8080 or [::1]:8080)')
       .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
       .default('127.0.0.1:8080'),
+    sandbox: sandboxSchema.default(sandboxSchema.parse({})),
+    bases: basesSchema.default(DEFAULT_BASES),
+    build: buildSchema.default(buildSchema.parse({})),
   })
   .strict()
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] });
@@ -87,7 +92,7 @@ function describeIssue(issue: z.core.$ZodIssue, merged: Record<string, unknown>)
   if (issue.code === 'unrecognized_keys') return `unknown config key "${issue.keys.join('", "')}"`;
   const key = String(issue.path[0] ?? '');
   const spelling = OPTIONS[key as OptionKey];
-  const where = spelling ? `--${spelling.flag} (${spelling.env})` : key;
+  const where = spelling ? `--${spelling.flag} (${spelling.env})` : `config key ${issue.path.map(String).join('.')}`;
   const shown = key === 'ticket' || merged[key] === undefined ? '' : ` (got ${JSON.stringify(merged[key])})`;
   return `invalid option ${where}: ${issue.message}${shown}`;
 }

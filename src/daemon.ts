@@ -46,7 +46,8 @@ export class Daemon {
       index: this.index,
       session,
       log: log.child({ part: 'appliance' }),
-      stopTimeoutSeconds: 10,
+      stopTimeoutSeconds: config.sandbox.stopTimeout,
+      sandbox: config.sandbox,
     });
     await appliance.start();
     if (this.stopping) return;

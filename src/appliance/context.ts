@@ -1,6 +1,7 @@
 import type { ContainerIndex } from '../engine/container-index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log.js';
+import type { SandboxConfig } from '../sandbox-config.js';
 import type { WampSession } from '../wamp/wamp-session.js';
 
 /** What every procedure handler works with. Nothing here is dockerode: the engine is the narrow interface. */
@@ -15,4 +16,5 @@ export interface ApplianceContext {
   readonly log: Logger;
   /** Stop grace period before the engine kills a container. */
   readonly stopTimeoutSeconds: number;
+  readonly sandbox: SandboxConfig;
 }

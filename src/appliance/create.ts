@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BerthError, isBerthError } from '../errors.js';
+import type { ImageRecord } from '../engine/engine.js';
 import { engineContainerName, LABELS } from '../engine/labels.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { containerDomain } from '../wamp/uris.js';
@@ -8,6 +9,7 @@ import { HOST_ALIAS } from './container-router-url.js';
 import type { ApplianceContext } from './context.js';
 import { environmentSchema, toEnvList } from './environment.js';
 import { requireImage } from './lookup.js';
+import { domainNetwork, resourcesSchema, sandboxFor } from './sandbox.js';
 import { containerName, imageName } from './names.js';
 import { parseArgs } from './parse-args.js';
 import { containerDict } from './shape.js';
@@ -16,17 +18,25 @@ const schema = z.object({
   image: imageName,
   name: containerName,
   environment: z.preprocess((v) => v ?? {}, environmentSchema),
+  resources: z.preprocess((v) => v ?? {}, resourcesSchema),
 });
 
-/** D/create(image, name, environment={}): create and start a container; its endpoints exist when this returns. */
+/**
+ * D/create(image, name, environment={}, resources={}): create and start a sandboxed container on the domain's network;
+ * its endpoints exist when this returns.
+ */
 export function createProcedure(ctx: ApplianceContext, endpoints: ContainerEndpoints): Handler {
   return async (call: Call) => {
-    const { image, name, environment } = parseArgs(call, ['image', 'name', 'environment'], schema);
+    const { image, name, environment, resources } = parseArgs(call, ['image', 'name', 'environment', 'resources'], schema);
+    const sandbox = sandboxFor(ctx.sandbox, resources);
     ctx.index.assertAvailable();
     if (ctx.index.getByName(name)) throw alreadyExists(ctx, name);
     const img = await requireImage(ctx, image);
+    const network = domainNetwork(ctx.domain);
+    await ctx.engine.ensureNetwork(network, { [LABELS.domain]: ctx.domain }, ctx.sandbox.isolate);
     const env = [
-      ...toEnvList(environment),
+      // Run.yaml's Env (recorded on the image) is the default layer; the caller's environment overrides it.
+      ...toEnvList({ ...imageEnvironment(ctx, img), ...environment }),
       `WS_URL=${ctx.containerRouterUrl}`,
       `DOMAIN=${containerDomain(ctx.domain, name)}`,
       `WAMP_REALM=${ctx.realm}`,
@@ -39,6 +49,8 @@ export function createProcedure(ctx: ApplianceContext, endpoints: ContainerEndpo
         env,
         labels: { [LABELS.domain]: ctx.domain, [LABELS.name]: name, [LABELS.image]: img.name },
         extraHosts: [`${HOST_ALIAS}:host-gateway`],
+        network,
+        sandbox,
       });
     } catch (err) {
       // 409 from create: the engine already has a container of that name (a concurrent create won).
@@ -59,6 +71,21 @@ export function createProcedure(ctx: ApplianceContext, endpoints: ContainerEndpo
     await endpoints.add(name);
     return containerDict(record);
   };
+}
+
+function imageEnvironment(ctx: ApplianceContext, image: ImageRecord): Record<string, string> {
+  const label = image.labels[LABELS.env];
+  if (!label) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(label);
+  } catch {
+    parsed = undefined;
+  }
+  const env = environmentSchema.safeParse(parsed);
+  if (env.success) return env.data;
+  ctx.log.warn({ image: image.name }, `ignoring the malformed ${LABELS.env} label of the image`);
+  return {};
 }
 
 function alreadyExists(ctx: ApplianceContext, name: string): BerthError {

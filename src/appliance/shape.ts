@@ -41,11 +41,13 @@ export function imageDict(i: ImageRecord): ImageDict {
   return { name: i.name, id: i.id, created: i.created, size: i.size };
 }
 
-/** inspect(): the container dict plus what it runs with. */
+/** inspect(): the container dict plus what it runs with, including every limit and restriction in force. */
 export function containerDetails(c: ContainerRecord) {
   const r = c.resources;
+  const nofile = r.ulimits.find((u) => u.name === 'nofile');
   return {
     ...containerDict(c),
+    oomKilled: c.oomKilled,
     config: {
       environment: Object.fromEntries(c.env.map((kv) => splitEnv(kv))),
       command: c.cmd,
@@ -57,16 +59,22 @@ export function containerDetails(c: ContainerRecord) {
         memorySwap: r.memorySwap,
         cpus: r.nanoCpus === null ? null : r.nanoCpus / 1e9,
         pids: r.pidsLimit,
+        nofile: nofile ? nofile.hard : null,
       },
       security: {
         privileged: r.privileged,
         readonlyRootfs: r.readonlyRootfs,
+        tmpfs: r.tmpfs,
         capDrop: r.capDrop,
         capAdd: r.capAdd,
         securityOpt: r.securityOpt,
+        pidMode: r.pidMode,
+        ipcMode: r.ipcMode,
+        mounts: r.mounts,
       },
       restartPolicy: r.restartPolicy,
       network: r.networkMode,
+      log: r.log,
       labels: c.labels,
     },
   };

@@ -47,23 +47,60 @@ export class DockerEngine implements Engine {
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
+    const sb = spec.sandbox;
     const container = await this.request('create container', () =>
       this.docker.createContainer({
         name: spec.engineName,
         Image: spec.imageId,
         Env: [...spec.env],
         Labels: { ...spec.labels },
+        User: sb.user,
         HostConfig: {
-          ExtraHosts: [...spec.extraHosts],
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges:true'],
+          // Never negotiable: no privileges, no host namespaces, no host mounts (so never the Docker socket).
           Privileged: false,
-          RestartPolicy: { Name: 'unless-stopped' },
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+          PidMode: '',
+          IpcMode: 'private',
+          UTSMode: '',
+          UsernsMode: '',
+          Binds: [],
+          Mounts: [],
+          CapDrop: ['ALL'],
+          CapAdd: [...sb.capAdd],
+          SecurityOpt: sb.noNewPrivileges ? ['no-new-privileges:true'] : [],
+          NetworkMode: spec.network,
+          ExtraHosts: [...spec.extraHosts],
+          Memory: sb.memory,
+          MemorySwap: sb.memory,
+          NanoCpus: sb.nanoCpus,
+          PidsLimit: sb.pids,
+          Ulimits: [{ Name: 'nofile', Soft: sb.nofile, Hard: sb.nofile }],
+          ReadonlyRootfs: sb.readOnlyRootfs,
+          Tmpfs: { '/tmp': `rw,nosuid,nodev,noexec,size=${sb.tmpfsSize},mode=1777` },
+          RestartPolicy: { Name: sb.restartPolicy },
+          LogConfig: { Type: 'json-file', Config: { 'max-size': String(sb.logMaxSize), 'max-file': String(sb.logMaxFiles) } },
         },
       }),
     );
     return container.id;
+  }
+
+  async ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<void> {
+    const existing = await this.request('list networks', (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
+    if (existing.some((n) => n.Name === name)) return;
+    try {
+      await this.request('create network', () =>
+        this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: { ...labels },
+          Options: { 'com.docker.network.bridge.enable_icc': String(!isolate) },
+        }),
+      );
+    } catch (err) {
+      // 409: a concurrent create made it first.
+      if (statusOf((err as BerthError).cause) !== 409) throw err;
+    }
   }
 
   async startContainer(id: string): Promise<void> {
@@ -257,6 +294,7 @@ function toContainerRecord(info: Dockerode.ContainerInspectInfo): ContainerRecor
     finishedAt: time(state.FinishedAt),
     exitCode: state.StartedAt && state.StartedAt !== ZERO_TIME ? state.ExitCode : null,
     restarting: state.Restarting,
+    oomKilled: state.OOMKilled ?? false,
     health: state.Health?.Status ?? null,
     labels,
     env: info.Config.Env ?? [],
@@ -276,6 +314,12 @@ function toContainerRecord(info: Dockerode.ContainerInspectInfo): ContainerRecor
       securityOpt: host.SecurityOpt ?? [],
       privileged: host.Privileged ?? false,
       networkMode: host.NetworkMode ?? 'default',
+      pidMode: host.PidMode || 'private',
+      ipcMode: host.IpcMode || 'private',
+      tmpfs: (host as { Tmpfs?: Record<string, string> }).Tmpfs ?? {},
+      ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name ?? '', soft: u.Soft ?? 0, hard: u.Hard ?? 0 })),
+      log: { type: host.LogConfig?.Type ?? '', config: host.LogConfig?.Config ?? {} },
+      mounts: (info.Mounts ?? []).map((m) => `${m.Type}:${m.Source ?? ''}:${m.Destination}`),
     },
   };
 }

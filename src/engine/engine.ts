@@ -14,6 +14,7 @@ export interface ContainerRecord {
   readonly finishedAt: string | null;
   readonly exitCode: number | null;
   readonly restarting: boolean;
+  readonly oomKilled: boolean;
   readonly health: string | null;
   readonly labels: Readonly<Record<string, string>>;
   readonly env: readonly string[];
@@ -36,6 +37,13 @@ export interface ContainerResources {
   readonly securityOpt: readonly string[];
   readonly privileged: boolean;
   readonly networkMode: string;
+  readonly pidMode: string;
+  readonly ipcMode: string;
+  readonly tmpfs: Readonly<Record<string, string>>;
+  readonly ulimits: readonly { name: string; soft: number; hard: number }[];
+  readonly log: { readonly type: string; readonly config: Readonly<Record<string, string>> };
+  /** Bind mounts and volumes; berth itself never adds any. */
+  readonly mounts: readonly string[];
 }
 
 export interface ImageRecord {
@@ -53,6 +61,24 @@ export interface ContainerSpec {
   readonly env: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   readonly extraHosts: readonly string[];
+  readonly network: string;
+  readonly sandbox: SandboxSpec;
+}
+
+/** What a container may use and do; the adapter adds what is never negotiable (no privileges, no host namespaces). */
+export interface SandboxSpec {
+  readonly user: string;
+  readonly memory: number;
+  readonly nanoCpus: number;
+  readonly pids: number;
+  readonly nofile: number;
+  readonly readOnlyRootfs: boolean;
+  readonly tmpfsSize: number;
+  readonly capAdd: readonly string[];
+  readonly noNewPrivileges: boolean;
+  readonly restartPolicy: string;
+  readonly logMaxSize: number;
+  readonly logMaxFiles: number;
 }
 
 export interface ContainerUsage {
@@ -102,6 +128,8 @@ export interface Engine {
    * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
    * the subscriber then resubscribes after the engine is back.
    */
+  /** Create the domain's bridge network unless it exists (inter-container traffic off when `isolate`). */
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<void>;
   /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
   fetchBridgeGateway(): Promise<string | undefined>;
   watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription>;

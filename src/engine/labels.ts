@@ -4,6 +4,8 @@ export const LABELS = {
   name: 'berth.name',
   /** On containers: the berth name of the image they were created from. */
   image: 'berth.image',
+  /** On images built from a Run.yaml: its Env as a JSON object, the default environment of containers. */
+  env: 'berth.env',
 } as const;
 
 export function domainFilter(domain: string): string {

@@ -47,12 +47,14 @@ export async function makeImage(domain: string, name: string, options: { cmd?: s
   }
 }
 
-/** Remove every container and image labelled with this domain. */
+/** Remove every container, image and network labelled with this domain. */
 export async function cleanDomain(domain: string): Promise<void> {
   const ids = (await containersOf(domain)).map((c) => c.id);
   if (ids.length) await docker('rm', '-f', ...ids);
   const images = await imagesOf(domain);
   if (images.length) await docker('rmi', '-f', ...images).catch(() => undefined);
+  const networks = (await docker('network', 'ls', '-q', '--filter', `label=berth.domain=${domain}`)).split('\n').filter(Boolean);
+  if (networks.length) await docker('network', 'rm', ...networks);
 }
 
 export function testDomain(prefix = 't'): string {

@@ -167,7 +167,7 @@ describe('errors: every documented URI, with a message, and nothing changed', { 
   });
 
   const invalid: [string, string, unknown[], Record<string, unknown>, RegExp][] = [
-    ['too many arguments', 'create', ['bb', 'x', {}, 'extra'], {}, /at most 3 arguments/],
+    ['too many arguments', 'create', ['bb', 'x', {}, {}, 'extra'], {}, /at most 4 arguments/],
     ['missing argument', 'create', ['bb'], {}, /name/],
     ['wrong type', 'create', ['bb', 42], {}, /name must be a string/],
     ['bad name format', 'create', ['bb', 'has space'], {}, /name must match/],

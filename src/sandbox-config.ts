@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { byteSize } from './bytes.js';
+
+/** Capabilities a config may give back (Docker's default set); anything more powerful is never granted. */
+export const GRANTABLE_CAPS = [
+  'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'NET_BIND_SERVICE', 'NET_RAW', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETFCAP', 'MKNOD',
+] as const;
+
+/**
+ * The secure environment every container gets (config key `sandbox`). memory, cpus and pids are both the default and the
+ * cap: `create(…, resources={…})` may ask for less, never more. Never configurable: privileged mode, host namespaces,
+ * host mounts, the Docker socket.
+ */
+export const sandboxSchema = z
+  .object({
+    memory: byteSize.default(300 * 1024 ** 2),
+    cpus: z.number().positive().max(1024).default(1),
+    pids: z.number().int().min(8).max(4_194_304).default(256),
+    nofile: z.number().int().min(64).max(1_048_576).default(1024),
+    readOnlyRootfs: z.boolean().default(true),
+    tmpfsSize: byteSize.default(64 * 1024 ** 2),
+    user: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/, 'must be user[:group]').default('65534:65534'),
+    capAdd: z.array(z.enum(GRANTABLE_CAPS)).default([]),
+    noNewPrivileges: z.boolean().default(true),
+    restartPolicy: z.enum(['no', 'on-failure', 'always', 'unless-stopped']).default('unless-stopped'),
+    logMaxSize: byteSize.default(10 * 1024 ** 2),
+    logMaxFiles: z.number().int().min(1).max(100).default(3),
+    /** Inter-container traffic on the domain's network. */
+    isolate: z.boolean().default(true),
+    stopTimeout: z.number().int().min(0).max(600).default(10),
+  })
+  .strict();
+
+export type SandboxConfig = Readonly<z.infer<typeof sandboxSchema>>;
