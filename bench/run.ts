@@ -1,28 +1,44 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Crossbar } from '../test/helpers/crossbar.js';
+import { startTestRouter } from '../test/helpers/test-router.js';
+import { buildBench } from './build-bench.js';
 import { listBench } from './list-bench.js';
 import { restartBench } from './restart-bench.js';
+import { routerBench } from './router-bench-rows.js';
 import { printTable, type Row } from './stats.js';
 
-/** npm run bench: every number measured in this one run, on this machine, against the engine and Crossbar.io. */
+type Bench = () => Promise<{ rows: Row[]; json: unknown }>;
+
+async function onRouter<T>(kind: 'crossbar' | 'embedded', fn: (url: string) => Promise<T>): Promise<T> {
+  await using router = await startTestRouter(kind);
+  return await fn(router.url);
+}
+
+/** npm run bench [-- names]: every number measured in this one run, on this machine, against the engine and Crossbar.io. */
+const BENCHES: Record<string, Bench> = {
+  list: () => onRouter('crossbar', (url) => listBench(url, 'Crossbar.io')),
+  'list-embedded': () => onRouter('embedded', (url) => listBench(url, 'embedded router')),
+  restart: () => onRouter('crossbar', restartBench),
+  router: routerBench,
+  build: () => onRouter('crossbar', buildBench),
+};
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const benches: Record<string, (routerUrl: string) => Promise<{ rows: Row[]; json: unknown }>> = { list: listBench, restart: restartBench };
-  await using crossbar = await Crossbar.start();
   const rows: Row[] = [];
   const results: Record<string, unknown> = { when: new Date().toISOString(), node: process.version };
-  for (const [name, bench] of Object.entries(benches)) {
+  for (const [name, bench] of Object.entries(BENCHES)) {
     if (only.length && !only.includes(name)) continue;
     process.stderr.write(`bench ${name} …\n`);
-    const r = await bench(crossbar.url);
+    const r = await bench();
     rows.push(...r.rows);
     results[name] = r.json;
   }
   printTable(rows);
   mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/bench-${results.when as string}.json`.replace(/:/g, '-');
-  writeFileSync(file, JSON.stringify({ ...results, table: rows }, null, 2));
-  writeFileSync('bench/results/latest.json', JSON.stringify({ ...results, table: rows }, null, 2));
+  const report = JSON.stringify({ ...results, table: rows }, null, 2);
+  const file = `bench/results/bench-${String(results.when).replace(/:/g, '-')}.json`;
+  writeFileSync(file, report);
+  writeFileSync('bench/results/latest.json', report);
   console.log(`\nwritten: ${file}`);
 }
 

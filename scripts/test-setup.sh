@@ -13,6 +13,8 @@ command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 # The test base is FROM scratch, so its busybox must be the static build.
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need_pkgs+=(busybox-static)
 command -v git >/dev/null || need_pkgs+=(git)
+# The build tests' exis-python base is made offline from Debian packages (docker/bases/build-offline.sh).
+command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
@@ -42,6 +44,11 @@ if ! docker image inspect berth-test/busybox:latest >/dev/null 2>&1; then
   cp /bin/busybox "$ctx/busybox"
   cp test/fixtures/busybox/Dockerfile "$ctx/Dockerfile"
   docker build -q -t berth-test/busybox:latest "$ctx" >/dev/null
+fi
+
+if ! docker image inspect berth/exis-python:1 >/dev/null 2>&1; then
+  say "building berth/exis-python:1 offline (mmdebstrap + docker import, about a minute)"
+  bash docker/bases/build-offline.sh exis-python
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,5 +1,7 @@
 import { Appliance } from './appliance/appliance.js';
 import { containerRouterUrl } from './appliance/container-router-url.js';
+import { Builder } from './build/builder.js';
+import { sweepStaleBuildDirs } from './build/temp-dirs.js';
 import type { Config } from './config.js';
 import { ContainerIndex } from './engine/container-index.js';
 import { createDockerode, DockerEngine } from './engine/docker-engine.js';
@@ -11,6 +13,7 @@ import { WampSession } from './wamp/wamp-session.js';
 /** Wires engine, index, appliance, WAMP session and (without --router) the embedded router; `stop()` is safe twice. */
 export class Daemon {
   private readonly index: ContainerIndex;
+  private readonly builder: Builder;
   private router: StandaloneRouter | undefined;
   private session: WampSession | undefined;
   private stopping: Promise<void> | undefined;
@@ -21,11 +24,14 @@ export class Daemon {
     private readonly engine: Engine = new DockerEngine(createDockerode(config.dockerHost)),
   ) {
     this.index = new ContainerIndex(engine, config.domain, log.child({ part: 'index' }));
+    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }) });
   }
 
   /** Sync from the engine first so that the first join registers everything in one go. */
   async start(): Promise<void> {
     const { config, log } = this;
+    // Build dirs a killed berth left behind (their pid no longer runs).
+    void sweepStaleBuildDirs().then((n) => n && log.info({ removed: n }, 'removed stale build directories'));
     if (!config.router) this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }));
     const url = this.router?.url ?? config.router!;
     const session = new WampSession({
@@ -48,6 +54,7 @@ export class Daemon {
       log: log.child({ part: 'appliance' }),
       stopTimeoutSeconds: config.sandbox.stopTimeout,
       sandbox: config.sandbox,
+      builder: this.builder,
     });
     await appliance.start();
     if (this.stopping) return;
@@ -57,6 +64,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.index.stop();
+      await this.builder.stop();
       await this.session?.stop();
       await this.router?.stop();
     })();

@@ -8,6 +8,12 @@ export const ERRORS = {
   already_exists: { uri: 'berth.error.already_exists', summary: 'a container of that name already exists' },
   in_use: { uri: 'berth.error.in_use', summary: 'the image is used by a container' },
   engine_unavailable: { uri: 'berth.error.engine_unavailable', summary: 'the Docker engine cannot be reached' },
+  invalid_url: { uri: 'berth.error.invalid_url', summary: 'the build URL is not an allowed http(s) git URL, or its host is refused' },
+  clone_failed: { uri: 'berth.error.clone_failed', summary: 'the repository could not be cloned (unreachable, no such repository or ref, over the size or time limit)' },
+  invalid_runfile: { uri: 'berth.error.invalid_runfile', summary: 'Run.yaml is missing, too large, not YAML, or does not match the schema' },
+  build_failed: { uri: 'berth.error.build_failed', summary: 'the image build failed (a Setup step, the base, or the time limit)' },
+  canceled: { uri: 'berth.error.canceled', summary: 'the build was canceled by cancelBuild' },
+  busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued' },
   internal: { uri: 'berth.error.internal', summary: 'an unexpected failure; logged with its context' },
 } as const;
 

@@ -1,10 +1,13 @@
 import type { Handler } from '../wamp/call.js';
 import { applianceUri } from '../wamp/uris.js';
+import { buildProcedure } from './build.js';
+import { cancelBuildProcedure } from './cancel-build.js';
 import { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
 import { createProcedure } from './create.js';
 import { imagesProcedure, listProcedure } from './list.js';
 import { removeImageProcedure, removeProcedure } from './remove.js';
+import { updateImageProcedure } from './update-image.js';
 
 /** The Container appliance: its procedures under D, and per-container endpoints that follow the index. */
 export class Appliance {
@@ -22,6 +25,9 @@ export class Appliance {
       images: imagesProcedure(ctx),
       remove: removeProcedure(ctx, endpoints),
       removeImage: removeImageProcedure(ctx),
+      build: buildProcedure(ctx),
+      cancelBuild: cancelBuildProcedure(ctx),
+      updateImage: updateImageProcedure(ctx, endpoints),
     };
   }
 

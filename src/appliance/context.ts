@@ -1,3 +1,4 @@
+import type { Builder } from '../build/builder.js';
 import type { ContainerIndex } from '../engine/container-index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log.js';
@@ -17,4 +18,6 @@ export interface ApplianceContext {
   /** Stop grace period before the engine kills a container. */
   readonly stopTimeoutSeconds: number;
   readonly sandbox: SandboxConfig;
+  /** D/build's queue and pipeline (git URL → tagged image). */
+  readonly builder: Builder;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BerthError, isBerthError } from '../errors.js';
 import type { ImageRecord } from '../engine/engine.js';
 import { engineContainerName, LABELS } from '../engine/labels.js';
+import { singleFlight } from '../single-flight.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { containerDomain } from '../wamp/uris.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
@@ -26,14 +27,15 @@ const schema = z.object({
  * its endpoints exist when this returns.
  */
 export function createProcedure(ctx: ApplianceContext, endpoints: ContainerEndpoints): Handler {
+  // Concurrent creates share one look-up (and at most one creation) of the domain's network.
+  const ensureNetwork = singleFlight(() => ctx.engine.ensureNetwork(domainNetwork(ctx.domain), { [LABELS.domain]: ctx.domain }, ctx.sandbox.isolate));
   return async (call: Call) => {
     const { image, name, environment, resources } = parseArgs(call, ['image', 'name', 'environment', 'resources'], schema);
     const sandbox = sandboxFor(ctx.sandbox, resources);
     ctx.index.assertAvailable();
     if (ctx.index.getByName(name)) throw alreadyExists(ctx, name);
     const img = await requireImage(ctx, image);
-    const network = domainNetwork(ctx.domain);
-    await ctx.engine.ensureNetwork(network, { [LABELS.domain]: ctx.domain }, ctx.sandbox.isolate);
+    const network = await ensureNetwork();
     const env = [
       // Run.yaml's Env (recorded on the image) is the default layer; the caller's environment overrides it.
       ...toEnvList({ ...imageEnvironment(ctx, img), ...environment }),

@@ -1,4 +1,5 @@
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
+import { LABELS } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
 import { containerStatus } from './container-status.js';
 
@@ -20,6 +21,13 @@ export interface ImageDict {
   id: string;
   created: string;
   size: number;
+  /** Where D/build got it (null for images berth did not build): the URL as given, with #ref:subdir. */
+  url: string | null;
+  ref: string | null;
+  commit: string | null;
+  base: string | null;
+  command: string[] | null;
+  built: string | null;
 }
 
 export function containerDict(c: ContainerRecord): ContainerDict {
@@ -38,7 +46,19 @@ export function containerDict(c: ContainerRecord): ContainerDict {
 }
 
 export function imageDict(i: ImageRecord): ImageDict {
-  return { name: i.name, id: i.id, created: i.created, size: i.size };
+  const l = i.labels;
+  return {
+    name: i.name,
+    id: i.id,
+    created: i.created,
+    size: i.size,
+    url: l[LABELS.url] || null,
+    ref: l[LABELS.ref] || null,
+    commit: l[LABELS.commit] || null,
+    base: l[LABELS.base] || null,
+    command: parseCommand(l[LABELS.command]),
+    built: l[LABELS.built] || null,
+  };
 }
 
 /** inspect(): the container dict plus what it runs with, including every limit and restriction in force. */
@@ -83,4 +103,14 @@ export function containerDetails(c: ContainerRecord) {
 function splitEnv(kv: string): [string, string] {
   const i = kv.indexOf('=');
   return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+}
+
+function parseCommand(label: string | undefined): string[] | null {
+  if (!label) return null;
+  try {
+    const v = JSON.parse(label) as unknown;
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : null;
+  } catch {
+    return null;
+  }
 }

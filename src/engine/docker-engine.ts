@@ -2,9 +2,11 @@ import Dockerode from 'dockerode';
 import { BerthError } from '../errors.js';
 import { demuxLogs } from './demux-logs.js';
 import type {
+  BuildSpec,
   ContainerRecord, ContainerSpec, ContainerUsage, Engine, EngineEvent, EventSubscription, ImageRecord, ProcessTable,
 } from './engine.js';
-import { statusOf, translateEngineError } from './engine-error.js';
+import { readEngineStream } from './build-stream.js';
+import { engineMessage, statusOf, translateEngineError } from './engine-error.js';
 import { domainFilter, LABELS } from './labels.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -84,11 +86,16 @@ export class DockerEngine implements Engine {
     return container.id;
   }
 
-  async ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<void> {
-    const existing = await this.request('list networks', (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
-    if (existing.some((n) => n.Name === name)) return;
+  async ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<string> {
+    const find = async () => {
+      const list = await this.request('list networks', (abortSignal) => this.docker.listNetworks({ filters: { name: [name] }, abortSignal }));
+      // The name filter matches substrings; engines may also hold duplicates (made concurrently): take the oldest.
+      return list.filter((n) => n.Name === name).sort((a, b) => a.Created.localeCompare(b.Created))[0]?.Id;
+    };
+    const existing = await find();
+    if (existing) return existing;
     try {
-      await this.request('create network', () =>
+      const created = await this.request('create network', () =>
         this.docker.createNetwork({
           Name: name,
           Driver: 'bridge',
@@ -97,9 +104,13 @@ export class DockerEngine implements Engine {
           Options: { 'com.docker.network.bridge.enable_icc': String(!isolate) },
         }),
       );
+      return created.id;
     } catch (err) {
-      // 409: a concurrent create made it first.
+      // 409: another berth made it first.
       if (statusOf((err as BerthError).cause) !== 409) throw err;
+      const id = await find();
+      if (!id) throw err;
+      return id;
     }
   }
 
@@ -167,7 +178,7 @@ export class DockerEngine implements Engine {
     try {
       const i = await this.request('inspect image', () => this.docker.getImage(id).inspect());
       const labels = i.Config?.Labels ?? {};
-      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [] };
+      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [], env: i.Config?.Env ?? [] };
     } catch (err) {
       if (err instanceof BerthError && err.code === 'not_found') return undefined;
       throw err;
@@ -226,6 +237,48 @@ export class DockerEngine implements Engine {
         stream.destroy();
       },
     };
+  }
+
+  async buildImage(spec: BuildSpec): Promise<string> {
+    const { signal } = spec;
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.buildImage(spec.context, { dockerfile: spec.dockerfile, rm: true, forcerm: true, nocache: spec.nocache ?? false, abortSignal: signal });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new BerthError('build_failed', `the engine refused the build: ${engineMessage(err)}`, {}, { cause: err });
+    }
+    const { imageId, error } = await readEngineStream(stream, spec.onLine, signal);
+    if (error !== undefined) throw new BerthError('build_failed', error);
+    if (!imageId) throw new BerthError('build_failed', 'the engine finished the build without an image ID');
+    return imageId;
+  }
+
+  async labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string> {
+    const c = await this.request('create container', () => this.docker.createContainer({ Image: imageId, Labels: {} }));
+    try {
+      // The commit merges the given config over the container's (Cmd, Env, WorkingDir … stay); unchanged files add no layer.
+      const out = (await this.request('commit', () => c.commit({ pause: false, Labels: { ...labels } } as object))) as { Id: string };
+      return out.Id;
+    } finally {
+      await this.tolerate([404], 'remove container', (abortSignal) => c.remove({ force: true, abortSignal }));
+    }
+  }
+
+  async tagImage(imageId: string, repo: string, tag: string): Promise<void> {
+    await this.request('tag image', () => this.docker.getImage(imageId).tag({ repo, tag }));
+  }
+
+  async pullImage(ref: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.pull(ref, { abortSignal: signal })) as NodeJS.ReadableStream;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new BerthError('build_failed', `cannot pull ${ref}: ${engineMessage(err)}`, {}, { cause: err });
+    }
+    const { error } = await readEngineStream(stream, onLine, signal);
+    if (error !== undefined) throw new BerthError('build_failed', `cannot pull ${ref}: ${error}`);
   }
 
   private async request<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
@@ -313,7 +366,8 @@ function toContainerRecord(info: Dockerode.ContainerInspectInfo): ContainerRecor
       capAdd: host.CapAdd ?? [],
       securityOpt: host.SecurityOpt ?? [],
       privileged: host.Privileged ?? false,
-      networkMode: host.NetworkMode ?? 'default',
+      // berth attaches by network ID (names can be ambiguous); show the name the network goes by.
+      networkMode: Object.keys(info.NetworkSettings?.Networks ?? {})[0] ?? host.NetworkMode ?? 'default',
       pidMode: host.PidMode || 'private',
       ipcMode: host.IpcMode || 'private',
       tmpfs: (host as { Tmpfs?: Record<string, string> }).Tmpfs ?? {},

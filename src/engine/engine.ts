@@ -53,6 +53,8 @@ export interface ImageRecord {
   readonly size: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly tags: readonly string[];
+  /** The image's default environment (KEY=value); only fetchImage fills it in. */
+  readonly env?: readonly string[];
 }
 
 export interface ContainerSpec {
@@ -128,9 +130,29 @@ export interface Engine {
    * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
    * the subscriber then resubscribes after the engine is back.
    */
-  /** Create the domain's bridge network unless it exists (inter-container traffic off when `isolate`). */
-  ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<void>;
+  /** The ID of the domain's bridge network, created unless it exists (inter-container traffic off when `isolate`). */
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<string>;
   /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
   fetchBridgeGateway(): Promise<string | undefined>;
   watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription>;
+  /**
+   * Build an untagged image from a tar context; every output line goes to `onLine`. Fails with `build_failed` and the
+   * engine's own message on an `error` in the stream; aborting `signal` aborts the engine's build and rejects with its reason.
+   */
+  buildImage(spec: BuildSpec): Promise<string>;
+  /** A copy of an image with these labels added (a commit, no new layer); returns the new image's ID. */
+  labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string>;
+  /** Point `repo:tag` at an image (moving the tag from any previous image). */
+  tagImage(imageId: string, repo: string, tag: string): Promise<void>;
+  /** Pull an image from its registry, with progress lines. */
+  pullImage(ref: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** What buildImage needs; the context is a tar stream whose Dockerfile is `dockerfile`. */
+export interface BuildSpec {
+  readonly context: NodeJS.ReadableStream;
+  readonly dockerfile: string;
+  readonly nocache?: boolean;
+  readonly signal: AbortSignal;
+  readonly onLine: (line: string) => void;
 }

@@ -6,6 +6,16 @@ export const LABELS = {
   image: 'berth.image',
   /** On images built from a Run.yaml: its Env as a JSON object, the default environment of containers. */
   env: 'berth.env',
+  /** On images built by D/build: where from (the URL as given, with #ref:subdir), the ref, the commit checked out. */
+  url: 'berth.url',
+  ref: 'berth.ref',
+  commit: 'berth.commit',
+  /** On built images: the Run.yaml Base as written (a catalog name such as exis-python, or an image reference). */
+  base: 'berth.base',
+  /** On built images: the container command as a JSON array (exec form). */
+  command: 'berth.command',
+  /** On built images: when the build finished (ISO 8601). */
+  built: 'berth.built',
 } as const;
 
 export function domainFilter(domain: string): string {

@@ -42,7 +42,7 @@ export class BerthProcess implements AsyncDisposable {
   }
 
   async waitForJoin(procedures = 5, timeoutMs = 30_000, after = 0): Promise<LogLine> {
-    return waitFor('berth to join', () => {
+    return waitFor(() => `berth to join (stdout: ${this.stdout.slice(-600)} stderr: ${this.stderr.slice(-600)})`, () => {
       if (this.child.exitCode !== null) throw new Error(`berth exited ${this.child.exitCode}: ${this.stderr}`);
       return this.lines.slice(after).find((l) => l.msg === 'joined the router' && (l.procedures as number) >= procedures);
     }, timeoutMs);

@@ -41,7 +41,8 @@ export class Crossbar implements AsyncDisposable {
   }
 
   get url(): string {
-    return `ws://127.0.0.1:${this.port}/ws`;
+    const host = this.iface === '0.0.0.0' ? '127.0.0.1' : this.iface;
+    return `ws://${host}:${this.port}/ws`;
   }
 
   async boot(): Promise<void> {
@@ -55,7 +56,7 @@ export class Crossbar implements AsyncDisposable {
     child.stderr!.on('data', keep);
     await waitFor(`Crossbar.io on port ${this.port}`, async () => {
       if (child.exitCode !== null) throw new Error(`crossbar exited with ${child.exitCode}: ${this.log}`);
-      return portOpen(this.port);
+      return portOpen(this.port, this.iface === '0.0.0.0' ? '127.0.0.1' : this.iface);
     }, 60_000);
   }
 
@@ -69,7 +70,7 @@ export class Crossbar implements AsyncDisposable {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
-    await waitFor('port released', async () => !(await portOpen(this.port)), 10_000);
+    await waitFor('port released', async () => !(await portOpen(this.port, this.iface === '0.0.0.0' ? '127.0.0.1' : this.iface)), 10_000);
   }
 
   async restart(): Promise<void> {

@@ -60,3 +60,13 @@ export async function cleanDomain(domain: string): Promise<void> {
 export function testDomain(prefix = 't'): string {
   return `${prefix}${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The host's address on the engine's default bridge: where a test router listens so that containers reach it. */
+export async function bridgeGateway(): Promise<string> {
+  const ipam = JSON.parse(await docker('network', 'inspect', 'bridge', '-f', '{{json .IPAM.Config}}')) as { Gateway?: string; Subnet?: string }[];
+  const gateway = ipam.find((c) => c.Gateway)?.Gateway;
+  if (gateway) return gateway;
+  const subnet = ipam.find((c) => c.Subnet && !c.Subnet.includes(':'))!.Subnet!;
+  const [a, b, c, d] = subnet.split('/')[0]!.split('.').map(Number);
+  return `${a}.${b}.${c}.${d! + 1}`;
+}

@@ -18,13 +18,15 @@ export interface TestRouter extends AsyncDisposable {
   boot(): Promise<void>;
 }
 
-export async function startTestRouter(kind: RouterKind = ROUTER_KIND): Promise<TestRouter> {
+/** `host` is where it listens: loopback by default; the bridge gateway (`bridgeGateway()`) to be reachable from containers. */
+export async function startTestRouter(kind: RouterKind = ROUTER_KIND, host = '127.0.0.1'): Promise<TestRouter> {
   if (kind === 'crossbar') {
-    const cb = await Crossbar.start();
+    const cb = await Crossbar.start({ iface: host });
     return { kind, url: cb.url, halt: () => cb.halt(), boot: () => cb.boot(), [Symbol.asyncDispose]: () => cb[Symbol.asyncDispose]() };
   }
   const port = await freePort();
-  let router: EmbeddedRouter | undefined = await EmbeddedRouter.start(embeddedOptionsFromTemplate(TEMPLATE, port));
+  const options = () => ({ ...embeddedOptionsFromTemplate(TEMPLATE, port), listen: [{ host, port }] });
+  let router: EmbeddedRouter | undefined = await EmbeddedRouter.start(options());
   return {
     kind,
     url: router.urls[0]!,
@@ -33,7 +35,7 @@ export async function startTestRouter(kind: RouterKind = ROUTER_KIND): Promise<T
       router = undefined;
     },
     boot: async () => {
-      router ??= await EmbeddedRouter.start(embeddedOptionsFromTemplate(TEMPLATE, port));
+      router ??= await EmbeddedRouter.start(options());
     },
     [Symbol.asyncDispose]: async () => {
       await router?.stop();

@@ -78,7 +78,8 @@ describe('the secure environment', { timeout: 180_000 }, () => {
     expect(cfg.log).toEqual({ type: 'json-file', config: { 'max-size': String(10 * 1024 ** 2), 'max-file': '3' } });
     // The engine agrees, independently of berth.
     const host = JSON.parse(await docker('inspect', '-f', '{{json .HostConfig}}', `${D}.plain`));
-    expect(host).toMatchObject({ Privileged: false, ReadonlyRootfs: true, Memory: 300 * 1024 ** 2, MemorySwap: 300 * 1024 ** 2, PidsLimit: 256, NetworkMode: `berth-${D}` });
+    const networkId = await docker('network', 'inspect', '-f', '{{.Id}}', `berth-${D}`);
+    expect(host).toMatchObject({ Privileged: false, ReadonlyRootfs: true, Memory: 300 * 1024 ** 2, MemorySwap: 300 * 1024 ** 2, PidsLimit: 256, NetworkMode: networkId });
     expect(host.Binds ?? []).toEqual([]);
     const net = JSON.parse(await docker('network', 'inspect', '-f', '{{json .}}', `berth-${D}`));
     expect(net.Options['com.docker.network.bridge.enable_icc']).toBe('false');

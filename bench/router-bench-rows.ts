@@ -1,0 +1,20 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { round, type Row } from './stats.js';
+
+interface Side { p50: number; p99: number; callsPerSecond: number }
+
+/** bench/router-bench.ts runs in its own process tree (callers and callees are separate processes); read its report. */
+export async function routerBench(): Promise<{ rows: Row[]; json: unknown }> {
+  await promisify(execFile)('npx', ['tsx', 'bench/router-bench.ts'], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  const report = JSON.parse(readFileSync('bench/results/router.json', 'utf8')) as { results: { embedded: Side; crossbar: Side }; inFlight: number; sequentialCalls: number };
+  const e = report.results.embedded;
+  const x = report.results.crossbar;
+  const rows: Row[] = [
+    { bench: 'router', case: `p50, ${report.sequentialCalls} sequential calls`, value: `${round(e.p50)} ms`, baseline: `Crossbar.io ${round(x.p50)} ms`, ratio: `${round(e.p50 / x.p50, 2)}×`, target: '≤ 1.00×' },
+    { bench: 'router', case: 'p99', value: `${round(e.p99)} ms`, baseline: `Crossbar.io ${round(x.p99)} ms`, ratio: `${round(e.p99 / x.p99, 2)}×`, target: '' },
+    { bench: 'router', case: `calls/s, ${report.inFlight} in flight`, value: `${Math.round(e.callsPerSecond)}`, baseline: `Crossbar.io ${Math.round(x.callsPerSecond)}`, ratio: `${round(e.callsPerSecond / x.callsPerSecond, 2)}×`, target: '≥ 1.00×' },
+  ];
+  return { rows, json: report };
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { BerthError } from '../errors.js';
+import type { Call, Handler } from '../wamp/call.js';
+import { buildName } from './build.js';
+import type { ApplianceContext } from './context.js';
+import { parseArgs } from './parse-args.js';
+
+/** D/cancelBuild(name): stop a running or queued build; answers once its clone dir and partial image are gone. */
+export function cancelBuildProcedure(ctx: ApplianceContext): Handler {
+  const schema = z.object({ name: buildName });
+  return async (call: Call) => {
+    const { name } = parseArgs(call, ['name'], schema);
+    if (!(await ctx.builder.cancel(name))) {
+      throw new BerthError('not_found', `no build of "${name}" is running or queued in domain ${ctx.domain}`, { name });
+    }
+    return { name, canceled: true };
+  };
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { BerthError } from '../errors.js';
+import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
+import { LABELS } from '../engine/labels.js';
+import type { Call, Handler } from '../wamp/call.js';
+import { applianceUri } from '../wamp/uris.js';
+import { buildName, runBuild } from './build.js';
+import type { ContainerEndpoints } from './container-endpoints.js';
+import type { ApplianceContext } from './context.js';
+import { createProcedure } from './create.js';
+import { RESERVED_ENV } from './environment.js';
+import { requireImage } from './lookup.js';
+import { parseArgs } from './parse-args.js';
+import { removeProcedure } from './remove.js';
+
+const schema = z.object({
+  name: buildName,
+  updateContainers: z.preprocess((v) => v ?? false, z.boolean({ error: 'must be a boolean' })),
+});
+
+/**
+ * D/updateImage(name, updateContainers=false): rebuild from the recorded URL (with its #ref:subdir). With
+ * updateContainers, every container created from that image name is removed and created again, through D/remove and
+ * D/create themselves, on the new image with the same name, the environment its caller gave and the same limits.
+ */
+export function updateImageProcedure(ctx: ApplianceContext, endpoints: ContainerEndpoints): Handler {
+  const create = createProcedure(ctx, endpoints);
+  const remove = removeProcedure(ctx, endpoints);
+  return async (call: Call) => {
+    const { name, updateContainers } = parseArgs(call, ['name', 'updateContainers'], schema);
+    const old = await requireImage(ctx, name);
+    const url = old.labels[LABELS.url];
+    if (!url) throw new BerthError('invalid_argument', `image "${name}" was not built from a git URL, so it cannot be rebuilt`, { argument: 'name' });
+    const oldImage = (await ctx.engine.fetchImage(old.id)) ?? old;
+    const { lines, image } = await runBuild(ctx, call, name, url);
+    const say = (line: string) => {
+      lines.push(line);
+      call.progress?.(line);
+    };
+    const containers: string[] = [];
+    if (updateContainers) {
+      ctx.index.assertAvailable();
+      const users = ctx.index.getAll().filter((c) => c.image === name && c.imageId !== image.id);
+      for (const c of users) {
+        const environment = callerEnvironment(c, oldImage);
+        await remove({ procedure: applianceUri(ctx.domain, 'remove'), args: [c.name], kwargs: {} });
+        await create({ procedure: applianceUri(ctx.domain, 'create'), args: [name, c.name, environment, resourcesOf(ctx, c)], kwargs: {} });
+        containers.push(c.name);
+        say(`recreated container ${c.name} on the new image`);
+      }
+      await ctx.builder.removeUnused(name, image.id, say);
+    }
+    return { name, image, containers, lines };
+  };
+}
+
+/**
+ * What the creator of a container passed as `environment`: its variables minus those berth sets and minus those equal
+ * to the image's own defaults (its Env and Run.yaml Env), so the new image's defaults apply to the recreated container.
+ */
+export function callerEnvironment(c: ContainerRecord, image: ImageRecord): Record<string, string> {
+  const defaults = new Map<string, string>((image.env ?? []).map((kv) => split(kv)));
+  try {
+    for (const [k, v] of Object.entries(JSON.parse(image.labels[LABELS.env] ?? '{}') as Record<string, string>)) defaults.set(k, String(v));
+  } catch {
+    // a malformed label gives no defaults
+  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of c.env.map(split)) {
+    if ((RESERVED_ENV as readonly string[]).includes(k) || defaults.get(k) === v) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+/** The limits the container had, within today's caps (the config may have lowered them since). */
+function resourcesOf(ctx: ApplianceContext, c: ContainerRecord): Record<string, number> {
+  const r = c.resources;
+  const out: Record<string, number> = {};
+  if (r.memory) out.memory = Math.min(r.memory, ctx.sandbox.memory);
+  if (r.nanoCpus) out.cpus = Math.min(r.nanoCpus / 1e9, ctx.sandbox.cpus);
+  if (r.pidsLimit) out.pids = Math.min(r.pidsLimit, ctx.sandbox.pids);
+  return out;
+}
+
+function split(kv: string): [string, string] {
+  const i = kv.indexOf('=');
+  return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+}

@@ -1,0 +1,262 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Engine } from '../engine/engine.js';
+import { LABELS } from '../engine/labels.js';
+import { BerthError, isBerthError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { resolveBase } from './bases.js';
+import type { BasesConfig, BuildConfig } from './build-config.js';
+import { DOCKERFILE_NAME, packContext } from './build-context.js';
+import { buildRoot } from './build-root.js';
+import { BuildSlots } from './build-slots.js';
+import { parseBuildUrl, type BuildUrl } from './build-url.js';
+import { commandArgv, generateDockerfile } from './dockerfile.js';
+import { fetchSource } from './git-source.js';
+import { resolveHost } from './resolve-host.js';
+import { readRunfile, type Runfile } from './runfile.js';
+import { makeBuildDir, removeBuildDir } from './temp-dirs.js';
+
+export interface BuilderOptions {
+  readonly engine: Engine;
+  readonly domain: string;
+  readonly bases: BasesConfig;
+  readonly config: BuildConfig;
+  readonly log: Logger;
+}
+
+export interface BuildResult {
+  readonly imageId: string;
+  readonly lines: string[];
+}
+
+/** The output a build keeps for its result; a longer build says how many lines it left out. */
+const MAX_LINES = 10_000;
+const MAX_LINE_CHARS = 4_096;
+const CANCEL_WAIT_MS = 30_000;
+
+interface Job {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Git URL → tagged image, one build per name at a time, at most build.concurrency at once. Knows nothing of WAMP:
+ * output lines go to the caller's `onLine`.
+ */
+export class Builder {
+  private readonly jobs = new Map<string, Job>();
+  private readonly slots: BuildSlots;
+
+  constructor(private readonly o: BuilderOptions) {
+    this.slots = new BuildSlots(o.config.concurrency);
+  }
+
+  /** The repository every built image is tagged in: `berth/<domain>:<name>`. */
+  get repository(): string {
+    return `berth/${this.o.domain}`;
+  }
+
+  isBuilding(name: string): boolean {
+    return this.jobs.has(name);
+  }
+
+  async build(name: string, rawUrl: string, onLine: (line: string) => void, options: { nocache?: boolean } = {}): Promise<BuildResult> {
+    if (this.jobs.has(name)) throw new BerthError('busy', `image "${name}" is already being built in domain ${this.o.domain}`, { name });
+    const controller = new AbortController();
+    let finish!: () => void;
+    this.jobs.set(name, { controller, done: new Promise((r) => (finish = r)) });
+    const lines: string[] = [];
+    let dropped = 0;
+    const emit = (raw: string) => {
+      const line = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw;
+      if (lines.length < MAX_LINES) lines.push(line);
+      else dropped++;
+      onLine(line);
+    };
+    const started = Date.now();
+    try {
+      const imageId = await this.run(name, rawUrl, emit, controller, options);
+      this.o.log.info({ name, image: imageId, ms: Date.now() - started }, 'build succeeded');
+      return { imageId, lines: dropped ? [...lines, `… ${dropped} more lines not kept`] : lines };
+    } catch (err) {
+      this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
+      throw err;
+    } finally {
+      this.jobs.delete(name);
+      finish();
+    }
+  }
+
+  /** Stop a running or queued build; resolves once it has cleaned up. False when no build of that name runs. */
+  async cancel(name: string): Promise<boolean> {
+    const job = this.jobs.get(name);
+    if (!job) return false;
+    job.controller.abort(new BerthError('canceled', `the build of "${name}" was canceled`, { name }));
+    await Promise.race([job.done, new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref())]);
+    return true;
+  }
+
+  /** Cancel every build (berth is stopping) and wait for their cleanup. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.jobs.keys()].map((name) => this.cancel(name)));
+  }
+
+  /** Remove images of this name other than `keepId` that no container uses. */
+  async removeUnused(name: string, keepId: string, onLine: (line: string) => void): Promise<void> {
+    const { engine, domain, log } = this.o;
+    const old = (await engine.fetchImages(domain)).filter((i) => i.name === name && i.id !== keepId);
+    for (const image of old) {
+      const users = await engine.fetchContainersUsingImage(image.id);
+      if (users.length > 0) {
+        onLine(`kept the previous image ${short(image.id)}: ${users.length} container(s) use it`);
+        continue;
+      }
+      try {
+        await engine.removeImage(image.id);
+        onLine(`removed the previous image ${short(image.id)}`);
+      } catch (err) {
+        log.warn({ err, image: image.id }, 'could not remove the previous image');
+      }
+    }
+  }
+
+  private async run(name: string, rawUrl: string, emit: (line: string) => void, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
+    const { config } = this.o;
+    const { signal } = controller;
+    const url = parseBuildUrl(rawUrl);
+    const address = await resolveHost(url.host, config.allowPrivateHosts);
+    throwIfAborted(signal);
+    if (!this.slots.hasFree()) {
+      emit(`queued: ${this.slots.active} build(s) running, ${this.slots.queued} waiting (build.concurrency ${config.concurrency})`);
+    }
+    const release = await this.slots.acquire(signal);
+    const timer = setTimeout(
+      () => controller.abort(new BerthError('build_failed', `the build did not finish within ${config.timeout} s (build.timeout)`, { name })),
+      config.timeout * 1000,
+    );
+    let dir: string | undefined;
+    try {
+      dir = await makeBuildDir();
+      const checkout = join(dir, 'src');
+      const home = join(dir, 'home');
+      await Promise.all([mkdir(checkout), mkdir(home)]);
+      const { commit } = await fetchSource({
+        url, address, dir: checkout, home, signal, onLine: emit, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
+      });
+      throwIfAborted(signal);
+      const root = await buildRoot(checkout, url.subdir);
+      const runfile = await readRunfile(root);
+      const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
+      await this.ensureBase(runfile.Base, baseRef, emit, signal);
+      return await this.buildAndTag(name, { url, commit, runfile, baseRef, root }, emit, signal, options);
+    } finally {
+      clearTimeout(timer);
+      release();
+      if (dir) await removeBuildDir(dir).catch((err) => this.o.log.error({ err, dir }, 'could not remove the build directory'));
+    }
+  }
+
+  private async buildAndTag(
+    name: string,
+    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; root: string },
+    emit: (line: string) => void,
+    signal: AbortSignal,
+    options: { nocache?: boolean },
+  ): Promise<string> {
+    const { engine, domain } = this.o;
+    const tail: string[] = [];
+    /** The engine's image of each finished step (" ---> <id>"); the first is the base. */
+    const steps: string[] = [];
+    const onLine = (line: string) => {
+      const step = /^ ---> ([0-9a-f]{12})$/.exec(line);
+      if (step) steps.push(step[1]!);
+      tail.push(line);
+      if (tail.length > 8) tail.shift();
+      emit(line);
+    };
+    emit(`building ${name} on ${b.runfile.Base} (${b.baseRef})`);
+    let built: string | undefined;
+    let labelled: string | undefined;
+    try {
+      built = await engine.buildImage({
+        context: packContext(b.root, generateDockerfile(b.baseRef, b.runfile)),
+        dockerfile: DOCKERFILE_NAME,
+        nocache: options.nocache,
+        signal,
+        onLine,
+      });
+      throwIfAborted(signal);
+      labelled = await engine.labelImage(built, {
+        [LABELS.domain]: domain,
+        [LABELS.name]: name,
+        [LABELS.url]: b.url.source,
+        [LABELS.ref]: b.url.ref ?? '',
+        [LABELS.commit]: b.commit,
+        [LABELS.base]: b.runfile.Base,
+        [LABELS.command]: JSON.stringify(commandArgv(b.runfile.Command)),
+        [LABELS.built]: new Date().toISOString(),
+        [LABELS.env]: JSON.stringify(b.runfile.Env),
+      });
+      throwIfAborted(signal);
+      await engine.tagImage(labelled, this.repository, name);
+    } catch (err) {
+      // Nothing of a failed or canceled build stays: the labelled copy first, then the image it was made from.
+      for (const id of [labelled, built]) if (id) await engine.removeImage(id).catch(() => undefined);
+      await this.removeStepImages(steps.slice(1));
+      if (isBerthError(err, 'build_failed') && !signal.aborted) {
+        const last = tail.filter((l) => !l.startsWith('ERROR: ')).slice(-5);
+        throw new BerthError('build_failed', `${err.message}${last.length ? `; last output: ${last.join(' | ')}` : ''}`, { name, lines: last }, { cause: err });
+      }
+      throw err;
+    }
+    emit(`built ${this.repository}:${name} (${short(labelled)}) from ${b.commit.slice(0, 12)}`);
+    await this.removeUnused(name, labelled, emit).catch((err) => this.o.log.warn({ err, name }, 'could not clean up previous images'));
+    return labelled;
+  }
+
+  /**
+   * The untagged images of the steps a failed or canceled build finished would stay as dangling layers: remove them,
+   * newest first. Tagged images (a base) and images other images build on (cache of an earlier build) are kept.
+   */
+  private async removeStepImages(ids: string[]): Promise<void> {
+    for (const id of [...new Set(ids)].reverse()) {
+      const image = await this.o.engine.fetchImage(id).catch(() => undefined);
+      if (!image || image.tags.some((t) => t !== '<none>:<none>')) continue;
+      // After an abort the engine is still removing the step's container, which holds the image for a moment.
+      for (let attempt = 0; attempt < 40; attempt++) {
+        try {
+          await this.o.engine.removeImage(image.id);
+          break;
+        } catch (err) {
+          if (!isBerthError(err, 'in_use') || !/container/.test(err.message)) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    }
+  }
+
+  /** A base missing on the engine is pulled, with progress lines; one that cannot be had fails the build clearly. */
+  private async ensureBase(base: string, ref: string, emit: (line: string) => void, signal: AbortSignal): Promise<void> {
+    if (await this.o.engine.fetchImage(ref)) return;
+    emit(`base ${base} (${ref}) is not on this engine: pulling it`);
+    try {
+      await this.o.engine.pullImage(ref, emit, signal);
+    } catch (err) {
+      if (signal.aborted || !isBerthError(err)) throw err;
+      throw new BerthError(
+        'build_failed',
+        `the base ${base} (${ref}) is not on this engine and cannot be pulled: ${err.message}; build it locally (docker/bases/build-offline.sh) or map it to another image in the bases config`,
+        { base, ref },
+        { cause: err },
+      );
+    }
+  }
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof BerthError ? signal.reason : new BerthError('canceled', 'the build was canceled');
+}
+
+function short(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,0 +1,46 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { docker, imagesOf } from './docker.js';
+
+/** berth's build directories under the temp dir (src/build/temp-dirs.ts: berth-build-<pid>-XXXXXX). */
+export function buildDirs(pid?: number): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith(pid === undefined ? 'berth-build-' : `berth-build-${pid}-`));
+}
+
+/** Tags of `berth/<domain>` on the engine. */
+export async function tagsOf(domain: string): Promise<string[]> {
+  const out = await docker('images', '--format', '{{.Repository}}:{{.Tag}}', `berth/${domain}`);
+  return out.split('\n').filter(Boolean);
+}
+
+/** Images labelled with the domain that have no tag (what a half-done build could leave). */
+export async function danglingOf(domain: string): Promise<string[]> {
+  const out = await docker('images', '-a', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=berth.domain=${domain}`);
+  return [...new Set(out.split('\n').filter(Boolean))];
+}
+
+/** Containers (any) created from images of the domain, incl. the engine's intermediate build containers. */
+export async function containersFromDomainImages(domain: string): Promise<string[]> {
+  const images = await imagesOf(domain);
+  const out = await Promise.all(images.map((id) => docker('ps', '-a', '-q', '--filter', `ancestor=${id}`)));
+  return out.flatMap((o) => o.split('\n').filter(Boolean));
+}
+
+/** Every container the engine has right now (intermediate build containers included). */
+export async function allContainerIds(): Promise<string[]> {
+  return (await docker('ps', '-a', '-q', '--no-trunc')).split('\n').filter(Boolean);
+}
+
+/** Write berth's YAML config file (JSON is YAML). */
+export function writeConfig(dir: string, config: Record<string, unknown>): string {
+  const file = join(dir, 'berth.yaml');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** Remove the `berth/<domain>` tags (and so their images, when nothing else holds them). */
+export async function removeTags(domain: string): Promise<void> {
+  const tags = await tagsOf(domain);
+  if (tags.length) await docker('rmi', '-f', ...tags).catch(() => undefined);
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { resolveBase } from '../../../src/build/bases.js';
+import { DEFAULT_BASES } from '../../../src/build/build-config.js';
+import { commandArgv, generateDockerfile } from '../../../src/build/dockerfile.js';
+import { parseRunfile } from '../../../src/build/runfile.js';
+import { BerthError } from '../../../src/errors.js';
+
+function failure(fn: () => unknown): BerthError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof BerthError) return err;
+    throw err;
+  }
+  throw new Error('did not fail');
+}
+
+describe('parseRunfile', () => {
+  it('reads Base, Command, Setup and Env', () => {
+    expect(parseRunfile('Base: exis-python\nCommand: python -m app\n')).toEqual({ Base: 'exis-python', Command: 'python -m app', Setup: [], Env: {} });
+    expect(parseRunfile('Base: b\nCommand: [node, main.js]\nSetup:\n  - npm ci\nEnv:\n  PORT: 8080\n  DEBUG: true\n  NAME: x\n')).toEqual({
+      Base: 'b', Command: ['node', 'main.js'], Setup: ['npm ci'], Env: { PORT: '8080', DEBUG: 'true', NAME: 'x' },
+    });
+  });
+
+  it.each([
+    ['', /mapping/],
+    ['- a\n- b\n', /mapping/],
+    ['Base: [x\n', /not valid YAML/],
+    ['Command: x\n', /Base is required/],
+    ['Base: x\n', /Command is required/],
+    ['base: x\nCommand: y\n', /unknown key "base"/],
+    ['Base: x\nCommand: y\nExtra: 1\n', /unknown key "Extra"/],
+    ['Base: x\nCommand: 42\n', /Command/],
+    ['Base: x\nCommand: []\n', /Command/],
+    ['Base: x\nCommand: "a\\nb"\n', /Command/],
+    ['Base: x\nCommand: [a, "b\\nc"]\n', /Command/],
+    ['Base: "x\\nRUN y"\nCommand: y\n', /Base/],
+    ['Base: "x y"\nCommand: y\n', /Base/],
+    ['Base: 3\nCommand: y\n', /Base/],
+    ['Base: x\nCommand: y\nSetup: echo\n', /Setup/],
+    ['Base: x\nCommand: y\nSetup: ["a\\u0000b"]\n', /Setup/],
+    ['Base: x\nCommand: y\nEnv: [a]\n', /Env/],
+    ['Base: x\nCommand: y\nEnv:\n  "1BAD": v\n', /Env/],
+    ['Base: x\nCommand: y\nEnv:\n  WS_URL: v\n', /WS_URL/],
+    ['Base: x\nCommand: y\nEnv:\n  A: {b: c}\n', /Env/],
+    ['a: &a [1]\nBase: x\nCommand: *a\n', /alias/i],
+    ['Base: !!js/function "function(){}"\nCommand: y\n', /not valid YAML/],
+    ['Base: x\nCommand: y\nBase: z\n', /not valid YAML/],
+    [`Base: x\nCommand: y\n#${'x'.repeat(70_000)}\n`, /larger than/],
+  ])('refuses %j as invalid_runfile', (text, message) => {
+    const err = failure(() => parseRunfile(text));
+    expect(err.code).toBe('invalid_runfile');
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses a billion-laughs alias bomb quickly', () => {
+    const bomb = ['a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+    const t0 = Date.now();
+    expect(failure(() => parseRunfile(bomb)).code).toBe('invalid_runfile');
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+});
+
+describe('generateDockerfile', () => {
+  it('writes every line itself, with JSON exec forms', () => {
+    const text = generateDockerfile('berth/exis-python:1', { Command: 'python -m app', Setup: ['pip install -r requirements.txt', 'echo "$HOME" \\\nRUN evil'] });
+    expect(text.split('\n')).toEqual([
+      'FROM berth/exis-python:1',
+      'WORKDIR /app',
+      'COPY . /app',
+      'RUN ["/bin/sh","-c","pip install -r requirements.txt"]',
+      'RUN ["/bin/sh","-c","echo \\"$HOME\\" \\\\\\nRUN evil"]',
+      'CMD ["/bin/sh","-c","python -m app"]',
+      '',
+    ]);
+  });
+
+  it('keeps a list Command as exec form and never adds an instruction from input', () => {
+    const text = generateDockerfile('b', { Command: ['node', 'x"]\nRUN evil'], Setup: [] });
+    expect(text.trim().split('\n')).toHaveLength(4);
+    expect(JSON.parse(text.trim().split('\n')[3]!.slice(4))).toEqual(['node', 'x"]\nRUN evil']);
+    expect(commandArgv('a b')).toEqual(['/bin/sh', '-c', 'a b']);
+  });
+
+  it('refuses a base reference with whitespace or quotes', () => {
+    expect(() => generateDockerfile('a b', { Command: 'x', Setup: [] })).toThrow();
+    expect(() => generateDockerfile('a\nRUN x', { Command: 'x', Setup: [] })).toThrow();
+  });
+});
+
+describe('resolveBase', () => {
+  it('maps catalog names, catalog names with a tag, and image references only when allowed', () => {
+    expect(resolveBase('exis-python', DEFAULT_BASES, false)).toBe('berth/exis-python:1');
+    expect(resolveBase('exis-python:r2', DEFAULT_BASES, false)).toBe('berth/exis-python:r2');
+    expect(failure(() => resolveBase('debian:12', DEFAULT_BASES, false)).code).toBe('invalid_runfile');
+    expect(resolveBase('debian:12', DEFAULT_BASES, true)).toBe('debian:12');
+    expect(resolveBase('registry.example.com:5000/team/img:1', DEFAULT_BASES, true)).toBe('registry.example.com:5000/team/img:1');
+    expect(failure(() => resolveBase('Bad..Ref', DEFAULT_BASES, true)).code).toBe('invalid_runfile');
+  });
+});
