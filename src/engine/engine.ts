@@ -126,14 +126,14 @@ export interface Engine {
   /** IDs of every container (any state, any owner) created from this image. */
   fetchContainersUsingImage(imageId: string): Promise<string[]>;
   removeImage(id: string): Promise<void>;
-  /**
-   * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
-   * the subscriber then resubscribes after the engine is back.
-   */
   /** The ID of the domain's bridge network, created unless it exists (inter-container traffic off when `isolate`). */
   ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<string>;
   /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
   fetchBridgeGateway(): Promise<string | undefined>;
+  /**
+   * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
+   * the subscriber then resubscribes after the engine is back.
+   */
   watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription>;
   /**
    * Build an untagged image from a tar context; every output line goes to `onLine`. Fails with `build_failed` and the
