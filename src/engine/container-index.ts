@@ -65,10 +65,6 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     return this.byName.get(name);
   }
 
-  getUsingImage(imageId: string): ContainerRecord[] {
-    return this.getAll().filter((c) => c.imageId === imageId);
-  }
-
   /** Re-read one container from the engine and apply what it says (added, changed or gone). */
   refresh(id: string): Promise<void> {
     const previous = this.pending.get(id) ?? Promise.resolve();

@@ -76,10 +76,6 @@ export class WampSession {
     await Promise.race([this.closed, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
   }
 
-  isJoined(): boolean {
-    return this.session !== null;
-  }
-
   /** Resolves once the procedure is registered with the router (or at once while disconnected). */
   register(uri: string, handler: Handler): Promise<void> {
     this.wanted.set(uri, handler);
@@ -89,10 +85,6 @@ export class WampSession {
   unregister(uri: string): Promise<void> {
     this.wanted.delete(uri);
     return this.enqueue(uri);
-  }
-
-  procedureCount(): number {
-    return this.wanted.size;
   }
 
   async publish(topic: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<void> {
