@@ -52,7 +52,6 @@ export class Daemon {
       index: this.index,
       session,
       log: log.child({ part: 'appliance' }),
-      stopTimeoutSeconds: config.sandbox.stopTimeout,
       sandbox: config.sandbox,
       builder: this.builder,
     });

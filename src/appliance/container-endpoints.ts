@@ -60,13 +60,13 @@ export class ContainerEndpoints {
       stop: async (call) => {
         parseArgs(call, [], none);
         const c = requireContainer(ctx, name);
-        await ctx.engine.stopContainer(c.id, ctx.stopTimeoutSeconds);
+        await ctx.engine.stopContainer(c.id, ctx.sandbox.stopTimeout);
         return after(c.id);
       },
       restart: async (call) => {
         parseArgs(call, [], none);
         const c = requireContainer(ctx, name);
-        await ctx.engine.restartContainer(c.id, ctx.stopTimeoutSeconds);
+        await ctx.engine.restartContainer(c.id, ctx.sandbox.stopTimeout);
         return after(c.id);
       },
       top: (call) => top(ctx, name, call),

@@ -15,8 +15,7 @@ export interface ApplianceContext {
   readonly index: ContainerIndex;
   readonly session: WampSession;
   readonly log: Logger;
-  /** Stop grace period before the engine kills a container. */
-  readonly stopTimeoutSeconds: number;
+  /** The secure environment, including the stop grace period (`stopTimeout`). */
   readonly sandbox: SandboxConfig;
   /** D/build's queue and pipeline (git URL → tagged image). */
   readonly builder: Builder;

@@ -13,7 +13,7 @@ export function removeProcedure(ctx: ApplianceContext, endpoints: ContainerEndpo
   return async (call: Call) => {
     const { name } = parseArgs(call, ['name'], schema);
     const record = requireContainer(ctx, name);
-    if (record.state === 'running' || record.state === 'restarting') await ctx.engine.stopContainer(record.id, ctx.stopTimeoutSeconds);
+    if (record.state === 'running' || record.state === 'restarting') await ctx.engine.stopContainer(record.id, ctx.sandbox.stopTimeout);
     await ctx.engine.removeContainer(record.id);
     ctx.index.forget(record.id);
     await endpoints.drop(name);
