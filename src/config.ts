@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 import { sandboxSchema } from './sandbox-config.js';
-import { basesSchema, buildSchema, DEFAULT_BASES } from './build/build-config.js';
+import { basesSchema, buildSchema, DEFAULT_BASES } from './pipeline/build-config.js';
 
 /**
  * A domain is a dot-separated WAMP URI prefix that is also a valid Docker repository path component (so that it can name

@@ -1,7 +1,7 @@
 import { Appliance } from './appliance/appliance.js';
-import { containerRouterUrl } from './appliance/container-router-url.js';
-import { Builder } from './build/builder.js';
-import { sweepStaleBuildDirs } from './build/temp-dirs.js';
+import { containerRouterUrl } from './container-router-url.js';
+import { Builder } from './pipeline/builder.js';
+import { sweepStaleBuildDirs } from './pipeline/temp-dirs.js';
 import type { Config } from './config.js';
 import { ContainerIndex } from './engine/container-index.js';
 import { createDockerode, DockerEngine } from './engine/docker-engine.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { HOST_ALIAS } from './appliance/container-router-url.js';
+import { HOST_ALIAS } from './container-router-url.js';
 import { parseListen, type Config } from './config.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';

@@ -1,4 +1,4 @@
-import type { Builder } from '../build/builder.js';
+import type { Builder } from '../pipeline/builder.js';
 import type { ContainerIndex } from '../engine/container-index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log.js';

@@ -8,7 +8,7 @@ import { buildName, runBuild } from './build.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
 import { createProcedure } from './create.js';
-import { RESERVED_ENV } from './environment.js';
+import { RESERVED_ENV } from '../container-environment.js';
 import { requireImage } from './lookup.js';
 import { parseArgs } from './parse-args.js';
 import { removeProcedure } from './remove.js';

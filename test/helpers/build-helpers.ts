@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, imagesOf } from './docker.js';
 
-/** berth's build directories under the temp dir (src/build/temp-dirs.ts: berth-build-<pid>-XXXXXX). */
+/** berth's build directories under the temp dir (src/pipeline/temp-dirs.ts: berth-build-<pid>-XXXXXX). */
 export function buildDirs(pid?: number): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith(pid === undefined ? 'berth-build-' : `berth-build-${pid}-`));
 }

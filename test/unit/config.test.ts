@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from '../../src/config.js';
-import { containerRouterUrl } from '../../src/appliance/container-router-url.js';
+import { containerRouterUrl } from '../../src/container-router-url.js';
 
 const R = 'ws://127.0.0.1:8080/ws';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { environmentSchema, toEnvList } from '../../src/appliance/environment.js';
+import { environmentSchema, toEnvList } from '../../src/container-environment.js';
 
 describe('environment', () => {
   it('accepts variable names with string values', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BuildSlots } from '../../../src/build/build-slots.js';
-import { LineSplitter } from '../../../src/build/line-splitter.js';
+import { BuildSlots } from '../../../src/pipeline/build-slots.js';
+import { LineSplitter } from '../../../src/pipeline/line-splitter.js';
 import { BerthError } from '../../../src/errors.js';
 
 describe('BuildSlots', () => {

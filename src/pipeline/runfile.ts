@@ -3,7 +3,7 @@ import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
-import { RESERVED_ENV } from '../appliance/environment.js';
+import { RESERVED_ENV } from '../container-environment.js';
 import { BerthError } from '../errors.js';
 
 export const RUNFILE = 'Run.yaml';

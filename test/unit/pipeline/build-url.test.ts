@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseBuildUrl } from '../../../src/build/build-url.js';
-import { isRefusedAddress } from '../../../src/build/refused-address.js';
-import { resolveHost } from '../../../src/build/resolve-host.js';
+import { parseBuildUrl } from '../../../src/pipeline/build-url.js';
+import { isRefusedAddress } from '../../../src/pipeline/refused-address.js';
+import { resolveHost } from '../../../src/pipeline/resolve-host.js';
 import { isBerthError } from '../../../src/errors.js';
 
 function code(fn: () => unknown): string | undefined {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resolveBase } from '../../../src/build/bases.js';
-import { DEFAULT_BASES } from '../../../src/build/build-config.js';
-import { commandArgv, generateDockerfile } from '../../../src/build/dockerfile.js';
-import { parseRunfile } from '../../../src/build/runfile.js';
+import { resolveBase } from '../../../src/pipeline/bases.js';
+import { DEFAULT_BASES } from '../../../src/pipeline/build-config.js';
+import { commandArgv, generateDockerfile } from '../../../src/pipeline/dockerfile.js';
+import { parseRunfile } from '../../../src/pipeline/runfile.js';
 import { BerthError } from '../../../src/errors.js';
 
 function failure(fn: () => unknown): BerthError {
