@@ -7,6 +7,10 @@ export const GRANTABLE_CAPS = [
   'NET_BIND_SERVICE', 'NET_RAW', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETFCAP', 'MKNOD',
 ] as const;
 
+/** Floors of a container's limits (config and `create(…, resources)`): below them the engine has no real limit. */
+export const MIN_CPUS = 0.01;
+export const MIN_MEMORY = 6 * 1024 ** 2;
+
 /**
  * The secure environment every container gets (config key `sandbox`). memory, cpus and pids are both the default and the
  * cap: `create(…, resources={…})` may ask for less, never more. Never configurable: privileged mode, host namespaces,
@@ -14,8 +18,8 @@ export const GRANTABLE_CAPS = [
  */
 export const sandboxSchema = z
   .object({
-    memory: byteSize.default(300 * 1024 ** 2),
-    cpus: z.number().positive().max(1024).default(1),
+    memory: byteSize.refine((b) => b >= MIN_MEMORY, 'must be at least 6m').default(300 * 1024 ** 2),
+    cpus: z.number().min(MIN_CPUS).max(1024).default(1),
     pids: z.number().int().min(8).max(4_194_304).default(256),
     nofile: z.number().int().min(64).max(1_048_576).default(1024),
     readOnlyRootfs: z.boolean().default(true),

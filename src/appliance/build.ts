@@ -3,15 +3,9 @@ import { isBerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { applianceUri } from '../wamp/uris.js';
 import type { ApplianceContext } from './context.js';
+import { buildName } from './names.js';
 import { parseArgs } from './parse-args.js';
 import { imageDict, type ImageDict } from './shape.js';
-
-/** Names of built images: they are also the tag of `berth/<domain>:<name>`. */
-export const BUILD_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-
-export const buildName = z
-  .string({ error: 'must be a string' })
-  .regex(BUILD_NAME, 'must match ^[a-z0-9][a-z0-9_.-]{0,62}$ (lowercase letters, digits, "_", "." and "-", at most 63)');
 
 const schema = z.object({ name: buildName, url: z.string({ error: 'must be a string' }) });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
-import { buildName } from './build.js';
+import { buildName } from './names.js';
 import type { ApplianceContext } from './context.js';
 import { parseArgs } from './parse-args.js';
 

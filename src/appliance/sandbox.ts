@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { byteSize, formatBytes } from '../bytes.js';
 import { BerthError } from '../errors.js';
 import type { SandboxSpec } from '../engine/engine.js';
-import type { SandboxConfig } from '../sandbox-config.js';
+import { MIN_CPUS, MIN_MEMORY, type SandboxConfig } from '../sandbox-config.js';
 
 /** `create(…, resources={memory, cpus, pids})`: a request for less than the configured caps. */
 export const resourcesSchema = z
   .object({
-    memory: byteSize.optional(),
-    cpus: z.number({ error: 'must be a number' }).positive('must be > 0').optional(),
+    memory: byteSize.refine((b) => b >= MIN_MEMORY, 'must be at least 6m (the engine minimum)').optional(),
+    // Below 0.01 the engine's NanoCpus rounds towards "no limit at all" (NanoCpus 1 is read as unlimited).
+    cpus: z.number({ error: 'must be a number' }).min(MIN_CPUS, 'must be at least 0.01').optional(),
     pids: z.number({ error: 'must be an integer' }).int('must be an integer').min(8, 'must be ≥ 8').optional(),
   }, { error: 'must be a dictionary with memory, cpus and/or pids' })
   .strict();
@@ -22,9 +23,6 @@ export function sandboxFor(config: SandboxConfig, asked: Resources = {}): Sandbo
   if (asked.memory !== undefined && asked.memory > config.memory) throw over('memory', formatBytes(asked.memory), formatBytes(config.memory));
   if (asked.cpus !== undefined && asked.cpus > config.cpus) throw over('cpus', String(asked.cpus), String(config.cpus));
   if (asked.pids !== undefined && asked.pids > config.pids) throw over('pids', String(asked.pids), String(config.pids));
-  if (asked.memory !== undefined && asked.memory < 6 * 1024 ** 2) {
-    throw new BerthError('invalid_argument', 'resources.memory must be at least 6m (the engine minimum)', { argument: 'resources' });
-  }
   return {
     user: config.user,
     memory: asked.memory ?? config.memory,
