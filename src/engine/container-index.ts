@@ -65,14 +65,18 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     return this.byName.get(name);
   }
 
-  /** Re-read one container from the engine and apply what it says (added, changed or gone). */
+  /**
+   * Re-read one container from the engine and apply what it says (added, changed or gone). Rejects with the engine's
+   * error, so a caller never answers from a view it failed to bring up to date.
+   */
   refresh(id: string): Promise<void> {
     const previous = this.pending.get(id) ?? Promise.resolve();
-    const next = previous.then(() => this.apply(id)).catch((err) => this.log.warn({ err, id }, 'refresh of a container failed'));
+    const next = previous.catch(() => undefined).then(() => this.apply(id));
     this.pending.set(id, next);
-    void next.finally(() => {
+    const settled = () => {
       if (this.pending.get(id) === next) this.pending.delete(id);
-    });
+    };
+    next.then(settled, settled);
     return next;
   }
 
@@ -113,8 +117,9 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
       // Subscribe first so that nothing that happens during the full sync is missed.
       this.subscription = await this.engine.watchContainers(
         this.domain,
-        (e) => void this.refresh(e.id),
+        (e) => this.refresh(e.id).catch((err: Error) => this.log.warn({ err: err.message, id: e.id }, 'refresh after an engine event failed')),
         (err) => this.onStreamEnd(err),
+        (line) => this.log.warn({ line }, 'skipped a malformed engine event'),
       );
       await this.sync();
       this.retryDelay = RETRY_MIN_MS;

@@ -13,6 +13,7 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** Every request to the engine has a deadline; a hung engine reads as unavailable. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Actions that do not change what berth shows about a container. */
+const MAX_EVENT_LINE = 64 * 1024;
 const IGNORED_ACTIONS = /^(exec_|top$|attach$|resize$|archive-path$|extract-to-dir$|export$|commit$|copy$)/;
 
 /** Build the dockerode client from `DOCKER_HOST`-style addresses (unix:///path, tcp://host:port). */
@@ -208,7 +209,12 @@ export class DockerEngine implements Engine {
     return subnet ? firstHost(subnet) : undefined;
   }
 
-  async watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
+  async watchContainers(
+    domain: string,
+    onEvent: (e: EngineEvent) => void,
+    onEnd: (err?: Error) => void,
+    onMalformed: (line: string) => void = () => undefined,
+  ): Promise<EventSubscription> {
     const stream = (await this.request('watch events', () =>
       this.docker.getEvents({ filters: { type: ['container'], label: [domainFilter(domain)] } }),
     )) as NodeJS.ReadableStream & { destroy(): void };
@@ -222,10 +228,16 @@ export class DockerEngine implements Engine {
     stream.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString('utf8')).split('\n');
       rest = lines.pop() ?? '';
+      // An event is a few hundred bytes; a "line" that never ends is not one, and is not kept.
+      if (rest.length > MAX_EVENT_LINE) {
+        onMalformed(rest.slice(0, 200));
+        rest = '';
+      }
       for (const line of lines) {
         if (!line.trim()) continue;
-        const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string } };
-        if (e.Actor?.ID && e.Action && !IGNORED_ACTIONS.test(e.Action)) onEvent({ id: e.Actor.ID, action: e.Action });
+        const event = parseEvent(line);
+        if (!event) onMalformed(line.slice(0, 200));
+        else if (!IGNORED_ACTIONS.test(event.action)) onEvent(event);
       }
     });
     stream.on('error', (err: Error) => end(err));
@@ -301,6 +313,19 @@ export class DockerEngine implements Engine {
       throw err;
     }
   }
+}
+
+/** One line of the engine's event stream, or undefined when it is not a container event berth understands. */
+function parseEvent(line: string): EngineEvent | undefined {
+  let e: unknown;
+  try {
+    e = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const { Action: action, Actor: actor } = (e ?? {}) as { Action?: unknown; Actor?: { ID?: unknown } | null };
+  const id = actor && typeof actor === 'object' ? actor.ID : undefined;
+  return typeof action === 'string' && typeof id === 'string' && id !== '' ? { id, action } : undefined;
 }
 
 interface DockerStats {

@@ -132,9 +132,15 @@ export interface Engine {
   fetchBridgeGateway(): Promise<string | undefined>;
   /**
    * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
-   * the subscriber then resubscribes after the engine is back.
+   * the subscriber then resubscribes after the engine is back. A line that is not a container event is skipped and
+   * reported to `onMalformed` (its first 200 characters).
    */
-  watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription>;
+  watchContainers(
+    domain: string,
+    onEvent: (e: EngineEvent) => void,
+    onEnd: (err?: Error) => void,
+    onMalformed?: (line: string) => void,
+  ): Promise<EventSubscription>;
   /**
    * Build an untagged image from a tar context; every output line goes to `onLine`. Fails with `build_failed` and the
    * engine's own message on an `error` in the stream; aborting `signal` aborts the engine's build and rejects with its reason.

@@ -89,4 +89,22 @@ describe('ContainerIndex', () => {
     expect(index.getAll().map((c) => c.name)).toEqual(['b']);
     index.stop();
   });
+
+  // Issue 8, finding 10: a failed refresh was swallowed, so create answered "vanished" on an engine blip and stop returned
+  // stale state. A refresh now reports the engine's error to whoever asked for it; the event path only logs it.
+  it('a refresh reports the engine error to its caller, and the next refresh still runs', async () => {
+    const engine = new FakeEngine();
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    await index.start();
+    engine.containers.set('1', rec('1', 'a'));
+    engine.up = false;
+    await expect(index.refresh('1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    engine.up = true;
+    await index.refresh('1');
+    expect(index.getByName('a')?.state).toBe('running');
+    engine.up = false;
+    engine.onEvent!({ id: '1', action: 'die' }); // the event path must not produce an unhandled rejection
+    await new Promise((r) => setTimeout(r, 20));
+    index.stop();
+  });
 });

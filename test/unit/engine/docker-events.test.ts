@@ -1,0 +1,45 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DockerEngine } from '../../../src/engine/docker-engine.js';
+import type { EngineEvent } from '../../../src/engine/engine.js';
+
+// Issue 8, finding 10: one malformed line in the engine's event stream threw inside a stream handler and killed the daemon.
+// The engine's HTTP API is played by a tiny server on a unix socket (a fake engine for a unit test of the adapter).
+describe('DockerEngine.watchContainers', () => {
+  let server: Server | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    server?.closeAllConnections();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('skips a malformed event line and keeps delivering the ones after it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-fake-engine-'));
+    const socketPath = join(dir, 'docker.sock');
+    server = createServer((req, res) => {
+      if (!req.url?.startsWith('/events')) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"Action":"start","Actor":{"ID":"aaa"}}\n');
+      res.write('{not json at all\n');
+      res.write('[1,2,3]\n{"Action":42,"Actor":"x"}\nnull\n');
+      setTimeout(() => res.write('{"Action":"die","Actor":{"ID":"bbb"}}\n'), 50);
+    });
+    await new Promise<void>((r) => server!.listen(socketPath, r));
+    const engine = new DockerEngine(new Dockerode({ socketPath }));
+    const events: EngineEvent[] = [];
+    const skipped: string[] = [];
+    let ended = false;
+    const sub = await engine.watchContainers('d', (e) => events.push(e), () => (ended = true), (line) => skipped.push(line));
+    const deadline = Date.now() + 5_000;
+    while (events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    sub.close();
+    expect(events).toEqual([{ id: 'aaa', action: 'start' }, { id: 'bbb', action: 'die' }]);
+    expect(skipped.length).toBe(4);
+    expect(ended).toBe(false);
+  });
+});
