@@ -36,7 +36,7 @@ export class Broker {
       mine.add(sub);
       this.log.debug({ session: peer.info.id, topic: msg.topic, match, subscription: sub.id }, 'subscribed');
       peer.send([MSG.SUBSCRIBED, msg.request, sub.id]);
-    });
+    }, false, match);
   }
 
   unsubscribe(peer: Peer, msg: ClientMessageOf<'unsubscribe'>): void {

@@ -76,7 +76,7 @@ export class Dealer {
       mine.add(reg);
       this.log.debug({ session: peer.info.id, procedure, match, registration: reg.id }, 'registered');
       peer.send([MSG.REGISTERED, request, reg.id]);
-    });
+    }, false, match);
   }
 
   unregister(peer: Peer, msg: ClientMessageOf<'unregister'>): void {

@@ -24,21 +24,21 @@ const as = (authrole: string): SessionInfo => ({ id: 1, realm: 'xs.demo.berth', 
 
 describe('static authorizer (Crossbar.io semantics)', () => {
   it('the longest matching permission decides', () => {
-    expect(authorize(as('frontend'), 'register', 'com.other')).toEqual({ allow: true, disclose: false });
-    expect(authorize(as('frontend'), 'register', 'com.shop.x')).toEqual({ allow: false, disclose: false });
-    expect(authorize(as('frontend'), 'call', 'com.shop.x')).toEqual({ allow: true, disclose: false });
+    expect(authorize(as('frontend'), 'register', 'com.other', 'exact')).toEqual({ allow: true, disclose: false });
+    expect(authorize(as('frontend'), 'register', 'com.shop.x', 'exact')).toEqual({ allow: false, disclose: false });
+    expect(authorize(as('frontend'), 'call', 'com.shop.x', 'exact')).toEqual({ allow: true, disclose: false });
   });
   it('disclosure comes from the deciding permission, per action', () => {
-    expect(authorize(as('frontend'), 'call', 'com.other')).toEqual({ allow: true, disclose: true });
-    expect(authorize(as('frontend'), 'publish', 'com.other')).toEqual({ allow: true, disclose: false });
+    expect(authorize(as('frontend'), 'call', 'com.other', 'exact')).toEqual({ allow: true, disclose: true });
+    expect(authorize(as('frontend'), 'publish', 'com.other', 'exact')).toEqual({ allow: true, disclose: false });
   });
   it('an exact permission that is the longest prefix but not equal denies (no fallback)', () => {
-    expect(authorize(as('frontend'), 'call', 'com.shop.admin')).toMatchObject({ allow: false });
-    expect(authorize(as('frontend'), 'call', 'com.shop.admin.users')).toMatchObject({ allow: false });
+    expect(authorize(as('frontend'), 'call', 'com.shop.admin', 'exact')).toMatchObject({ allow: false });
+    expect(authorize(as('frontend'), 'call', 'com.shop.admin.users', 'exact')).toMatchObject({ allow: false });
   });
   it('unknown roles and unmatched URIs are denied', () => {
-    expect(authorize(as('nobody'), 'call', 'com.other')).toMatchObject({ allow: false });
-    expect(authorize(as('frontend'), 'call', 'org.other')).toMatchObject({ allow: false });
+    expect(authorize(as('nobody'), 'call', 'com.other', 'exact')).toMatchObject({ allow: false });
+    expect(authorize(as('frontend'), 'call', 'org.other', 'exact')).toMatchObject({ allow: false });
   });
 });
 
