@@ -7,6 +7,7 @@ import type { Realm } from './realm.js';
 import type { RouterConfig } from './router-config.js';
 import { isConcreteUri, isPatternUri } from './uri.js';
 import { MSG, parseMessage, type ClientMessage } from './wamp-message.js';
+import { encode, frameSize } from './wire.js';
 
 export interface SessionContext {
   readonly realms: ReadonlyMap<string, Realm>;
@@ -61,8 +62,20 @@ export class RouterSession implements Peer {
     return this.state === 'joined';
   }
 
-  send(message: unknown[]): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  send(message: unknown[]): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return true;
+    const limits = this.ctx.limits;
+    // The peer would close its session on a frame over the limit (as this router does): refuse it here instead.
+    if (frameSize(message) > limits.maxMessageBytes) return false;
+    this.ws.send(encode(message), { binary: false });
+    // Backpressure: a peer that does not read is disconnected once its queue passes the cap, never buffered without end.
+    if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) this.tooSlow();
+    return true;
+  }
+
+  private tooSlow(): void {
+    this.log.warn({ session: this.info.id, queuedBytes: this.ws.bufferedAmount, limit: this.ctx.limits.maxQueuedBytesPerSession }, 'peer does not read its messages; disconnecting it');
+    this.ws.terminate();
   }
 
   /** Router shutdown: GOODBYE, wait (bounded) for the client's GOODBYE, then close the socket; kill it if it lingers. */
@@ -201,7 +214,8 @@ export class RouterSession implements Peer {
     if (d.outcome === 'challenge') {
       this.challenge = { decision: d, realm, id };
       this.state = 'challenged';
-      return this.send([MSG.CHALLENGE, d.authmethod, d.extra]);
+      this.send([MSG.CHALLENGE, d.authmethod, d.extra]);
+      return;
     }
     this.welcome(d, realm, id);
   }
