@@ -70,6 +70,8 @@ export const routerLimitsSchema = z.strictObject({
 });
 
 export type RouterLimits = z.infer<typeof routerLimitsSchema>;
+/** Every limit's default, e.g. for a config reference or `--help`. */
+export const ROUTER_LIMIT_DEFAULTS: Readonly<RouterLimits> = Object.freeze(routerLimitsSchema.parse({}));
 
 export const routerConfigSchema = z.strictObject({
   listen: z.array(listenerSchema).min(1).default([{ host: '127.0.0.1', port: 8080 }]),

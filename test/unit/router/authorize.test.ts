@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { staticAuthorizer, type SessionInfo } from '../../../src/router/authorize.js';
-import { parseRouterConfig } from '../../../src/router/router-config.js';
+import { parseRouterConfig, ROUTER_LIMIT_DEFAULTS } from '../../../src/router/router-config.js';
 
 const config = parseRouterConfig({
   realms: [
@@ -48,7 +48,12 @@ describe('router config', () => {
     expect(c.listen).toEqual([{ host: '127.0.0.1', port: 8080 }]);
     expect(c.path).toBe('/ws');
     expect(c.auth).toEqual({ anonymous: { role: 'anonymous' } });
-    expect(c.limits).toMatchObject({ maxMessageBytes: 1024 * 1024, callTimeoutMs: 0 });
+    expect(c.limits).toEqual({
+      maxMessageBytes: 1024 * 1024, callTimeoutMs: 0, pingIntervalMs: 10_000, handshakeTimeoutMs: 10_000,
+      maxRegistrationsPerSession: 10_000, maxSubscriptionsPerSession: 10_000, maxPendingCallsPerSession: 1_000,
+      maxQueuedBytesPerSession: 16 * 1024 * 1024, maxConnections: 4_096, maxConnectionsPerAddress: 512,
+    });
+    expect(c.limits).toEqual(ROUTER_LIMIT_DEFAULTS);
     expect(Object.isFrozen(c.realms[0])).toBe(true);
   });
   it('is strict about unknown keys and bad realm names', () => {
