@@ -38,7 +38,8 @@ export class RouterSession implements Peer {
   private realm: Realm | undefined;
   private challenge: { decision: Challenge; realm: string; id: number } | undefined;
   private busy = false;
-  private readonly backlog: ClientMessage[] = [];
+  private readonly backlog: { readonly message: ClientMessage; readonly bytes: number }[] = [];
+  private backlogBytes = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly closed: Promise<void>;
   private log: Logger;
@@ -112,8 +113,12 @@ export class RouterSession implements Peer {
     const uriProblem = badUri(parsed.message);
     if (uriProblem) return this.fail(uriProblem);
     if (!this.busy) return this.run(parsed.message);
-    if (this.backlog.length >= MAX_BACKLOG) return this.fail('too many messages while an authorization is pending');
-    this.backlog.push(parsed.message);
+    // Bounded in count and bytes, like the outbound queue.
+    if (this.backlog.length >= MAX_BACKLOG || this.backlogBytes + text.length > this.ctx.limits.maxQueuedBytesPerSession) {
+      return this.fail('too many messages while an authorization is pending');
+    }
+    this.backlog.push({ message: parsed.message, bytes: text.length });
+    this.backlogBytes += text.length;
   }
 
   private run(message: ClientMessage): void {
@@ -128,7 +133,11 @@ export class RouterSession implements Peer {
     result.then(
       () => {
         this.busy = false;
-        while (!this.busy && this.backlog.length > 0 && this.state !== 'closed') this.run(this.backlog.shift()!);
+        while (!this.busy && this.backlog.length > 0 && this.state !== 'closed') {
+          const next = this.backlog.shift()!;
+          this.backlogBytes -= next.bytes;
+          this.run(next.message);
+        }
       },
       (err: unknown) => this.crash(err),
     );
@@ -270,6 +279,7 @@ export class RouterSession implements Peer {
   private leaveRealm(next: State): void {
     this.state = next;
     this.backlog.length = 0;
+    this.backlogBytes = 0;
     const realm = this.realm;
     this.realm = undefined;
     if (realm) {
