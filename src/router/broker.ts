@@ -4,8 +4,8 @@ import { authorized } from './authorized.js';
 import { randomId, type Peer } from './peer.js';
 import { Registry, type Entry } from './registry.js';
 import { isReservedUri } from './uri.js';
-import { LIMIT_EXCEEDED } from './dealer.js';
 import type { RouterLimits } from './router-config.js';
+import { LIMIT_EXCEEDED } from './router-errors.js';
 import { MSG, type ClientMessageOf } from './wamp-message.js';
 import { Payload } from './wire.js';
 

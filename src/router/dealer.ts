@@ -5,6 +5,7 @@ import { nextId, randomId, type Peer } from './peer.js';
 import { Registry, type Entry } from './registry.js';
 import { isReservedUri } from './uri.js';
 import type { RouterLimits } from './router-config.js';
+import { LIMIT_EXCEEDED, PAYLOAD_SIZE_EXCEEDED } from './router-errors.js';
 import { MSG, withPayload, type ClientMessageOf } from './wamp-message.js';
 
 export type InvokePolicy = 'single' | 'first' | 'last' | 'roundrobin' | 'random';
@@ -37,10 +38,6 @@ export class MetaError extends Error {
 }
 
 const CANCELED = 'wamp.error.canceled';
-/** Autobahn's URI for a message larger than the receiving transport accepts. */
-export const PAYLOAD_SIZE_EXCEEDED = 'wamp.error.payload_size_exceeded';
-/** A per-session cap of `limits` (registrations, subscriptions, pending calls) is reached; see docs/router.md. */
-export const LIMIT_EXCEEDED = 'wamp.error.limit_exceeded';
 
 type DealerLimits = Pick<RouterLimits, 'callTimeoutMs' | 'maxMessageBytes' | 'maxRegistrationsPerSession' | 'maxPendingCallsPerSession'>;
 
