@@ -121,3 +121,33 @@ describe('registry (issue 8, finding 3: matching without scanning)', () => {
     expect(reg.matching('spam.5.y.x').map((e) => e.uri)).toEqual(['spam.5..x']);
   });
 });
+
+describe('prefix trie and wildcard index under churn', () => {
+  it('splits and merges edges correctly: every lookup equals a naive scan after 5000 random adds and removes', () => {
+    const r = rng(42);
+    const reg = new Registry<Entry>();
+    const live = new Map<string, Entry>();
+    const word = () => Array.from({ length: Math.floor(r() * 6) }, () => 'ab.'[Math.floor(r() * 3)]).join('');
+    for (let i = 0; i < 5_000; i++) {
+      const uri = word();
+      const match: MatchPolicy = r() < 0.5 ? 'prefix' : 'wildcard';
+      const k = `${match} ${uri}`;
+      const had = live.get(k);
+      if (had) {
+        reg.remove(had);
+        live.delete(k);
+      } else {
+        const e = entry(uri, match);
+        reg.add(e);
+        live.set(k, e);
+      }
+      if (i % 50 === 0) {
+        for (let j = 0; j < 20; j++) {
+          const probe = word().replace(/\.+/g, '.').replace(/^\.|\.$/g, '') || 'a';
+          const want = [...live.values()].filter((e) => matches(e.uri, e.match, probe)).map((e) => e.id).sort();
+          expect(reg.matching(probe).map((e) => e.id).sort(), probe).toEqual(want);
+        }
+      }
+    }
+  });
+});
