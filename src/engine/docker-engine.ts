@@ -208,6 +208,11 @@ export class DockerEngine implements Engine {
     return subnet ? firstHost(subnet) : undefined;
   }
 
+  async fetchSecurityOptions(): Promise<string[]> {
+    const info = (await this.request('engine info', () => this.docker.info())) as { SecurityOptions?: string[] | null };
+    return info.SecurityOptions ?? [];
+  }
+
   async watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
     const stream = (await this.request('watch events', () =>
       this.docker.getEvents({ filters: { type: ['container'], label: [domainFilter(domain)] } }),
