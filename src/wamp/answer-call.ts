@@ -33,6 +33,7 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
   let refuse: ((err: BerthError) => void) | undefined;
   const refused = new Promise<never>((_, reject) => (refuse = reject));
   refused.catch(() => undefined); // handled by the race below; a refusal before the race exists is not "unhandled"
+  let refusal: BerthError | undefined;
   let stopped = false;
   const progress = inv.progress;
   const call: Call = {
@@ -46,7 +47,8 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
           const bytes = jsonBytes([line]);
           if (bytes > maxResultBytes) {
             stopped = true;
-            return refuse!(tooLarge(inv.procedure, 'a progressive result', bytes, maxResultBytes));
+            refusal = tooLarge(inv.procedure, 'a progressive result', bytes, maxResultBytes);
+            return refuse!(refusal);
           }
           progress([line]);
         }
@@ -58,6 +60,7 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
     work.catch(() => undefined); // when a refused progress wins the race, the handler's own failure is not the answer
     const value = (await (progress ? Promise.race([work, refused]) : work)) ?? null;
     stopped = true;
+    if (refusal) throw refusal; // the handler finished after its refused progress, but before the race looked
     const bytes = jsonBytes([value]);
     if (bytes > maxResultBytes) throw tooLarge(inv.procedure, 'the result', bytes, maxResultBytes);
     log.debug({ procedure: inv.procedure, ms: elapsedMs(started) }, 'call');
