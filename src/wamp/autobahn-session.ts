@@ -24,6 +24,8 @@ const STOP_TIMEOUT_MS = 3_000;
  * 1.4 s after the router is back, so it is back within 2 s (issue 8).
  */
 export const REJOIN = { initialMs: 250, maxMs: 1_400, growth: 2, jitter: 0.4 } as const;
+/** A router that refused the join (ABORT, e.g. a wrong ticket) is asked again less often: nothing changes by itself. */
+const REFUSED_MAX_MS = 10_000;
 
 /**
  * berth's session on an external router (e.g. Crossbar.io) over WebSocket with autobahn. It stays joined: whenever the
@@ -66,9 +68,9 @@ export class AutobahnSession implements WampSession {
   }
 
   /** The delay before the next attempt, and the step after it. */
-  static rejoinDelay(step: number, random = Math.random()): { delayMs: number; nextStep: number } {
-    const capped = Math.min(step, REJOIN.maxMs);
-    return { delayMs: Math.round(capped * (1 - REJOIN.jitter * random)), nextStep: Math.min(capped * REJOIN.growth, REJOIN.maxMs) };
+  static rejoinDelay(step: number, random = Math.random(), maxMs: number = REJOIN.maxMs): { delayMs: number; nextStep: number } {
+    const capped = Math.min(step, maxMs);
+    return { delayMs: Math.round(capped * (1 - REJOIN.jitter * random)), nextStep: Math.min(capped * REJOIN.growth, maxMs) };
   }
 
   start(): void {
@@ -158,7 +160,9 @@ export class AutobahnSession implements WampSession {
       this.markClosed();
       return true;
     }
-    const { delayMs, nextStep } = AutobahnSession.rejoinDelay(this.rejoinStep);
+    // An ABORT (refused join) carries a `wamp.error.*` reason; a router that went away or said GOODBYE does not.
+    const refused = details.reason?.startsWith('wamp.error.') === true;
+    const { delayMs, nextStep } = AutobahnSession.rejoinDelay(this.rejoinStep, Math.random(), refused ? REFUSED_MAX_MS : REJOIN.maxMs);
     this.rejoinStep = nextStep;
     this.options.log.warn({ reason, closeReason: details.reason ?? undefined, message: details.message || undefined, retryInMs: delayMs }, 'left the router');
     this.rejoinTimer = setTimeout(() => {

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../../src/log.js';
+import { routeAutobahnLog } from '../../../src/wamp/autobahn-log.js';
 import { EmbeddedRouter } from '../../../src/router/embedded-router.js';
 import { AutobahnSession, REJOIN } from '../../../src/wamp/autobahn-session.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -16,6 +19,22 @@ describe('berth session over autobahn', () => {
     expect(Math.max(...delays)).toBeLessThanOrEqual(1_400);
     expect(AutobahnSession.rejoinDelay(step, 1).delayMs).toBeLessThan(AutobahnSession.rejoinDelay(step, 0).delayMs);
     expect(new Set(delays.slice(10)).size).toBeGreaterThan(1);
+  });
+
+  it("puts autobahn-js's own console lines into berth's JSON log instead", () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('debug', { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      routeAutobahnLog(log);
+      const lib = createRequire(import.meta.url)('autobahn/lib/log.js') as { warn: (...a: unknown[]) => void };
+      lib.warn('auto-reconnecting in 1.2s ..');
+      lib.warn('JSON encoding error', { at: 1 });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+    expect(lines.map((l) => [l.level, l.autobahn])).toEqual([[20, 'auto-reconnecting in 1.2s ..'], [40, 'JSON encoding error {"at":1}']]);
   });
 
   it('is back with its registrations soon after its router returns on the same port', { timeout: 30_000 }, async () => {
