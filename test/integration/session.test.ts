@@ -62,6 +62,8 @@ describe(`berth's own session (${ROUTER_KIND === 'embedded' ? 'embedded router' 
     expect(joinedAt - portOpenAt, 'ms from the port opening to berth joined with every procedure').toBeLessThan(2_000);
     const joins = berth.lines.filter((l) => l.msg === 'joined the router');
     expect(joins.at(-1)!.procedures).toBe(joins[0]!.procedures);
+    // The join line states what the engine adds to isolation.
+    expect(joins.at(-1)!.engineSecurity).toEqual({ userns: expect.any(Boolean), rootless: expect.any(Boolean), seccomp: expect.anything() });
     await using client = await WampClient.connect(router.url);
     for (const op of APPLIANCE) expect(await client.isRegistered(`${D}/${op}`), op).toBe(true);
     // Only pino JSON: every stdout line parses, and autobahn's own console lines (reconnect notices) are gone.
