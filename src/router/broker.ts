@@ -31,7 +31,7 @@ export class Broker {
     return authorized(this.authorize, peer, 'subscribe', msg.topic, msg.request, () => {
       const held = this.byPeer.get(peer)?.size ?? 0;
       const max = this.limits.maxSubscriptionsPerSession;
-      if (held >= max && !this.subscriptions.get(msg.topic, match)?.subscribers.has(peer)) {
+      if (!peer.host && held >= max && !this.subscriptions.get(msg.topic, match)?.subscribers.has(peer)) {
         this.log.warn({ session: peer.info.id, limit: 'maxSubscriptionsPerSession', max }, 'per-session limit reached');
         peer.send([MSG.ERROR, MSG.SUBSCRIBE, msg.request, {}, LIMIT_EXCEEDED, [`session already holds ${held} subscriptions: limits.maxSubscriptionsPerSession is ${max}`], { limit: 'maxSubscriptionsPerSession', max }]);
         return;

@@ -63,7 +63,7 @@ export class Dealer {
     if (isReservedUri(procedure)) return this.error(peer, MSG.REGISTER, request, 'wamp.error.invalid_uri', `register for restricted procedure URI '${procedure}')`);
     return authorized(this.authorize, peer, 'register', procedure, request, () => {
       const held = this.byPeer.get(peer)?.size ?? 0;
-      if (held >= this.limits.maxRegistrationsPerSession) {
+      if (!peer.host && held >= this.limits.maxRegistrationsPerSession) {
         return this.limitError(peer, MSG.REGISTER, request, 'maxRegistrationsPerSession', this.limits.maxRegistrationsPerSession, `session already holds ${held} registrations`);
       }
       let reg = this.registrations.get(procedure, match);
@@ -103,7 +103,7 @@ export class Dealer {
       const callee = reg && pick(reg);
       if (!reg || !callee) return this.error(peer, MSG.CALL, request, 'wamp.error.no_such_procedure', `no callee registered for procedure <${procedure}>`);
       const pending = this.byCall.get(peer)?.size ?? 0;
-      if (pending >= this.limits.maxPendingCallsPerSession) {
+      if (!peer.host && pending >= this.limits.maxPendingCallsPerSession) {
         return this.limitError(peer, MSG.CALL, request, 'maxPendingCallsPerSession', this.limits.maxPendingCallsPerSession, `session already has ${pending} calls pending`);
       }
       const inv: Invocation = { id: nextId(), caller: peer, request, callee, timer: undefined, canceled: false, errorOnCalleeAnswer: false };

@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { createLogger, type Logger } from '../log.js';
 import { staticAuthenticator } from './authenticate.js';
 import { staticAuthorizer } from './authorize.js';
+import { LocalPeer } from './local-peer.js';
 import { Realm } from './realm.js';
 import { parseRouterConfig, type RouterConfig, type RouterOptions } from './router-config.js';
 import { RouterSession, type SessionContext } from './router-session.js';
@@ -25,6 +26,7 @@ export class EmbeddedRouter {
   private pingTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private lastRefusalLog = 0;
+  private realms: ReadonlyMap<string, Realm> = new Map();
 
   private constructor(
     readonly urls: string[],
@@ -52,6 +54,7 @@ export class EmbeddedRouter {
     const servers: Server[] = [];
     const urls: string[] = [];
     const router = new EmbeddedRouter(urls, servers, wss, log);
+    router.realms = realms;
     wss.on('connection', (ws, req) => {
       const session = new RouterSession(ws, ctx, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
       router.sessions.add(session);
@@ -101,6 +104,17 @@ export class EmbeddedRouter {
       this.log.info('router stopped');
     })();
     return this.stopping;
+  }
+
+  /**
+   * A session in this process (berth's own): joins the realm directly as `authid` with `authrole`, authorized like any
+   * other session, but with no transport, so no frame limit and no pings. It stays until `leave()`.
+   */
+  joinLocal(realm: string, identity: { authid: string; authrole: string }): LocalPeer {
+    const r = this.realms.get(realm);
+    if (!r) throw new Error(`no realm "${realm}" on this router`);
+    if (identity.authrole !== 'trusted' && !r.hasRole(identity.authrole)) throw new Error(`realm "${realm}" has no role "${identity.authrole}"`);
+    return new LocalPeer(r, identity, this.log.child({ session: 'local', authid: identity.authid }));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
