@@ -55,6 +55,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
       },
     ],
     auth: { anonymous: { role: 'anonymous' } },
+    limits: config.embeddedRouter,
     logger: log,
   });
   const router = await start(listen).catch((err: NodeJS.ErrnoException) => {
