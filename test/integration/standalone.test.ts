@@ -63,6 +63,28 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     expect(await client.call(`${D}/list`)).toEqual([]);
   });
 
+  // Issue 8, finding 1: an anonymous peer registered prefix `berth` (or wildcard "") and, once a 1 MiB answer had closed
+  // berth's own session, answered calls to berth/create (with the caller's secrets in `environment`) in its place.
+  it('the squat-and-kick sequence: covering registrations are refused and a huge answer does not push berth off', async () => {
+    await makeImage(D, 'chatty', { cmd: ['/bin/sh', '-c', 'i=0; while [ $i -lt 40000 ]; do echo "line $i of a chatty container ....................................."; i=$((i+1)); done; trap "exit 0" TERM; while true; do sleep 1; done'] });
+    const port = await freePort();
+    await using berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    await using squatter = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    await using client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    for (const [uri, match] of [[D, 'prefix'], [D.slice(0, 1), 'prefix'], ['', 'prefix'], ['', 'wildcard'], [`${D.toUpperCase()}/create`, 'exact']] as const) {
+      await expect(squatter.session.register(uri, () => 'forged', { match } as never), `${match} "${uri}"`).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
+    }
+    await client.call(`${D}/create`, ['chatty', 'loud']);
+    await waitFor('the container to have written its lines', async () => (await client.call<string>(`${D}/loud/logs`, [], { tail: 5 })).includes('line 39999'), 60_000);
+    const err = await client.callError(`${D}/loud/logs`, [], { tail: 100_000 });
+    expect(err.error).toBe('berth.error.too_large');
+    expect(String(err.args[0])).toMatch(/tail/);
+    // berth is still the one answering under its namespace
+    expect(await client.call<{ name: string }[]>(`${D}/list`)).toEqual([expect.objectContaining({ name: 'loud' })]);
+    expect(berth.joinCount()).toBe(1);
+    await client.call(`${D}/remove`, ['loud']);
+  });
+
   it('SIGTERM closes the embedded router too, and the port is free again', async () => {
     const port = await freePort();
     const berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
