@@ -8,7 +8,12 @@ interface Side { p50: number; p99: number; callsPerSecond: number }
 /** bench/router-bench.ts runs in its own process tree (callers and callees are separate processes); read its report. */
 export async function routerBench(): Promise<{ rows: Row[]; json: unknown }> {
   await promisify(execFile)('npx', ['tsx', 'bench/router-bench.ts'], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-  const report = JSON.parse(readFileSync('bench/results/router.json', 'utf8')) as { results: { embedded: Side; crossbar: Side }; inFlight: number; sequentialCalls: number };
+  const report = JSON.parse(readFileSync('bench/results/router.json', 'utf8')) as {
+    results: { embedded: Side; crossbar: Side };
+    inFlight: number;
+    sequentialCalls: number;
+    scaling?: Record<string, Side>;
+  };
   const e = report.results.embedded;
   const x = report.results.crossbar;
   const rows: Row[] = [
@@ -16,5 +21,11 @@ export async function routerBench(): Promise<{ rows: Row[]; json: unknown }> {
     { bench: 'router', case: 'p99', value: `${round(e.p99)} ms`, baseline: `Crossbar.io ${round(x.p99)} ms`, ratio: `${round(e.p99 / x.p99, 2)}×`, target: '' },
     { bench: 'router', case: `calls/s, ${report.inFlight} in flight`, value: `${Math.round(e.callsPerSecond)}`, baseline: `Crossbar.io ${Math.round(x.callsPerSecond)}`, ratio: `${round(e.callsPerSecond / x.callsPerSecond, 2)}×`, target: '≥ 1.00×' },
   ];
+  // The cost of a call must not grow with what others registered (issue 8: 100k wildcard registrations, 101 ms a call).
+  const one = report.scaling?.['1'];
+  for (const [held, side] of Object.entries(report.scaling ?? {})) {
+    if (!one || held === '1') continue;
+    rows.push({ bench: 'router', case: `call p50 with ${Number(held).toLocaleString('en')} wildcard registrations held`, value: `${round(side.p50)} ms`, baseline: `1 held: ${round(one.p50)} ms`, ratio: `${round(side.p50 / one.p50, 2)}×`, target: '≤ 1.50×' });
+  }
   return { rows, json: report };
 }
