@@ -77,28 +77,12 @@ export class LocalPeer implements Peer {
   }
 
   private dispatch(m: ClientMessage): void | Promise<void> {
-    const realm = this.realm!;
-    switch (m.type) {
-      case 'call':
-        return realm.dealer.call(this, m);
-      case 'yield':
-        return realm.dealer.yield(this, m);
-      case 'error':
-        return realm.dealer.invocationError(this, m);
-      case 'register':
-        return realm.dealer.register(this, m);
-      case 'unregister':
-        return realm.dealer.unregister(this, m);
-      case 'cancel':
-        return realm.dealer.cancel(this, m);
-      case 'publish':
-        return realm.broker.publish(this, m);
-      case 'subscribe':
-        return realm.broker.subscribe(this, m);
-      case 'unsubscribe':
-        return realm.broker.unsubscribe(this, m);
-      default:
+    const routed = this.realm!.route(this, m);
+    switch (routed) {
+      case false:
         return; // HELLO, GOODBYE and the rest belong to a transport; a local session has none
+      default:
+        return routed;
     }
   }
 }

@@ -5,6 +5,7 @@ import { Dealer, type MetaProcedure } from './dealer.js';
 import { metaProcedures } from './meta-api.js';
 import type { Peer } from './peer.js';
 import type { RealmConfig, RouterLimits } from './router-config.js';
+import type { ClientMessage } from './wamp-message.js';
 
 /** One realm: its joined sessions, its dealer and broker, and the meta API over them. */
 export class Realm {
@@ -27,6 +28,35 @@ export class Realm {
 
   hasRole(role: string): boolean {
     return this.roles.has(role);
+  }
+
+  /**
+   * A joined session's dealer or broker message, handed to the one that handles it (the same for WebSocket and
+   * in-process peers). `false` for a message that is not the realm's business (session-level ones).
+   */
+  route(peer: Peer, m: ClientMessage): void | Promise<void> | false {
+    switch (m.type) {
+      case 'call':
+        return this.dealer.call(peer, m);
+      case 'yield':
+        return this.dealer.yield(peer, m);
+      case 'error':
+        return this.dealer.invocationError(peer, m);
+      case 'register':
+        return this.dealer.register(peer, m);
+      case 'unregister':
+        return this.dealer.unregister(peer, m);
+      case 'cancel':
+        return this.dealer.cancel(peer, m);
+      case 'publish':
+        return this.broker.publish(peer, m);
+      case 'subscribe':
+        return this.broker.subscribe(peer, m);
+      case 'unsubscribe':
+        return this.broker.unsubscribe(peer, m);
+      default:
+        return false;
+    }
   }
 
   join(peer: Peer): void {

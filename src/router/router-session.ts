@@ -158,26 +158,9 @@ export class RouterSession implements Peer {
       case 'closed':
         return;
     }
-    const realm = this.realm!;
+    const routed = this.realm!.route(this, m);
+    if (routed !== false) return routed;
     switch (m.type) {
-      case 'call':
-        return realm.dealer.call(this, m);
-      case 'yield':
-        return realm.dealer.yield(this, m);
-      case 'error':
-        return realm.dealer.invocationError(this, m);
-      case 'register':
-        return realm.dealer.register(this, m);
-      case 'unregister':
-        return realm.dealer.unregister(this, m);
-      case 'cancel':
-        return realm.dealer.cancel(this, m);
-      case 'publish':
-        return realm.broker.publish(this, m);
-      case 'subscribe':
-        return realm.broker.subscribe(this, m);
-      case 'unsubscribe':
-        return realm.broker.unsubscribe(this, m);
       case 'goodbye':
         // Crossbar.io answers with `wamp.close.normal` and keeps the transport for a new HELLO.
         this.send([MSG.GOODBYE, {}, 'wamp.close.normal']);
