@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { BerthError, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { resolveBase } from './bases.js';
+import { missingBase, resolveBase } from './bases.js';
 import type { BasesConfig, BuildConfig } from './build-config.js';
 import { DOCKERFILE_NAME, packContext } from './build-context.js';
 import { buildRoot } from './build-root.js';
@@ -31,8 +31,8 @@ export interface BuildResult {
 
 /** The output a build keeps for its result; a longer build says how many lines it left out. */
 const MAX_LINES = 10_000;
-const MAX_LINE_CHARS = 4_096;
-const CANCEL_WAIT_MS = 30_000;
+/** cancelBuild answers once the build has cleaned up, or after this long (the cleanup then goes on; the name stays busy). */
+const CANCEL_ANSWER_MS = 750;
 
 interface Job {
   readonly controller: AbortController;
@@ -67,8 +67,16 @@ export class Builder {
     this.jobs.set(name, { controller, done: new Promise((r) => (finish = r)) });
     const lines: string[] = [];
     let dropped = 0;
-    const emit = (raw: string) => {
-      const line = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw;
+    let outputBytes = 0;
+    const { maxOutputBytes } = this.o.config;
+    // Lines arrive already cut by the line splitter; what it cut off still counts towards build.maxOutputBytes.
+    const emit = (line: string, cut = 0) => {
+      if (controller.signal.aborted) return;
+      outputBytes += Buffer.byteLength(line) + 1 + cut;
+      if (outputBytes > maxOutputBytes) {
+        controller.abort(new BerthError('build_failed', `the build's output passed ${maxOutputBytes} bytes (build.maxOutputBytes)`, { name, maxOutputBytes }));
+        return;
+      }
       if (lines.length < MAX_LINES) lines.push(line);
       else dropped++;
       onLine(line);
@@ -87,18 +95,24 @@ export class Builder {
     }
   }
 
-  /** Stop a running or queued build; resolves once it has cleaned up. False when no build of that name runs. */
-  async cancel(name: string): Promise<boolean> {
+  /**
+   * Stop a running or queued build: the clone is killed or the engine build aborted at once. Resolves when the build has
+   * cleaned up or after CANCEL_ANSWER_MS, whichever is first (removing step images can take the engine seconds).
+   * False when no build of that name runs.
+   */
+  async cancel(name: string, waitMs = CANCEL_ANSWER_MS): Promise<boolean> {
     const job = this.jobs.get(name);
     if (!job) return false;
     job.controller.abort(new BerthError('canceled', `the build of "${name}" was canceled`, { name }));
-    await Promise.race([job.done, new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([job.done, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
     return true;
   }
 
-  /** Cancel every build (berth is stopping) and wait for their cleanup. */
+  /** Cancel every build (berth is stopping) and wait for their cleanup, at most 30 s. */
   async stop(): Promise<void> {
-    await Promise.all([...this.jobs.keys()].map((name) => this.cancel(name)));
+    await Promise.all([...this.jobs.keys()].map((name) => this.cancel(name, 30_000)));
   }
 
   /** Remove images of this name other than `keepId` that no container uses. */
@@ -120,7 +134,7 @@ export class Builder {
     }
   }
 
-  private async run(name: string, rawUrl: string, emit: (line: string) => void, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
+  private async run(name: string, rawUrl: string, emit: (line: string, cut?: number) => void, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
     const { config } = this.o;
     const { signal } = controller;
     const url = parseBuildUrl(rawUrl);
@@ -147,8 +161,11 @@ export class Builder {
       const root = await buildRoot(checkout, url.subdir);
       const runfile = await readRunfile(root);
       const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
-      await this.ensureBase(runfile.Base, baseRef, emit, signal);
-      return await this.buildAndTag(name, { url, commit, runfile, baseRef, root }, emit, signal, options);
+      const baseId = await this.findBase(runfile.Base, baseRef);
+      throwIfAborted(signal);
+      const network = await this.o.engine.ensureNetwork(buildNetworkName(this.o.domain), { [LABELS.domain]: this.o.domain }, true);
+      throwIfAborted(signal);
+      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network }, emit, signal, options);
     } finally {
       clearTimeout(timer);
       release();
@@ -158,8 +175,8 @@ export class Builder {
 
   private async buildAndTag(
     name: string,
-    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; root: string },
-    emit: (line: string) => void,
+    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string },
+    emit: (line: string, cut?: number) => void,
     signal: AbortSignal,
     options: { nocache?: boolean },
   ): Promise<string> {
@@ -167,21 +184,26 @@ export class Builder {
     const tail: string[] = [];
     /** The engine's image of each finished step (" ---> <id>"); the first is the base. */
     const steps: string[] = [];
-    const onLine = (line: string) => {
+    const onLine = (line: string, cut?: number) => {
       const step = /^ ---> ([0-9a-f]{12})$/.exec(line);
       if (step) steps.push(step[1]!);
       tail.push(line);
       if (tail.length > 8) tail.shift();
-      emit(line);
+      emit(line, cut);
     };
     emit(`building ${name} on ${b.runfile.Base} (${b.baseRef})`);
     let built: string | undefined;
     let labelled: string | undefined;
     try {
+      const { config } = this.o;
       built = await engine.buildImage({
-        context: packContext(b.root, generateDockerfile(b.baseRef, b.runfile)),
+        // FROM the base's ID: the engine builds from the image berth checked, and has no name it could pull.
+        context: packContext(b.root, generateDockerfile(b.baseId, b.runfile, domain)),
         dockerfile: DOCKERFILE_NAME,
         nocache: options.nocache,
+        network: b.network,
+        memory: config.memory,
+        cpus: config.cpus,
         signal,
         onLine,
       });
@@ -196,6 +218,8 @@ export class Builder {
         [LABELS.command]: JSON.stringify(commandArgv(b.runfile.Command)),
         [LABELS.built]: new Date().toISOString(),
         [LABELS.env]: JSON.stringify(b.runfile.Env),
+        // The finished image is no leftover: containers made from it must never look like build containers.
+        [LABELS.build]: '',
       });
       throwIfAborted(signal);
       await engine.tagImage(labelled, this.repository, name);
@@ -235,22 +259,17 @@ export class Builder {
     }
   }
 
-  /** A base missing on the engine is pulled, with progress lines; one that cannot be had fails the build clearly. */
-  private async ensureBase(base: string, ref: string, emit: (line: string) => void, signal: AbortSignal): Promise<void> {
-    if (await this.o.engine.fetchImage(ref)) return;
-    emit(`base ${base} (${ref}) is not on this engine: pulling it`);
-    try {
-      await this.o.engine.pullImage(ref, emit, signal);
-    } catch (err) {
-      if (signal.aborted || !isBerthError(err)) throw err;
-      throw new BerthError(
-        'build_failed',
-        `the base ${base} (${ref}) is not on this engine and cannot be pulled: ${err.message}; build it locally (docker/bases/build-offline.sh) or map it to another image in the bases config`,
-        { base, ref },
-        { cause: err },
-      );
-    }
+  /** The base's image ID on this engine. berth never pulls: a missing base is a Run.yaml error saying how to get it. */
+  private async findBase(base: string, ref: string): Promise<string> {
+    const image = await this.o.engine.fetchImage(ref);
+    if (!image) throw missingBase(base, ref);
+    return image.id;
   }
+}
+
+/** Every build of a domain runs its steps on this bridge network, with inter-container traffic off. */
+export function buildNetworkName(domain: string): string {
+  return `berth-build-${domain}`;
 }
 
 function throwIfAborted(signal: AbortSignal): void {
