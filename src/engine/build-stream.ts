@@ -20,20 +20,21 @@ const MAX_MESSAGE_BYTES = 4 * 1024 ** 2;
 
 /**
  * Read every JSON line of a build stream: the steps' text goes to `onLine` line by line through the bounded line
- * splitter (an endless line costs at most its first 4 KiB; `dropped` counts the rest), `aux.ID` is the built image,
+ * splitter (an endless line costs at most its first 4 KiB; `onDropped` hears of the rest as it comes), `aux.ID` is the built image,
  * and an `error`/`errorDetail` anywhere fails with the engine's own message. Rejects with the signal's reason when aborted.
  */
 export function readEngineStream(
   stream: NodeJS.ReadableStream,
-  onLine: (line: string, dropped?: number) => void,
+  onLine: (line: string) => void,
   signal: AbortSignal,
+  onDropped?: (bytes: number) => void,
 ): Promise<{ imageId: string | undefined; error: string | undefined }> {
   return new Promise((resolve, reject) => {
     let imageId: string | undefined;
     let error: string | undefined;
     let framing: Error | undefined;
     let done = false;
-    const text = new LineSplitter((line, info) => done || onLine(line, info.dropped));
+    const text = new LineSplitter((line) => done || onLine(line), undefined, (n) => done || onDropped?.(n));
     const handle = (raw: string, dropped: number) => {
       if (done) return;
       if (dropped > 0) {

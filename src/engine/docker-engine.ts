@@ -277,7 +277,7 @@ export class DockerEngine implements Engine {
       if (signal.aborted) throw signal.reason;
       throw new BerthError('build_failed', `the engine refused the build: ${engineMessage(err)}`, {}, { cause: err });
     }
-    const { imageId, error } = await readEngineStream(stream, spec.onLine, signal);
+    const { imageId, error } = await readEngineStream(stream, spec.onLine, signal, spec.onDropped);
     if (error !== undefined) throw new BerthError('build_failed', error);
     if (!imageId) throw new BerthError('build_failed', 'the engine finished the build without an image ID');
     return imageId;

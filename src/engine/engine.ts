@@ -169,6 +169,7 @@ export interface BuildSpec {
   readonly memory: number;
   readonly cpus: number;
   readonly signal: AbortSignal;
-  /** Each output line; `dropped` counts the bytes cut off an overlong line. */
-  readonly onLine: (line: string, dropped?: number) => void;
+  readonly onLine: (line: string) => void;
+  /** Bytes cut off overlong lines, as they arrive (they count towards the build's output limit). */
+  readonly onDropped?: (bytes: number) => void;
 }

@@ -34,6 +34,9 @@ const MAX_LINES = 10_000;
 /** cancelBuild answers once the build has cleaned up, or after this long (the cleanup then goes on; the name stays busy). */
 const CANCEL_ANSWER_MS = 750;
 
+/** Where a build's output goes: whole lines, and the bytes the line splitter cut off (both count towards the limit). */
+type Emit = ((line: string) => void) & { dropped: (bytes: number) => void };
+
 interface Job {
   readonly controller: AbortController;
   readonly done: Promise<void>;
@@ -70,17 +73,21 @@ export class Builder {
     let outputBytes = 0;
     const { maxOutputBytes } = this.o.config;
     // Lines arrive already cut by the line splitter; what it cut off still counts towards build.maxOutputBytes.
-    const emit = (line: string, cut = 0) => {
-      if (controller.signal.aborted) return;
-      outputBytes += Buffer.byteLength(line) + 1 + cut;
-      if (outputBytes > maxOutputBytes) {
-        controller.abort(new BerthError('build_failed', `the build's output passed ${maxOutputBytes} bytes (build.maxOutputBytes)`, { name, maxOutputBytes }));
-        return;
-      }
-      if (lines.length < MAX_LINES) lines.push(line);
-      else dropped++;
-      onLine(line);
+    const count = (bytes: number) => {
+      outputBytes += bytes;
+      if (outputBytes <= maxOutputBytes || controller.signal.aborted) return true;
+      controller.abort(new BerthError('build_failed', `the build's output passed ${maxOutputBytes} bytes (build.maxOutputBytes)`, { name, maxOutputBytes }));
+      return false;
     };
+    const emit: Emit = Object.assign(
+      (line: string) => {
+        if (controller.signal.aborted || !count(Buffer.byteLength(line) + 1)) return;
+        if (lines.length < MAX_LINES) lines.push(line);
+        else dropped++;
+        onLine(line);
+      },
+      { dropped: (bytes: number) => void count(bytes) },
+    );
     const started = Date.now();
     try {
       const imageId = await this.run(name, rawUrl, emit, controller, options);
@@ -134,7 +141,7 @@ export class Builder {
     }
   }
 
-  private async run(name: string, rawUrl: string, emit: (line: string, cut?: number) => void, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
+  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
     const { config } = this.o;
     const { signal } = controller;
     const url = parseBuildUrl(rawUrl);
@@ -155,7 +162,7 @@ export class Builder {
       const home = join(dir, 'home');
       await Promise.all([mkdir(checkout), mkdir(home)]);
       const { commit } = await fetchSource({
-        url, address, dir: checkout, home, signal, onLine: emit, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
+        url, address, dir: checkout, home, signal, onLine: emit, onDropped: emit.dropped, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
       });
       throwIfAborted(signal);
       const root = await buildRoot(checkout, url.subdir);
@@ -176,7 +183,7 @@ export class Builder {
   private async buildAndTag(
     name: string,
     b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string },
-    emit: (line: string, cut?: number) => void,
+    emit: Emit,
     signal: AbortSignal,
     options: { nocache?: boolean },
   ): Promise<string> {
@@ -184,12 +191,12 @@ export class Builder {
     const tail: string[] = [];
     /** The engine's image of each finished step (" ---> <id>"); the first is the base. */
     const steps: string[] = [];
-    const onLine = (line: string, cut?: number) => {
+    const onLine = (line: string) => {
       const step = /^ ---> ([0-9a-f]{12})$/.exec(line);
       if (step) steps.push(step[1]!);
       tail.push(line);
       if (tail.length > 8) tail.shift();
-      emit(line, cut);
+      emit(line);
     };
     emit(`building ${name} on ${b.runfile.Base} (${b.baseRef})`);
     let built: string | undefined;
@@ -206,6 +213,7 @@ export class Builder {
         cpus: config.cpus,
         signal,
         onLine,
+        onDropped: emit.dropped,
       });
       throwIfAborted(signal);
       labelled = await engine.labelImage(built, {

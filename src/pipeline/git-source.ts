@@ -17,8 +17,9 @@ export interface FetchSourceOptions {
   readonly timeoutMs: number;
   readonly maxBytes: number;
   readonly signal: AbortSignal;
-  /** Each output line; `dropped` counts the bytes cut off an overlong line. */
-  readonly onLine: (line: string, dropped?: number) => void;
+  readonly onLine: (line: string) => void;
+  /** Bytes cut off overlong lines, as they arrive. */
+  readonly onDropped?: (bytes: number) => void;
   /** The git program (tests only). */
   readonly git?: string;
 }
@@ -64,10 +65,10 @@ export async function fetchSource(o: FetchSourceOptions): Promise<{ commit: stri
       if (now - lastProgress < PROGRESS_EVERY_MS) return;
       lastProgress = now;
     }
-    o.onLine(line, info.dropped);
+    o.onLine(line);
   };
   const git = (args: string[], onStdout?: (line: string) => void) =>
-    runGit({ args: [...gitConfig(o), ...args], cwd: o.dir, env: gitEnv(o), signal: abort.signal, onStderr, onStdout, command: o.git });
+    runGit({ args: [...gitConfig(o), ...args], cwd: o.dir, env: gitEnv(o), signal: abort.signal, onStderr, onStdout, onDropped: o.onDropped, command: o.git });
   const url = o.url;
   const check = async (what?: string, extra = 0) => {
     const bytes = (await dirSize(o.dir)) + extra;

@@ -3,7 +3,7 @@ export type LineEnd = 'newline' | 'return' | 'end';
 
 export interface LineInfo {
   readonly end: LineEnd;
-  /** Bytes of this line past `maxLineBytes` that were dropped (never buffered). */
+  /** Bytes of this line past `maxLineBytes` that were dropped (never buffered; `onDropped` heard of them as they came). */
   readonly dropped: number;
 }
 
@@ -14,7 +14,8 @@ export const MAX_LINE_BYTES = 4096;
  * The one line splitter of every line source (git's stderr, the engine's build stream). Memory is bounded by
  * `maxLineBytes` whatever the input: `\n` and `\r` both end a line (a hostile server can send progress with `\r` and no
  * `\n` forever), and a longer line is cut — its first `maxLineBytes` bytes are kept and marked with "…", the rest is
- * counted and dropped. Blank lines are skipped.
+ * counted and dropped, and `onDropped` hears of them at once (an endless line never reaches its end, yet its bytes
+ * count towards a build's output limit). Blank lines are skipped.
  */
 export class LineSplitter {
   private readonly buf: Buffer;
@@ -24,6 +25,7 @@ export class LineSplitter {
   constructor(
     private readonly onLine: (line: string, info: LineInfo) => void,
     private readonly maxLineBytes = MAX_LINE_BYTES,
+    private readonly onDropped?: (bytes: number) => void,
   ) {
     this.buf = Buffer.alloc(maxLineBytes);
   }
@@ -50,7 +52,11 @@ export class LineSplitter {
     const room = this.maxLineBytes - this.len;
     const n = Math.min(room, to - from);
     if (n > 0) this.len += b.copy(this.buf, this.len, from, from + n);
-    this.dropped += to - from - Math.max(n, 0);
+    const dropped = to - from - Math.max(n, 0);
+    if (dropped > 0) {
+      this.dropped += dropped;
+      this.onDropped?.(dropped);
+    }
   }
 
   private emit(end: LineEnd): void {

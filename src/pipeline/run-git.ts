@@ -10,6 +10,8 @@ export interface RunGitOptions {
   readonly signal: AbortSignal;
   readonly onStderr: (line: string, info: LineInfo) => void;
   readonly onStdout?: (line: string, info: LineInfo) => void;
+  /** Bytes cut off overlong stderr lines, as they arrive. */
+  readonly onDropped?: (bytes: number) => void;
   /** The program; tests point it at something that cannot be spawned. */
   readonly command?: string;
 }
@@ -61,7 +63,7 @@ export function runGit(o: RunGitOptions): Promise<void> {
       killGroup();
       settle(err);
     });
-    const errLines = new LineSplitter(o.onStderr);
+    const errLines = new LineSplitter(o.onStderr, undefined, o.onDropped);
     const outLines = new LineSplitter(o.onStdout ?? (() => undefined));
     child.stderr!.on('data', (b: Buffer) => errLines.push(b));
     child.stdout!.on('data', (b: Buffer) => outLines.push(b));

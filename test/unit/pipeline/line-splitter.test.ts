@@ -48,11 +48,15 @@ describe('LineSplitter', () => {
   });
 
   it('an endless line without any line end stays at the maximum', () => {
-    const { s, lines } = collect(4096);
+    let heard = 0;
+    const lines: [string, LineInfo][] = [];
+    const s = new LineSplitter((l, info) => lines.push([l, info]), 4096, (n) => (heard += n));
     for (let i = 0; i < 1000; i++) s.push(Buffer.alloc(65536, 0x79));
     s.flush();
     expect(lines).toHaveLength(1);
     expect(lines[0]![0]).toHaveLength(4097);
     expect(lines[0]![1].dropped).toBe(1000 * 65536 - 4096);
+    // An endless line never ends, yet its bytes are heard as they come (they count towards build.maxOutputBytes).
+    expect(heard).toBe(1000 * 65536 - 4096);
   });
 });
