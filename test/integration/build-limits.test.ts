@@ -144,7 +144,8 @@ describe('builds inside limits: repository size, output, time, memory, CPU, netw
     };
     const sentBefore = git.floodBytes;
     const flood = client.callError(`${D}/build`, ['flood', `http://127.0.0.1:${git.port}/flood/ok.git`]);
-    await waitFor('the flood to start', () => git.floodBytes - sentBefore > 1024 ** 2, 10_000);
+    // Well into the flood (berth has taken in megabytes of one endless line by then), yet before build.cloneTimeout.
+    await waitFor('8 MiB of flood', () => git.floodBytes - sentBefore > 8 * 1024 ** 2, (CLONE_TIMEOUT - 1) * 1000);
     await cancel('flood');
     expect((await flood).error).toBe('berth.error.canceled');
 

@@ -54,7 +54,7 @@ describe('crash recovery: berth SIGKILLed mid-build removes what the build left 
     await client.session.unsubscribe(sub);
     // The step images the engine made so far (the first " ---> <id>" is the base).
     const steps = lines.map((l) => /^ ---> ([0-9a-f]{12})$/.exec(l)?.[1]).filter((id): id is string => id !== undefined).slice(1);
-    expect(steps.length).toBeGreaterThanOrEqual(4); // LABEL, WORKDIR, COPY, the first RUN
+    expect(steps.length).toBeGreaterThanOrEqual(3); // (LABEL,) WORKDIR, COPY, the first RUN
     // What a killed build leaves: the test is only meaningful if these exist at the kill.
     expect(buildDirs(first.child.pid)).toHaveLength(1);
     expect(await buildContainersOf(D)).not.toEqual([]);
