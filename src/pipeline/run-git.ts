@@ -65,10 +65,11 @@ export function runGit(o: RunGitOptions): Promise<void> {
     });
     const errLines = new LineSplitter(o.onStderr, undefined, o.onDropped);
     const outLines = new LineSplitter(o.onStdout ?? (() => undefined));
-    child.stderr!.on('data', (b: Buffer) => errLines.push(b));
-    child.stdout!.on('data', (b: Buffer) => outLines.push(b));
-    child.stderr!.on('error', () => undefined);
-    child.stdout!.on('error', () => undefined);
+    // After EMFILE/ENFILE Node has no pipes to give (stdout and stderr are null) and only emits `error`.
+    child.stderr?.on('data', (b: Buffer) => errLines.push(b));
+    child.stdout?.on('data', (b: Buffer) => outLines.push(b));
+    child.stderr?.on('error', () => undefined);
+    child.stdout?.on('error', () => undefined);
     child.on('close', (code, sig) => {
       errLines.flush();
       outLines.flush();

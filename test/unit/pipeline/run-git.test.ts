@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../../src/errors.js';
 import { fetchSource } from '../../../src/pipeline/git-source.js';
@@ -31,6 +33,16 @@ describe('runGit', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BerthError);
     expect((err as BerthError).code).toBe('clone_failed');
+  });
+
+  it('regression (finding 4): out of file descriptors (EMFILE), the clone fails with clone_failed and the process lives on', () => {
+    const script = fileURLToPath(new URL('./fixtures/clone-at-emfile.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const out = execFileSync('/bin/sh', ['-c', 'ulimit -n 256 && exec "$0" "$@"', tsx, script, dir], { encoding: 'utf8', timeout: 60_000 });
+    const result = JSON.parse(out.trim().split('\n').pop()!) as { held: number; ok: boolean; code?: string; message?: string };
+    expect(result.held).toBeGreaterThan(100);
+    expect(result).toMatchObject({ ok: false, code: 'clone_failed' });
+    expect(result.message).toMatch(/EMFILE|ENFILE/);
   });
 
   it('an abort kills the process group at once and rejects with the reason', async () => {
