@@ -170,7 +170,7 @@ export class Builder {
       const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
       const baseId = await this.findBase(runfile.Base, baseRef);
       throwIfAborted(signal);
-      const network = await this.o.engine.ensureNetwork(buildNetworkName(this.o.domain), { [LABELS.domain]: this.o.domain }, true);
+      const network = await this.buildNetwork();
       throwIfAborted(signal);
       return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network }, emit, signal, options);
     } finally {
@@ -264,6 +264,18 @@ export class Builder {
           await new Promise((r) => setTimeout(r, 250));
         }
       }
+    }
+  }
+
+  /** The domain's build network, made on first use; an engine that cannot make it (address pools used up) fails the build. */
+  private async buildNetwork(): Promise<string> {
+    const { engine, domain } = this.o;
+    const name = buildNetworkName(domain);
+    try {
+      return await engine.ensureNetwork(name, { [LABELS.domain]: domain }, true);
+    } catch (err) {
+      if (!isBerthError(err) || err.code === 'engine_unavailable') throw err;
+      throw new BerthError('build_failed', `cannot create the build network ${name}: ${err.message}`, { network: name }, { cause: err });
     }
   }
 
