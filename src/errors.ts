@@ -14,6 +14,7 @@ export const ERRORS = {
   build_failed: { uri: 'berth.error.build_failed', summary: 'the image build failed (a Setup step, the base, or the time limit)' },
   canceled: { uri: 'berth.error.canceled', summary: 'the build was canceled by cancelBuild' },
   busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued' },
+  registration_failed: { uri: 'berth.error.registration_failed', summary: 'the router refused to register a container\'s procedures; the container was not created' },
   too_large: { uri: 'berth.error.too_large', summary: 'the answer would be larger than a WAMP message may be (ask for less, e.g. a smaller tail)' },
   internal: { uri: 'berth.error.internal', summary: 'an unexpected failure; logged with its context' },
 } as const;

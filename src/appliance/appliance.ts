@@ -1,3 +1,6 @@
+import { KeyedLock } from '../keyed-lock.js';
+import { LABELS } from '../engine/labels.js';
+import { singleFlight } from '../single-flight.js';
 import type { Handler } from '../wamp/call.js';
 import { applianceUri } from '../wamp/uris.js';
 import { buildProcedure } from './build.js';
@@ -6,39 +9,68 @@ import { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
 import { createProcedure } from './create.js';
 import { imagesProcedure, listProcedure } from './list.js';
+import type { OpsContext } from './ops-context.js';
+import { recoverContainers } from './recover-containers.js';
 import { removeImageProcedure, removeProcedure } from './remove.js';
+import { domainNetwork } from './sandbox.js';
 import { updateImageProcedure } from './update-image.js';
 
 /** The Container appliance: its procedures under D, and per-container endpoints that follow the index. */
 export class Appliance {
-  private readonly endpoints: ContainerEndpoints;
+  private readonly ops: OpsContext;
 
-  constructor(private readonly ctx: ApplianceContext) {
-    this.endpoints = new ContainerEndpoints(ctx);
-  }
-
-  procedures(): Record<string, Handler> {
-    const { ctx, endpoints } = this;
-    return {
-      create: createProcedure(ctx, endpoints),
-      list: listProcedure(ctx),
-      images: imagesProcedure(ctx),
-      remove: removeProcedure(ctx, endpoints),
-      removeImage: removeImageProcedure(ctx),
-      build: buildProcedure(ctx),
-      cancelBuild: cancelBuildProcedure(ctx),
-      updateImage: updateImageProcedure(ctx, endpoints),
+  constructor(ctx: ApplianceContext) {
+    const locks = new KeyedLock();
+    this.ops = {
+      ...ctx,
+      locks,
+      endpoints: new ContainerEndpoints(ctx, locks),
+      // Concurrent creates share one look-up (and at most one creation) of the domain's network.
+      network: singleFlight(() => ctx.engine.ensureNetwork(domainNetwork(ctx.domain), { [LABELS.domain]: ctx.domain }, ctx.sandbox.isolate)),
     };
   }
 
-  /** Register the appliance and keep per-container endpoints in step with the index. */
+  procedures(): Record<string, Handler> {
+    const { ops } = this;
+    return {
+      create: createProcedure(ops),
+      list: listProcedure(ops),
+      images: imagesProcedure(ops),
+      remove: removeProcedure(ops),
+      removeImage: removeImageProcedure(ops),
+      build: buildProcedure(ops),
+      cancelBuild: cancelBuildProcedure(ops),
+      updateImage: updateImageProcedure(ops),
+    };
+  }
+
+  /**
+   * Register the appliance, finish or undo what a killed berth left half-made, then follow the index: per-container
+   * endpoints are added and dropped only from its events. Everything here happens before the session joins, so no
+   * call is answered before it is done.
+   */
   async start(): Promise<void> {
-    const { ctx } = this;
-    ctx.index.on('added', (c) => void this.endpoints.add(c.name));
-    ctx.index.on('removed', (c) => {
-      if (!ctx.index.getByName(c.name)) void this.endpoints.drop(c.name);
+    const { ops } = this;
+    ops.index.on('added', (c) => {
+      ops.endpoints.add(c.name).catch((err: unknown) => ops.log.error({ err, name: c.name }, 'registering the endpoints of a container failed'));
     });
-    await Promise.all(Object.entries(this.procedures()).map(([op, h]) => ctx.session.register(applianceUri(ctx.domain, op), h)));
-    await ctx.index.start();
+    ops.index.on('removed', (c) => {
+      if (!ops.index.getByName(c.name)) void ops.endpoints.drop(c.name);
+    });
+    await Promise.all(Object.entries(this.procedures()).map(([op, h]) => ops.session.register(applianceUri(ops.domain, op), h)));
+    let recovered = await this.recover();
+    // The engine may be away at start: recover when it first comes back, before anything else happens on it.
+    if (!recovered) ops.index.on('available', (up) => void (up && !recovered && this.recover().then((ok) => (recovered = ok))));
+    await ops.index.start();
+  }
+
+  private async recover(): Promise<boolean> {
+    try {
+      await recoverContainers(this.ops);
+      return true;
+    } catch (err) {
+      this.ops.log.warn({ err: (err as Error).message }, 'could not check for half-made containers; will retry when the engine is back');
+      return false;
+    }
   }
 }

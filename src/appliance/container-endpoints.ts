@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { BerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { containerUri } from '../wamp/uris.js';
+import type { KeyedLock } from '../keyed-lock.js';
 import type { ApplianceContext } from './context.js';
 import { requireContainer } from './lookup.js';
 import { parseArgs } from './parse-args.js';
-import { containerDetails, containerDict, imageDict } from './shape.js';
+import { containerDetails, containerDict, imageDict, type ContainerDict } from './shape.js';
 
 export const CONTAINER_OPS = ['image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'] as const;
 type Op = (typeof CONTAINER_OPS)[number];
@@ -15,24 +16,43 @@ const logsSchema = z.object({
   tail: z.preprocess((v) => v ?? 1000, z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be ≥ 0').max(100_000, 'must be ≤ 100000')),
 });
 
-/** D/<name>/op for every container: registered while the container exists. */
+/**
+ * D/<name>/op for every container, registered while the container exists. The index's added/removed events are the
+ * only driver (appliance.ts); operations that must answer only once the endpoints are there (or gone) wait on `settled`.
+ */
 export class ContainerEndpoints {
-  constructor(private readonly ctx: ApplianceContext) {}
+  private readonly latest = new Map<string, Promise<void>>();
 
-  async add(name: string): Promise<void> {
-    await Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.register(containerUri(this.ctx.domain, name, op), this.handler(name, op))));
+  constructor(
+    private readonly ctx: ApplianceContext,
+    private readonly locks: KeyedLock,
+  ) {}
+
+  add(name: string): Promise<void> {
+    return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.register(containerUri(this.ctx.domain, name, op), this.handler(name, op)))));
   }
 
-  async drop(name: string): Promise<void> {
-    await Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.unregister(containerUri(this.ctx.domain, name, op))));
+  drop(name: string): Promise<void> {
+    return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.unregister(containerUri(this.ctx.domain, name, op)))));
+  }
+
+  /** The latest add or drop of this name's endpoints, once it is done; rejects when the router refused a registration. */
+  settled(name: string): Promise<void> {
+    return this.latest.get(name) ?? Promise.resolve();
+  }
+
+  private track(name: string, work: Promise<unknown>): Promise<void> {
+    const done = work.then(() => undefined);
+    this.latest.set(name, done);
+    const forget = () => {
+      if (this.latest.get(name) === done) this.latest.delete(name);
+    };
+    done.then(forget, forget);
+    return done;
   }
 
   private handler(name: string, op: Op): Handler {
     const ctx = this.ctx;
-    const after = async (id: string) => {
-      await ctx.index.refresh(id);
-      return containerDict(requireContainer(ctx, name));
-    };
     const handlers: Record<Op, Handler> = {
       image: async (call) => {
         parseArgs(call, [], none);
@@ -51,27 +71,24 @@ export class ContainerEndpoints {
         const { tail } = parseArgs(call, ['tail'], logsSchema);
         return ctx.engine.fetchLogs(requireContainer(ctx, name).id, tail);
       },
-      start: async (call) => {
-        parseArgs(call, [], none);
-        const c = requireContainer(ctx, name);
-        await ctx.engine.startContainer(c.id);
-        return after(c.id);
-      },
-      stop: async (call) => {
-        parseArgs(call, [], none);
-        const c = requireContainer(ctx, name);
-        await ctx.engine.stopContainer(c.id, ctx.sandbox.stopTimeout);
-        return after(c.id);
-      },
-      restart: async (call) => {
-        parseArgs(call, [], none);
-        const c = requireContainer(ctx, name);
-        await ctx.engine.restartContainer(c.id, ctx.sandbox.stopTimeout);
-        return after(c.id);
-      },
+      start: (call) => this.change(call, name, (id) => ctx.engine.startContainer(id)),
+      stop: (call) => this.change(call, name, (id) => ctx.engine.stopContainer(id, ctx.sandbox.stopTimeout)),
+      restart: (call) => this.change(call, name, (id) => ctx.engine.restartContainer(id, ctx.sandbox.stopTimeout)),
       top: (call) => top(ctx, name, call),
     };
     return handlers[op];
+  }
+
+  /** start/stop/restart: one operation per name at a time (as create and remove), then the state after the change. */
+  private async change(call: Call, name: string, fn: (id: string) => Promise<void>): Promise<ContainerDict> {
+    parseArgs(call, [], none);
+    requireContainer(this.ctx, name);
+    return this.locks.run(name, async () => {
+      const c = requireContainer(this.ctx, name);
+      await fn(c.id);
+      await this.ctx.index.refresh(c.id);
+      return containerDict(requireContainer(this.ctx, name));
+    });
   }
 }
 

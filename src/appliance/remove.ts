@@ -1,23 +1,26 @@
 import { z } from 'zod';
 import { BerthError, isBerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
-import type { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
 import { requireContainer, requireImage } from './lookup.js';
 import { containerName, imageName } from './names.js';
+import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
+import { removeContainer } from './remove-container.js';
 
-/** D/remove(name): stop (gracefully) if running, remove, and take its endpoints away before answering. */
-export function removeProcedure(ctx: ApplianceContext, endpoints: ContainerEndpoints): Handler {
+/**
+ * D/remove(name): stop (gracefully) if running, remove, and take its endpoints away before answering. Removes of one
+ * name run one after another: the first wins, the others find nothing (not_found).
+ */
+export function removeProcedure(ctx: OpsContext): Handler {
   const schema = z.object({ name: containerName });
   return async (call: Call) => {
     const { name } = parseArgs(call, ['name'], schema);
-    const record = requireContainer(ctx, name);
-    if (record.state === 'running' || record.state === 'restarting') await ctx.engine.stopContainer(record.id, ctx.sandbox.stopTimeout);
-    await ctx.engine.removeContainer(record.id);
-    ctx.index.forget(record.id);
-    await endpoints.drop(name);
-    return { name, removed: true };
+    requireContainer(ctx, name);
+    return ctx.locks.run(name, async () => {
+      await removeContainer(ctx, requireContainer(ctx, name));
+      return { name, removed: true };
+    });
   };
 }
 

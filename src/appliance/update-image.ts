@@ -3,16 +3,14 @@ import { BerthError } from '../errors.js';
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import type { Call, Handler } from '../wamp/call.js';
-import { applianceUri } from '../wamp/uris.js';
 import { runBuild } from './build.js';
 import { buildName } from './names.js';
-import type { ContainerEndpoints } from './container-endpoints.js';
-import type { ApplianceContext } from './context.js';
-import { createProcedure } from './create.js';
 import { RESERVED_ENV } from '../container-environment.js';
 import { requireImage } from './lookup.js';
+import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
-import { removeProcedure } from './remove.js';
+import { replaceContainer } from './replace-container.js';
+import { sandboxFor } from './sandbox.js';
 
 const schema = z.object({
   name: buildName,
@@ -21,12 +19,10 @@ const schema = z.object({
 
 /**
  * D/updateImage(name, updateContainers=false): rebuild from the recorded URL (with its #ref:subdir). With
- * updateContainers, every container created from that image name is removed and created again, through D/remove and
- * D/create themselves, on the new image with the same name, the environment its caller gave and the same limits.
+ * updateContainers, every container created from that image name is replaced (replace-container.ts: the new one runs
+ * before the old one goes) on the new image, with the same name, the environment its caller gave and the same limits.
  */
-export function updateImageProcedure(ctx: ApplianceContext, endpoints: ContainerEndpoints): Handler {
-  const create = createProcedure(ctx, endpoints);
-  const remove = removeProcedure(ctx, endpoints);
+export function updateImageProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {
     const { name, updateContainers } = parseArgs(call, ['name', 'updateContainers'], schema);
     const old = await requireImage(ctx, name);
@@ -41,13 +37,20 @@ export function updateImageProcedure(ctx: ApplianceContext, endpoints: Container
     const containers: string[] = [];
     if (updateContainers) {
       ctx.index.assertAvailable();
+      const newImage = await ctx.engine.fetchImage(image.id);
+      if (!newImage) throw new BerthError('internal', `the image just built for "${name}" is gone`, { name });
       const users = ctx.index.getAll().filter((c) => c.image === name && c.imageId !== image.id);
-      for (const c of users) {
-        const environment = callerEnvironment(c, oldImage);
-        await remove({ procedure: applianceUri(ctx.domain, 'remove'), args: [c.name], kwargs: {} });
-        await create({ procedure: applianceUri(ctx.domain, 'create'), args: [name, c.name, environment, resourcesOf(ctx, c)], kwargs: {} });
-        containers.push(c.name);
-        say(`recreated container ${c.name} on the new image`);
+      for (const user of users) {
+        const replaced = await ctx.locks.run(user.name, async () => {
+          const c = ctx.index.getByName(user.name);
+          if (!c || c.id !== user.id) return false; // removed or replaced meanwhile
+          const environment = callerEnvironment(c, oldImage);
+          await replaceContainer(ctx, c, { image: newImage, environment, sandbox: sandboxFor(ctx.sandbox, resourcesOf(ctx, c)) });
+          return true;
+        });
+        if (!replaced) continue;
+        containers.push(user.name);
+        say(`replaced container ${user.name} with one on the new image`);
       }
       await ctx.builder.removeUnused(name, image.id, say);
     }
@@ -75,7 +78,7 @@ export function callerEnvironment(c: ContainerRecord, image: ImageRecord): Recor
 }
 
 /** The limits the container had, within today's caps (the config may have lowered them since). */
-function resourcesOf(ctx: ApplianceContext, c: ContainerRecord): Record<string, number> {
+function resourcesOf(ctx: OpsContext, c: ContainerRecord): Record<string, number> {
   const r = c.resources;
   const out: Record<string, number> = {};
   if (r.memory) out.memory = Math.min(r.memory, ctx.sandbox.memory);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { BerthError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRecord, Engine, EventSubscription } from './engine.js';
+import { engineContainerName, LABELS } from './labels.js';
 
 export interface ContainerIndexEvents {
   added: [ContainerRecord];
@@ -89,19 +90,29 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
   private async apply(id: string): Promise<void> {
     const record = await this.engine.fetchContainer(id);
     const old = this.byId.get(id);
-    if (!record || record.domain !== this.domain) {
+    if (!record || !this.belongs(record)) {
       if (old) this.drop(old);
       return;
     }
     this.put(record);
   }
 
+  /** This domain's, and not a replacement still under its temporary name (updateImage owns that one until it is swapped in). */
+  private belongs(record: ContainerRecord): boolean {
+    if (record.domain !== this.domain) return false;
+    return !record.labels[LABELS.replaces] || record.engineName === engineContainerName(this.domain, record.name);
+  }
+
+  /** A new record for a name takes over from the old one before the old one is reported gone, so the name never looks free. */
   private put(record: ContainerRecord): void {
     const old = this.byId.get(record.id);
     const clash = this.byName.get(record.name);
-    if (clash && clash.id !== record.id) this.drop(clash);
     this.byId.set(record.id, record);
     this.byName.set(record.name, record);
+    if (clash && clash.id !== record.id) {
+      this.byId.delete(clash.id);
+      this.emit('removed', clash);
+    }
     if (!old) this.emit('added', record);
   }
 
@@ -158,7 +169,7 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         const record = await this.engine.fetchContainer(id);
-        if (record && record.domain === this.domain) this.put(record);
+        if (record && this.belongs(record)) this.put(record);
         else {
           const old = this.byId.get(id);
           if (old) this.drop(old);

@@ -129,6 +129,10 @@ export class DockerEngine implements Engine {
     await this.request('restart container', (abortSignal) => this.docker.getContainer(id).restart({ t: timeoutSeconds, abortSignal }), (timeoutSeconds + 30) * 1000);
   }
 
+  async renameContainer(id: string, engineName: string): Promise<void> {
+    await this.request('rename container', (abortSignal) => this.docker.getContainer(id).rename({ name: engineName, abortSignal }));
+  }
+
   async removeContainer(id: string): Promise<void> {
     await this.tolerate([404], 'remove container', (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal }));
   }
@@ -376,6 +380,7 @@ function toContainerRecord(info: Dockerode.ContainerInspectInfo): ContainerRecor
   const state = info.State;
   return {
     id: info.Id,
+    engineName: info.Name.replace(/^\//, ''),
     name: labels[LABELS.name] ?? info.Name.replace(/^\//, ''),
     domain: labels[LABELS.domain] ?? '',
     image: labels[LABELS.image] ?? info.Config.Image,

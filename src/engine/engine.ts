@@ -2,6 +2,8 @@
 
 export interface ContainerRecord {
   readonly id: string;
+  /** The engine's own name for it (without the leading "/"): `D.<name>`, or a replacement's temporary name. */
+  readonly engineName: string;
   /** berth name (label berth.name). */
   readonly name: string;
   readonly domain: string;
@@ -115,6 +117,8 @@ export interface Engine {
   /** Idempotent: stopping a stopped container succeeds. */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   restartContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** Give a container another engine name (a replacement takes the name of the container it replaced). */
+  renameContainer(id: string, engineName: string): Promise<void>;
   /** Idempotent: removing a container that is already gone succeeds. */
   removeContainer(id: string): Promise<void>;
   fetchLogs(id: string, tail: number): Promise<string>;

@@ -4,6 +4,11 @@ export const LABELS = {
   name: 'berth.name',
   /** On containers: the berth name of the image they were created from. */
   image: 'berth.image',
+  /**
+   * On a replacement container while updateImage swaps it in: the ID of the container it replaces. While its engine
+   * name is not yet `D.<name>` the index leaves it out, and a restarted berth finishes or undoes the swap.
+   */
+  replaces: 'berth.replaces',
   /** On images built from a Run.yaml: its Env as a JSON object, the default environment of containers. */
   env: 'berth.env',
   /** On images built by D/build: where from (the URL as given, with #ref:subdir), the ref, the commit checked out. */
@@ -30,4 +35,9 @@ export function domainFilter(domain: string): string {
 /** The engine-side container name: the container's own WAMP domain, unique across berth domains on one engine. */
 export function engineContainerName(domain: string, name: string): string {
   return `${domain}.${name}`;
+}
+
+/** The temporary engine name of a replacement (container names have no dots, so no berth name can clash with it). */
+export function replacementEngineName(domain: string, name: string): string {
+  return `${engineContainerName(domain, name)}.next`;
 }

@@ -12,6 +12,7 @@ export class EngineProxy implements AsyncDisposable {
   readonly socketPath = join(this.dir, 'docker.sock');
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private hold: { pattern: RegExp; held: (() => void)[]; seen: string[] } | undefined;
 
   constructor(private readonly target = '/var/run/docker.sock') {}
 
@@ -28,12 +29,46 @@ export class EngineProxy implements AsyncDisposable {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      // Requests from berth are inspected chunk by chunk (a request line starts a chunk on these keep-alive connections),
+      // so a test can hold one kind of request back, as an engine that is slow to answer it would.
+      client.on('data', (chunk: Buffer) => {
+        const line = chunk.subarray(0, 200).toString('latin1').split('\r\n')[0] ?? '';
+        const hold = this.hold;
+        if (hold && hold.pattern.test(line)) {
+          hold.seen.push(line);
+          client.pause();
+          hold.held.push(() => {
+            upstream.write(chunk);
+            client.resume();
+          });
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.socketPath, resolve));
     this.server = server;
+  }
+
+  /** Hold back every request whose request line matches (e.g. /POST \/.*\/start /) until `release()`. */
+  holdRequests(pattern: RegExp): { seen: string[] } {
+    this.hold = { pattern, held: [], seen: [] };
+    return this.hold;
+  }
+
+  /** Stop holding; held requests never reach the engine (their client is gone, e.g. a killed berth). */
+  forget(): void {
+    this.hold = undefined;
+  }
+
+  /** Let held requests through and stop holding. */
+  release(): void {
+    const held = this.hold?.held ?? [];
+    this.hold = undefined;
+    for (const go of held) go();
   }
 
   /** The engine "goes away": the socket disappears and every open connection (the event stream too) is cut. */

@@ -185,6 +185,17 @@ export class GitServer implements AsyncDisposable {
     }
   }
 
+  /** A new commit on the main branch of an existing repository (these files written over it); returns its id. */
+  commit(name: string, files: Record<string, RepoFile>): string {
+    const work = join(this.root, 'work', name);
+    writeFiles(work, files);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=berth-test', '-c', 'user.email=test@berth.invalid', ...args], { cwd: work, encoding: 'utf8' }).trim();
+    git('add', '-A');
+    git('commit', '-q', '-m', 'next');
+    git('push', '-q', join(this.root, 'repos', `${name}.git`), 'main');
+    return git('rev-parse', 'HEAD');
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));

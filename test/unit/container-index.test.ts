@@ -32,7 +32,8 @@ class FakeEngine {
   }
 }
 
-const rec = (id: string, name: string, state = 'running', domain = 'd'): ContainerRecord => ({ id, name, domain, state }) as ContainerRecord;
+const rec = (id: string, name: string, state = 'running', domain = 'd', labels: Record<string, string> = {}, engineName = `${domain}.${name}`): ContainerRecord =>
+  ({ id, name, domain, state, labels, engineName }) as ContainerRecord;
 const log = createLogger('silent');
 
 describe('ContainerIndex', () => {
@@ -105,6 +106,24 @@ describe('ContainerIndex', () => {
     engine.up = false;
     engine.onEvent!({ id: '1', action: 'die' }); // the event path must not produce an unhandled rejection
     await new Promise((r) => setTimeout(r, 20));
+    index.stop();
+  });
+
+  it('leaves out a replacement under its temporary name; once renamed it takes the name over without a gap', async () => {
+    const engine = new FakeEngine();
+    engine.containers.set('old', rec('old', 'web'));
+    engine.containers.set('new', rec('new', 'web', 'running', 'd', { 'berth.replaces': 'old' }, 'd.web.next'));
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    const seen: string[] = [];
+    index.on('added', (c) => seen.push(`+${c.id}:${index.getByName('web')?.id}`));
+    index.on('removed', (c) => seen.push(`-${c.id}:${index.getByName('web')?.id}`));
+    await index.start();
+    expect(index.getAll().map((c) => c.id)).toEqual(['old']);
+    engine.containers.set('new', rec('new', 'web', 'running', 'd', { 'berth.replaces': 'old' }, 'd.web'));
+    await index.refresh('new');
+    expect(index.getAll().map((c) => c.id)).toEqual(['new']);
+    // while the old one is reported gone, the name already belongs to the new one (its endpoints stay registered)
+    expect(seen).toEqual(['+old:old', '-old:new', '+new:new']);
     index.stop();
   });
 });

@@ -1,0 +1,53 @@
+import { environmentSchema, toEnvList } from '../container-environment.js';
+import { HOST_ALIAS } from '../container-router-url.js';
+import type { ContainerSpec, ImageRecord, SandboxSpec } from '../engine/engine.js';
+import { engineContainerName, LABELS } from '../engine/labels.js';
+import { containerDomain } from '../wamp/uris.js';
+import type { OpsContext } from './ops-context.js';
+
+/** A container to make: what create is asked for, or what a replacement carries over. */
+export interface NewContainer {
+  readonly name: string;
+  readonly image: ImageRecord;
+  /** The caller's environment (over the image's Run.yaml Env). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly sandbox: SandboxSpec;
+  /** Only for a replacement: the container it replaces, and its temporary engine name. */
+  readonly replaces?: { readonly id: string; readonly engineName: string };
+}
+
+export function containerSpec(ctx: OpsContext, c: NewContainer, network: string): ContainerSpec {
+  const env = [
+    // Run.yaml's Env (recorded on the image) is the default layer; the caller's environment overrides it.
+    ...toEnvList({ ...imageEnvironment(ctx, c.image), ...c.environment }),
+    `WS_URL=${ctx.containerRouterUrl}`,
+    `DOMAIN=${containerDomain(ctx.domain, c.name)}`,
+    `WAMP_REALM=${ctx.realm}`,
+  ];
+  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name };
+  if (c.replaces) labels[LABELS.replaces] = c.replaces.id;
+  return {
+    engineName: c.replaces?.engineName ?? engineContainerName(ctx.domain, c.name),
+    imageId: c.image.id,
+    env,
+    labels,
+    extraHosts: [`${HOST_ALIAS}:host-gateway`],
+    network,
+    sandbox: c.sandbox,
+  };
+}
+
+function imageEnvironment(ctx: OpsContext, image: ImageRecord): Record<string, string> {
+  const label = image.labels[LABELS.env];
+  if (!label) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(label);
+  } catch {
+    parsed = undefined;
+  }
+  const env = environmentSchema.safeParse(parsed);
+  if (env.success) return env.data;
+  ctx.log.warn({ image: image.name }, `ignoring the malformed ${LABELS.env} label of the image`);
+  return {};
+}

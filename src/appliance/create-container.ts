@@ -1,0 +1,61 @@
+import type { ContainerRecord } from '../engine/engine.js';
+import { BerthError, isBerthError } from '../errors.js';
+import { containerSpec, type NewContainer } from './container-spec.js';
+import type { OpsContext } from './ops-context.js';
+
+/**
+ * Create and start a container under its own name, with its endpoints registered. All or nothing: if any step fails
+ * (the engine refuses to start it, the view cannot be refreshed, the router refuses its procedures), what was made is
+ * removed again before the error is thrown. The caller holds the name's lock.
+ */
+export async function createContainer(ctx: OpsContext, c: NewContainer): Promise<ContainerRecord> {
+  if (ctx.index.getByName(c.name)) throw alreadyExists(ctx, c.name);
+  const id = await startNewContainer(ctx, c);
+  try {
+    await ctx.index.refresh(id);
+    const record = ctx.index.getByName(c.name);
+    if (!record || record.id !== id) throw new BerthError('internal', `container "${c.name}" vanished right after it was created`, { name: c.name });
+    await ctx.endpoints.settled(c.name).catch((err: unknown) => {
+      throw new BerthError('registration_failed', `the router refused the procedures of container "${c.name}" (${describe(err)}); it was not created`, { name: c.name }, { cause: err });
+    });
+    return record;
+  } catch (err) {
+    await discard(ctx, id);
+    throw err;
+  }
+}
+
+/** Create and start a container (a new one, or a replacement under its temporary name); nothing is left if it fails. */
+export async function startNewContainer(ctx: OpsContext, c: NewContainer): Promise<string> {
+  const spec = containerSpec(ctx, c, await ctx.network());
+  let id: string;
+  try {
+    id = await ctx.engine.createContainer(spec);
+  } catch (err) {
+    // 409 from create: the engine already has a container of that name (made out-of-band, or a leftover).
+    if (isBerthError(err, 'in_use')) throw alreadyExists(ctx, c.name);
+    throw err;
+  }
+  try {
+    await ctx.engine.startContainer(id);
+  } catch (err) {
+    await discard(ctx, id);
+    throw err;
+  }
+  return id;
+}
+
+/** Remove what a failed operation made; a failure here is logged (a restarted berth sweeps it, see recover-containers). */
+export async function discard(ctx: OpsContext, id: string): Promise<void> {
+  await ctx.engine.removeContainer(id).catch((err: unknown) => ctx.log.error({ err, id }, 'cleanup of a half-made container failed'));
+  ctx.index.forget(id);
+}
+
+export function alreadyExists(ctx: OpsContext, name: string): BerthError {
+  return new BerthError('already_exists', `a container "${name}" already exists in domain ${ctx.domain}`, { name });
+}
+
+function describe(err: unknown): string {
+  const e = err as { error?: unknown; message?: unknown; args?: unknown[] };
+  return [e.error, e.args?.[0] ?? e.message].filter((x) => typeof x === 'string' && x).join(': ') || String(err);
+}
