@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { BerthError, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { singleFlight } from '../single-flight.js';
 import { missingBase, resolveBase } from './bases.js';
 import type { BasesConfig, BuildConfig } from './build-config.js';
 import { DOCKERFILE_NAME, packContext } from './build-context.js';
@@ -13,6 +14,7 @@ import { parseBuildUrl, type BuildUrl } from './build-url.js';
 import { commandArgv, generateDockerfile } from './dockerfile.js';
 import { fetchSource } from './git-source.js';
 import { resolveHost } from './resolve-host.js';
+import { removeBuildLeftovers } from './recover-builds.js';
 import { readRunfile, type Runfile } from './runfile.js';
 import { makeBuildDir, removeBuildDir } from './temp-dirs.js';
 
@@ -33,6 +35,8 @@ export interface BuildResult {
 const MAX_LINES = 10_000;
 /** cancelBuild answers once the build has cleaned up, or after this long (the cleanup then goes on; the name stays busy). */
 const CANCEL_ANSWER_MS = 750;
+/** After a failed build, once no build runs for this long, the domain's untagged build images are swept. */
+const SWEEP_AFTER_MS = 2_000;
 
 /** Where a build's output goes: whole lines, and the bytes the line splitter cut off (both count towards the limit). */
 type Emit = ((line: string) => void) & { dropped: (bytes: number) => void };
@@ -49,9 +53,20 @@ interface Job {
 export class Builder {
   private readonly jobs = new Map<string, Job>();
   private readonly slots: BuildSlots;
+  /**
+   * Concurrent builds share one lookup-or-create of the build network: two creates at once make two networks of one
+   * name (the engine's duplicate check is best effort), and the engine then refuses the name as ambiguous.
+   */
+  private readonly ensureBuildNetwork: () => Promise<string>;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** A build failed since the last sweep. */
+  private sweepWanted = false;
+  /** A running sweep; a build waits for it before it hands anything to the engine. */
+  private sweeping: Promise<unknown> | undefined;
 
   constructor(private readonly o: BuilderOptions) {
     this.slots = new BuildSlots(o.config.concurrency);
+    this.ensureBuildNetwork = singleFlight(() => o.engine.ensureNetwork(buildNetworkName(o.domain), { [LABELS.domain]: o.domain }, true));
   }
 
   /** The repository every built image is tagged in: `berth/<domain>:<name>`. */
@@ -95,11 +110,28 @@ export class Builder {
       return { imageId, lines: dropped ? [...lines, `… ${dropped} more lines not kept`] : lines };
     } catch (err) {
       this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
+      this.sweepWanted = true;
       throw err;
     } finally {
       this.jobs.delete(name);
       finish();
+      if (this.sweepWanted && this.jobs.size === 0) this.scheduleSweep();
     }
+  }
+
+  /**
+   * An aborted engine build may still commit the step it was in after berth has cleaned up (the engine notices the
+   * abort between steps), leaving an untagged step image. When no build has run for SWEEP_AFTER_MS, the domain's
+   * untagged build images and build containers are removed; a build that starts meanwhile waits for the sweep.
+   */
+  private scheduleSweep(): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = setTimeout(() => {
+      if (this.jobs.size > 0 || this.sweeping) return;
+      this.sweepWanted = false;
+      this.sweeping = removeBuildLeftovers(this.o.engine, this.o.domain, this.o.log).finally(() => (this.sweeping = undefined));
+    }, SWEEP_AFTER_MS);
+    this.sweepTimer.unref();
   }
 
   /**
@@ -119,7 +151,9 @@ export class Builder {
 
   /** Cancel every build (berth is stopping) and wait for their cleanup, at most 30 s. */
   async stop(): Promise<void> {
+    clearTimeout(this.sweepTimer);
     await Promise.all([...this.jobs.keys()].map((name) => this.cancel(name, 30_000)));
+    await this.sweeping;
   }
 
   /** Remove images of this name other than `keepId` that no container uses. */
@@ -171,6 +205,7 @@ export class Builder {
       const baseId = await this.findBase(runfile.Base, baseRef);
       throwIfAborted(signal);
       const network = await this.buildNetwork();
+      await this.sweeping;
       throwIfAborted(signal);
       return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network }, emit, signal, options);
     } finally {
@@ -191,9 +226,12 @@ export class Builder {
     const tail: string[] = [];
     /** The engine's image of each finished step (" ---> <id>"); the first is the base. */
     const steps: string[] = [];
+    /** The engine's container of the step running now (" ---> Running in <id>"). */
+    let stepContainer: string | undefined;
     const onLine = (line: string) => {
       const step = /^ ---> ([0-9a-f]{12})$/.exec(line);
       if (step) steps.push(step[1]!);
+      stepContainer = /^ ---> Running in ([0-9a-f]{12})$/.exec(line)?.[1] ?? stepContainer;
       tail.push(line);
       if (tail.length > 8) tail.shift();
       emit(line);
@@ -234,6 +272,8 @@ export class Builder {
     } catch (err) {
       // Nothing of a failed or canceled build stays: the labelled copy first, then the image it was made from.
       for (const id of [labelled, built]) if (id) await engine.removeImage(id).catch(() => undefined);
+      // The engine removes an aborted step's container on its own, a moment later; berth does not answer before it is gone.
+      if (stepContainer) await this.removeStepContainer(stepContainer);
       await this.removeStepImages(steps.slice(1));
       if (isBerthError(err, 'build_failed') && !signal.aborted) {
         const last = tail.filter((l) => !l.startsWith('ERROR: ')).slice(-5);
@@ -244,6 +284,19 @@ export class Builder {
     emit(`built ${this.repository}:${name} (${short(labelled)}) from ${b.commit.slice(0, 12)}`);
     await this.removeUnused(name, labelled, emit).catch((err) => this.o.log.warn({ err, name }, 'could not clean up previous images'));
     return labelled;
+  }
+
+  /** Remove a step's container (idempotent) and wait, at most 10 s, until the engine no longer has it. */
+  private async removeStepContainer(id: string): Promise<void> {
+    const { engine, log } = this.o;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      // "Removal already in progress" (the engine's own cleanup) is in_use: wait for it.
+      await engine.removeContainer(id).catch(() => undefined);
+      const still = await engine.fetchContainer(id).catch(() => undefined);
+      if (!still) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    log.warn({ container: id }, 'the engine still has the step container of a failed build');
   }
 
   /**
@@ -269,10 +322,9 @@ export class Builder {
 
   /** The domain's build network, made on first use; an engine that cannot make it (address pools used up) fails the build. */
   private async buildNetwork(): Promise<string> {
-    const { engine, domain } = this.o;
-    const name = buildNetworkName(domain);
+    const name = buildNetworkName(this.o.domain);
     try {
-      return await engine.ensureNetwork(name, { [LABELS.domain]: domain }, true);
+      return await this.ensureBuildNetwork();
     } catch (err) {
       if (!isBerthError(err) || err.code === 'engine_unavailable') throw err;
       throw new BerthError('build_failed', `cannot create the build network ${name}: ${err.message}`, { network: name }, { cause: err });

@@ -3,7 +3,7 @@ import { isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sweepStaleBuildDirs } from './temp-dirs.js';
 
-/** Rounds of removal: right after a kill the engine may still be stopping the dead build's step container. */
+/** Rounds of removal: right after a kill or an abort the engine may still be stopping a step container. */
 const ROUNDS = 20;
 const ROUND_WAIT_MS = 500;
 
@@ -15,6 +15,15 @@ const ROUND_WAIT_MS = 500;
  */
 export async function recoverBuilds(engine: Engine, domain: string, log: Logger): Promise<void> {
   const dirs = await sweepStaleBuildDirs().catch((err) => (log.warn({ err }, 'could not sweep stale build directories'), 0));
+  const removed = await removeBuildLeftovers(engine, domain, log);
+  if (dirs || removed.containers || removed.images) log.info({ dirs, ...removed }, 'removed what a killed build left');
+}
+
+/**
+ * Remove the domain's build containers and untagged build images. Only while no build of the domain runs: a running
+ * build's newest step image is untagged too. Failures are logged, never thrown.
+ */
+export async function removeBuildLeftovers(engine: Engine, domain: string, log: Logger): Promise<{ containers: number; images: number; left: number }> {
   let containers = 0;
   let images = 0;
   let left = 0;
@@ -31,9 +40,9 @@ export async function recoverBuilds(engine: Engine, domain: string, log: Logger)
       await new Promise((r) => setTimeout(r, ROUND_WAIT_MS));
     }
   } catch (err) {
-    log.warn({ err, domain }, 'could not remove what an earlier build left on the engine');
+    log.warn({ err, domain }, 'could not remove what builds left on the engine');
   }
-  if (dirs || containers || images) log.info({ dirs, containers, images, left }, 'removed what a killed build left');
+  return { containers, images, left };
 }
 
 /** One removal; "in use" and "gone" are expected (the engine is still stopping a step, or removed it itself). */
