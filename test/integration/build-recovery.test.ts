@@ -16,6 +16,13 @@ let git: GitServer;
 let client: WampClient;
 const berths: BerthProcess[] = [];
 
+async function containerExists(id: string): Promise<boolean> {
+  return docker('container', 'inspect', id).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function imageExists(id: string): Promise<boolean> {
   return docker('image', 'inspect', id).then(
     () => true,
@@ -50,14 +57,17 @@ describe('crash recovery: berth SIGKILLed mid-build removes what the build left 
     const lines: string[] = [];
     const sub = await client.session.subscribe(`${D}/build/sleepy`, (a: unknown[] = []) => void (typeof a[0] === 'string' && lines.push(a[0])));
     const call = client.callError(`${D}/build`, ['sleepy', git.url('sleepy')]).catch(() => undefined);
-    await waitFor('the sleeping Setup step', () => lines.some((l) => l.includes('recovery-marker')), 60_000);
+    // The step's own output (the "Step 6/7 : RUN …" line names the marker too, before its container exists).
+    await waitFor('the sleeping Setup step', () => lines.includes('recovery-marker'), 60_000);
     await client.session.unsubscribe(sub);
     // The step images the engine made so far (the first " ---> <id>" is the base).
     const steps = lines.map((l) => /^ ---> ([0-9a-f]{12})$/.exec(l)?.[1]).filter((id): id is string => id !== undefined).slice(1);
     expect(steps.length).toBeGreaterThanOrEqual(3); // (LABEL,) WORKDIR, COPY, the first RUN
+    // The engine's container of the sleeping step.
+    const running = lines.map((l) => /^ ---> Running in ([0-9a-f]{12})$/.exec(l)?.[1]).filter((id): id is string => id !== undefined).pop()!;
     // What a killed build leaves: the test is only meaningful if these exist at the kill.
     expect(buildDirs(first.child.pid)).toHaveLength(1);
-    expect(await buildContainersOf(D)).not.toEqual([]);
+    expect(await containerExists(running)).toBe(true);
 
     first.child.kill('SIGKILL');
     await first.exited();
@@ -68,6 +78,7 @@ describe('crash recovery: berth SIGKILLed mid-build removes what the build left 
     // Right when it answers: nothing of the dead build is left.
     expect(await client.call(`${D}/images`)).toEqual([]);
     expect(buildDirs(first.child.pid)).toEqual([]);
+    expect(await containerExists(running)).toBe(false);
     expect(await buildContainersOf(D)).toEqual([]);
     expect(await danglingOf(D)).toEqual([]);
     const left = [];
