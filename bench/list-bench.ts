@@ -1,5 +1,6 @@
 import { BerthProcess } from '../test/helpers/berth-process.js';
 import { cleanDomain, makeImage, testDomain } from '../test/helpers/docker.js';
+import { freePort } from '../test/helpers/wait-for.js';
 import { WampClient } from '../test/helpers/wamp-client.js';
 import { engineGet, listPath } from './engine-http.js';
 import { round, summarize, type Row } from './stats.js';
@@ -17,15 +18,21 @@ async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]
   return out;
 }
 
-/** list() through Crossbar.io (answered from berth's index) vs the engine's own list call with the same filter. */
-export async function listBench(routerUrl: string, routerName = 'Crossbar.io'): Promise<{ rows: Row[]; json: unknown }> {
+/**
+ * list() through a router (answered from berth's index) vs the engine's own list call with the same filter. Without a
+ * router URL berth runs zero-config: its own embedded router, which berth's session joins in-process.
+ */
+export async function listBench(routerUrl: string | undefined, routerName = 'Crossbar.io'): Promise<{ rows: Row[]; json: unknown }> {
   const D = testDomain('benchlist');
   let berth: BerthProcess | undefined;
   let client: WampClient | undefined;
   try {
     await makeImage(D, 'bb');
-    berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--log-level', 'info']);
-    const c = (client = await WampClient.connect(routerUrl));
+    const port = routerUrl ? 0 : await freePort();
+    const url = routerUrl ?? `ws://127.0.0.1:${port}/ws`;
+    const where = routerUrl ? ['--router', routerUrl] : ['--listen', `127.0.0.1:${port}`];
+    berth = await BerthProcess.start([...where, '--domain', D, '--log-level', 'info']);
+    const c = (client = await WampClient.connect(url));
     for (let i = 0; i < CONTAINERS; i += 10) {
       await Promise.all(Array.from({ length: 10 }, (_, j) => c.call(`${D}/create`, ['bb', `c${i + j}`])));
     }

@@ -3,7 +3,10 @@
  * in flight. Caller and callee are separate processes (this file, re-run with --role), speaking WAMP JSON over
  * WebSocket by hand so the client cost is small and the same for both routers. Loopback only; every wait is bounded.
  *
- *   npx tsx bench/router-bench.ts            → prints a table, writes bench/results/router.json
+ * Then the embedded router alone with 1, 1,000 and 100,000 wildcard registrations held by another session: call p50
+ * must stay flat (issue 8, finding 3: with a linear scan, 100k registrations cost ~100 ms per call).
+ *
+ *   npx tsx bench/router-bench.ts            → prints two tables, writes bench/results/router.json
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ const CONCURRENT_TOTAL = 40_000;
 const CHILD_DEADLINE_MS = 120_000;
 const PROCEDURE = 'bench.echo';
 const REALM = 'realm1';
+const HELD = [1, 1_000, 100_000];
 
 interface CallerReport {
   p50: number;
@@ -56,6 +60,19 @@ async function callee(url: string): Promise<void> {
   ws.once('close', () => process.exit(0));
 }
 
+/** Holds `count` wildcard registrations that never match the benchmark's procedure (but share its first component). */
+async function holder(url: string, count: number): Promise<void> {
+  let registered = 0;
+  const ws = await joinRaw(url, (m) => {
+    if (m[0] === 65 || m[0] === 8) {
+      if (m[0] === 8) throw new Error(`register refused: ${JSON.stringify(m)}`);
+      if (++registered === count) process.stdout.write('ready\n');
+    }
+  });
+  for (let i = 1; i <= count; i++) ws.send(JSON.stringify([64, i, { match: 'wildcard' }, `bench.${i}..x`]));
+  ws.once('close', () => process.exit(0));
+}
+
 async function caller(url: string): Promise<void> {
   const pending = new Map<number, () => void>();
   const ws = await joinRaw(url, (m) => {
@@ -81,6 +98,12 @@ async function caller(url: string): Promise<void> {
     latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
   }
   latencies.sort();
+  if (process.argv.includes('--sequential-only')) {
+    const p = (q: number) => latencies[Math.floor(SEQUENTIAL * q)]!;
+    process.stdout.write(`${JSON.stringify({ p50: p(0.5), p99: p(0.99), mean: latencies.reduce((a, b) => a + b, 0) / SEQUENTIAL, callsPerSecond: 0 })}\n`);
+    ws.close();
+    return;
+  }
   let started = 0;
   const t0 = process.hrtime.bigint();
   const lane = async () => {
@@ -102,8 +125,8 @@ async function caller(url: string): Promise<void> {
 }
 
 /** Run this file again as a child with a role; resolves with the first stdout line that satisfies `until`. */
-function child(role: string, url: string): { proc: ChildProcess; line: (until: (l: string) => boolean) => Promise<string> } {
-  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--role', role, '--url', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+function child(role: string, url: string, extra: string[] = []): { proc: ChildProcess; line: (until: (l: string) => boolean) => Promise<string> } {
+  const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--role', role, '--url', url, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   const killer = setTimeout(() => proc.kill('SIGKILL'), CHILD_DEADLINE_MS);
   proc.once('exit', () => clearTimeout(killer));
   let buffer = '';
@@ -132,11 +155,11 @@ function child(role: string, url: string): { proc: ChildProcess; line: (until: (
   return { proc, line };
 }
 
-async function measure(name: string, url: string): Promise<CallerReport> {
+async function measure(name: string, url: string, callerArgs: string[] = []): Promise<CallerReport> {
   const c = child('callee', url);
   try {
     await c.line((l) => l === 'ready');
-    const k = child('caller', url);
+    const k = child('caller', url, callerArgs);
     const report = JSON.parse(await k.line((l) => l.startsWith('{'))) as CallerReport;
     process.stderr.write(`${name}: done\n`);
     return report;
@@ -160,6 +183,24 @@ async function main(): Promise<void> {
   } finally {
     await router.stop();
   }
+  // Call p50 with 1, 1k and 100k wildcard registrations held by another session: the cost must not grow with them.
+  const scaling: Record<string, CallerReport> = {};
+  for (const held of HELD) {
+    const r = await EmbeddedRouter.start({
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      realms: [{ name: REALM, roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true }, disclose: { caller: true, publisher: true } }] }] }],
+      limits: { maxRegistrationsPerSession: 2 * Math.max(...HELD) },
+    });
+    const h = child('holder', r.urls[0]!, ['--count', String(held)]);
+    try {
+      await h.line((l) => l === 'ready');
+      scaling[String(held)] = await measure(`embedded, ${held} registrations held`, r.urls[0]!, ['--sequential-only']);
+    } finally {
+      h.proc.kill('SIGTERM');
+      await r.stop();
+    }
+  }
+
   const crossbar = await Crossbar.start();
   try {
     results.crossbar = await measure('crossbar', crossbar.url);
@@ -177,17 +218,19 @@ async function main(): Promise<void> {
     row(`calls/s (${IN_FLIGHT} in flight)`, e.callsPerSecond, x.callsPerSecond, 0),
   ].join('\n');
   console.log(table);
+  console.log(`\n${'registrations held'.padEnd(22)}${'p50 (ms)'.padStart(12)}${'p99 (ms)'.padStart(12)}`);
+  for (const [held, r] of Object.entries(scaling)) console.log(`${held.padEnd(22)}${r.p50.toFixed(3).padStart(12)}${r.p99.toFixed(3).padStart(12)}`);
   const out = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(out, { recursive: true });
   writeFileSync(
     `${out}router.json`,
-    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, sequentialCalls: SEQUENTIAL, inFlight: IN_FLIGHT, concurrentCalls: CONCURRENT_TOTAL, results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, sequentialCalls: SEQUENTIAL, inFlight: IN_FLIGHT, concurrentCalls: CONCURRENT_TOTAL, results, scaling }, null, 2)}\n`,
   );
 }
 
 const role = arg('role');
 const url = arg('url');
-const run = role === 'callee' ? callee(url!) : role === 'caller' ? caller(url!) : main();
+const run = role === 'callee' ? callee(url!) : role === 'caller' ? caller(url!) : role === 'holder' ? holder(url!, Number(arg('count'))) : main();
 run.then(
   () => {
     if (!role) process.exit(0);

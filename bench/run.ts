@@ -16,7 +16,7 @@ async function onRouter<T>(kind: 'crossbar' | 'embedded', fn: (url: string) => P
 /** npm run bench [-- names]: every number measured in this one run, on this machine, against the engine and Crossbar.io. */
 const BENCHES: Record<string, Bench> = {
   list: () => onRouter('crossbar', (url) => listBench(url, 'Crossbar.io')),
-  'list-embedded': () => onRouter('embedded', (url) => listBench(url, 'embedded router')),
+  'list-embedded': () => listBench(undefined, 'berth\'s embedded router'),
   restart: () => onRouter('crossbar', restartBench),
   router: routerBench,
   build: () => onRouter('crossbar', buildBench),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
+import { routerLimitsSchema } from './router/router-config.js';
 import { sandboxSchema } from './sandbox-config.js';
 import { basesSchema, buildSchema, DEFAULT_BASES } from './pipeline/build-config.js';
 
@@ -42,6 +43,14 @@ export const configSchema = z
     sandbox: sandboxSchema.default(sandboxSchema.parse({})),
     bases: basesSchema.default(DEFAULT_BASES),
     build: buildSchema.default(buildSchema.parse({})),
+    /** Limits of the embedded router (without --router): the router's `limits`, see docs/router.md. */
+    embeddedRouter: routerLimitsSchema.prefault({}),
+    /**
+     * The most an answer (result, progressive result, error, event) of berth may weigh as JSON; a larger one is refused
+     * with berth.error.too_large. Below the 1 MiB routers usually allow per message, so no router ever drops berth's
+     * session for an answer that is too large.
+     */
+    maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_000_000),
   })
   .strict()
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] });

@@ -6,9 +6,12 @@ import type { Config } from './config.js';
 import { ContainerIndex } from './engine/container-index.js';
 import { createDockerode, DockerEngine } from './engine/docker-engine.js';
 import type { Engine } from './engine/engine.js';
+import { engineSecurity, type EngineSecurity } from './engine/engine-security.js';
 import type { Logger } from './log.js';
 import { startStandaloneRouter, type StandaloneRouter } from './standalone-router.js';
-import { WampSession } from './wamp/wamp-session.js';
+import { AutobahnSession } from './wamp/autobahn-session.js';
+import { LocalSession } from './wamp/local-session.js';
+import type { WampSession } from './wamp/wamp-session.js';
 
 /** Wires engine, index, appliance, WAMP session and (without --router) the embedded router; `stop()` is safe twice. */
 export class Daemon {
@@ -34,15 +37,20 @@ export class Daemon {
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
     if (!config.router) this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }));
     const url = this.router?.url ?? config.router!;
-    const session = new WampSession({
-      url,
-      realm: config.realm,
-      authid: this.router?.authid ?? config.authid,
-      ticket: this.router?.ticket ?? config.ticket,
-      log: log.child({ part: 'wamp' }),
-      onReady: ({ procedures }) =>
-        log.info({ router: url, embedded: this.router !== undefined, realm: config.realm, domain: config.domain, procedures }, 'joined the router'),
-    });
+    // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.
+    let security: EngineSecurity | undefined;
+    void this.engine.fetchSecurityOptions().then(
+      (o) => (security = engineSecurity(o)),
+      (err: Error) => log.warn({ err: err.message }, 'cannot ask the engine for its security options'),
+    );
+    const onReady = ({ procedures }: { procedures: number }) =>
+      log.info({ router: url, embedded: this.router !== undefined, realm: config.realm, domain: config.domain, procedures, engineSecurity: security ?? 'unknown' }, 'joined the router');
+    const sessionLog = log.child({ part: 'wamp' });
+    const router = this.router;
+    // On its own router berth's session is an in-process peer: no frame limit, no JSON round trip, never dropped by pings.
+    const session: WampSession = router
+      ? new LocalSession({ join: () => router.joinLocal(), log: sessionLog, maxResultBytes: config.maxResultBytes, onReady })
+      : new AutobahnSession({ url, realm: config.realm, authid: config.authid, ticket: config.ticket, log: sessionLog, maxResultBytes: config.maxResultBytes, onReady });
     this.session = session;
     const appliance = new Appliance({
       domain: config.domain,

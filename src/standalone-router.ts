@@ -1,17 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { HOST_ALIAS } from './container-router-url.js';
 import { parseListen, type Config } from './config.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';
 import { EmbeddedRouter } from './router/embedded-router.js';
+import type { LocalPeer } from './router/local-peer.js';
 
 export interface StandaloneRouter {
   /** Where berth itself joins (the --listen address). */
   readonly url: string;
   /** WS_URL for containers: the listener on the bridge gateway, by its host alias. */
   readonly containerUrl: string;
-  readonly authid: string;
-  readonly ticket: string;
+  /** berth's own session: an in-process peer (authid and role `berth`), not a network client. */
+  joinLocal(): LocalPeer;
   stop(): Promise<void>;
 }
 
@@ -19,7 +19,8 @@ const ALL = { call: true, register: true, publish: true, subscribe: true };
 
 /**
  * Zero-config berth: an embedded router for the configured realm, on --listen and on the engine's bridge gateway (so that
- * containers reach it) and nowhere else. berth joins it with a ticket made at start; anonymous peers may do anything except
+ * containers reach it) and nowhere else. berth's own session joins in-process as role `berth` (so no frame limit, no ping,
+ * and nobody can join as berth over the network: there is no principal for it); anonymous peers may do anything except
  * register or publish under the appliance's own `D/` namespace, which stays berth's.
  */
 export async function startStandaloneRouter(config: Config, engine: Engine, log: Logger): Promise<StandaloneRouter> {
@@ -31,8 +32,6 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
   });
   const wildcard = own.host === '0.0.0.0' || own.host === '::';
   if (gateway && !wildcard && gateway !== own.host) listen.push({ host: gateway, port: own.port });
-  const ticket = randomBytes(32).toString('base64url');
-  const authid = 'berth';
   const start = (addresses: { host: string; port: number }[]) => EmbeddedRouter.start({
     listen: addresses,
     realms: [
@@ -55,7 +54,8 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
         ],
       },
     ],
-    auth: { anonymous: { role: 'anonymous' }, ticket: { principals: { [authid]: { ticket, role: 'berth' } } } },
+    auth: { anonymous: { role: 'anonymous' } },
+    limits: config.embeddedRouter,
     logger: log,
   });
   const router = await start(listen).catch((err: NodeJS.ErrnoException) => {
@@ -69,8 +69,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
   return {
     url: url!,
     containerUrl: `ws://${HOST_ALIAS}:${containerPort}/ws`,
-    authid,
-    ticket,
+    joinLocal: () => router.joinLocal(config.realm, { authid: 'berth', authrole: 'berth' }),
     stop: () => router.stop(),
   };
 }

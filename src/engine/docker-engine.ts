@@ -215,6 +215,11 @@ export class DockerEngine implements Engine {
     return subnet ? firstHost(subnet) : undefined;
   }
 
+  async fetchSecurityOptions(): Promise<string[]> {
+    const info = (await this.request('engine info', () => this.docker.info())) as { SecurityOptions?: string[] | null };
+    return info.SecurityOptions ?? [];
+  }
+
   async watchContainers(
     domain: string,
     onEvent: (e: EngineEvent) => void,

@@ -134,6 +134,8 @@ export interface Engine {
   ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<string>;
   /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
   fetchBridgeGateway(): Promise<string | undefined>;
+  /** The engine's `SecurityOptions` (`name=seccomp,profile=builtin`, `name=userns`, `name=rootless`, …). */
+  fetchSecurityOptions(): Promise<string[]>;
   /**
    * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
    * the subscriber then resubscribes after the engine is back. A line that is not a container event is skipped and

@@ -1,6 +1,7 @@
 import type { Action, Authorization, Authorize } from './authorize.js';
 import { MSG } from './wamp-message.js';
 import type { Peer } from './peer.js';
+import type { MatchPolicy } from './uri.js';
 
 const TARGET: Record<Action, string> = { call: 'call procedure', register: 'register procedure', subscribe: 'subscribe to topic', publish: 'publish to topic' };
 const REQUEST_TYPE: Record<Action, number> = { call: MSG.CALL, register: MSG.REGISTER, subscribe: MSG.SUBSCRIBE, publish: MSG.PUBLISH };
@@ -18,6 +19,7 @@ export function authorized(
   request: number,
   proceed: (auth: Authorization) => void,
   quiet = false,
+  match: MatchPolicy = 'exact',
 ): void | Promise<void> {
   const fail = (error: string, text: string) => {
     if (!quiet && peer.joined) peer.send([MSG.ERROR, REQUEST_TYPE[action], request, {}, error, [text]]);
@@ -33,7 +35,7 @@ export function authorized(
   const failed = (err: unknown) => fail('wamp.error.authorization_failed', `failed to authorize session for ${action} on '${uri}': ${String(err)}`);
   let raw: ReturnType<Authorize>;
   try {
-    raw = authorize(peer.info, action, uri);
+    raw = authorize(peer.info, action, uri, match);
   } catch (err) {
     return failed(err);
   }

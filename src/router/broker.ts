@@ -4,7 +4,10 @@ import { authorized } from './authorized.js';
 import { randomId, type Peer } from './peer.js';
 import { Registry, type Entry } from './registry.js';
 import { isReservedUri } from './uri.js';
-import { MSG, withPayload, type ClientMessageOf } from './wamp-message.js';
+import type { RouterLimits } from './router-config.js';
+import { LIMIT_EXCEEDED } from './router-errors.js';
+import { MSG, type ClientMessageOf } from './wamp-message.js';
+import { Payload } from './wire.js';
 
 export interface Subscription extends Entry {
   readonly subscribers: Set<Peer>;
@@ -19,12 +22,20 @@ export class Broker {
 
   constructor(
     private readonly authorize: Authorize,
+    private readonly limits: Pick<RouterLimits, 'maxSubscriptionsPerSession'>,
     private readonly log: Logger,
   ) {}
 
   subscribe(peer: Peer, msg: ClientMessageOf<'subscribe'>): void | Promise<void> {
     const match = msg.options.match ?? 'exact';
     return authorized(this.authorize, peer, 'subscribe', msg.topic, msg.request, () => {
+      const held = this.byPeer.get(peer)?.size ?? 0;
+      const max = this.limits.maxSubscriptionsPerSession;
+      if (!peer.host && held >= max && !this.subscriptions.get(msg.topic, match)?.subscribers.has(peer)) {
+        this.log.warn({ session: peer.info.id, limit: 'maxSubscriptionsPerSession', max }, 'per-session limit reached');
+        peer.send([MSG.ERROR, MSG.SUBSCRIBE, msg.request, {}, LIMIT_EXCEEDED, [`session already holds ${held} subscriptions: limits.maxSubscriptionsPerSession is ${max}`], { limit: 'maxSubscriptionsPerSession', max }]);
+        return;
+      }
       let sub = this.subscriptions.get(msg.topic, match);
       if (!sub) {
         sub = { id: randomId(), uri: msg.topic, match, created: new Date().toISOString(), subscribers: new Set() };
@@ -36,12 +47,15 @@ export class Broker {
       mine.add(sub);
       this.log.debug({ session: peer.info.id, topic: msg.topic, match, subscription: sub.id }, 'subscribed');
       peer.send([MSG.SUBSCRIBED, msg.request, sub.id]);
-    });
+    }, false, match);
   }
 
   unsubscribe(peer: Peer, msg: ClientMessageOf<'unsubscribe'>): void {
     const sub = this.subscriptions.getById(msg.subscription);
-    if (!sub || !sub.subscribers.has(peer)) return peer.send([MSG.ERROR, MSG.UNSUBSCRIBE, msg.request, {}, 'wamp.error.no_such_subscription']);
+    if (!sub || !sub.subscribers.has(peer)) {
+      peer.send([MSG.ERROR, MSG.UNSUBSCRIBE, msg.request, {}, 'wamp.error.no_such_subscription']);
+      return;
+    }
     this.drop(peer, sub);
     peer.send([MSG.UNSUBSCRIBED, msg.request]);
   }
@@ -58,14 +72,20 @@ export class Broker {
       const base: Record<string, unknown> = {};
       if (auth.disclose) Object.assign(base, { publisher: peer.info.id, publisher_authid: peer.info.authid, publisher_authrole: peer.info.authrole });
       const excludeMe = options.exclude_me !== false;
+      // The payload is serialized once per publication, each EVENT once per subscription (not per subscriber).
+      const payload = new Payload(msg.args, msg.kwargs);
+      let dropped = 0;
       for (const sub of this.subscriptions.matching(topic)) {
         const details = sub.match === 'exact' ? base : { ...base, topic };
-        const event = withPayload([MSG.EVENT, sub.id, publication, details], msg.args, msg.kwargs);
+        let event: unknown[] | undefined;
         for (const s of sub.subscribers) {
           if ((s === peer && excludeMe) || !eligible(s, options)) continue;
-          s.send(event);
+          event ??= payload.message([MSG.EVENT, sub.id, publication, details]);
+          // Larger than the subscriber accepts: dropped for that subscriber only (as Crossbar.io does), never its session.
+          if (s.send(event) === false) dropped++;
         }
       }
+      if (dropped > 0) this.log.warn({ session: peer.info.id, topic, publication, dropped }, 'event larger than some subscribers accept; not delivered to them');
       if (ack) peer.send([MSG.PUBLISHED, request, publication]);
     }, !ack);
   }

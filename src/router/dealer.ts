@@ -4,6 +4,8 @@ import { authorized } from './authorized.js';
 import { nextId, randomId, type Peer } from './peer.js';
 import { Registry, type Entry } from './registry.js';
 import { isReservedUri } from './uri.js';
+import type { RouterLimits } from './router-config.js';
+import { LIMIT_EXCEEDED, PAYLOAD_SIZE_EXCEEDED } from './router-errors.js';
 import { MSG, withPayload, type ClientMessageOf } from './wamp-message.js';
 
 export type InvokePolicy = 'single' | 'first' | 'last' | 'roundrobin' | 'random';
@@ -37,6 +39,8 @@ export class MetaError extends Error {
 
 const CANCELED = 'wamp.error.canceled';
 
+type DealerLimits = Pick<RouterLimits, 'callTimeoutMs' | 'maxMessageBytes' | 'maxRegistrationsPerSession' | 'maxPendingCallsPerSession'>;
+
 /** Routes calls to callees and their answers back; owns every pending invocation, so none outlives its peers. */
 export class Dealer {
   readonly registrations = new Registry<Registration>();
@@ -48,7 +52,7 @@ export class Dealer {
   constructor(
     private readonly authorize: Authorize,
     private readonly meta: ReadonlyMap<string, MetaProcedure>,
-    private readonly callTimeoutMs: number,
+    private readonly limits: DealerLimits,
     private readonly log: Logger,
   ) {}
 
@@ -58,6 +62,10 @@ export class Dealer {
     const invoke = msg.options.invoke ?? 'single';
     if (isReservedUri(procedure)) return this.error(peer, MSG.REGISTER, request, 'wamp.error.invalid_uri', `register for restricted procedure URI '${procedure}')`);
     return authorized(this.authorize, peer, 'register', procedure, request, () => {
+      const held = this.byPeer.get(peer)?.size ?? 0;
+      if (!peer.host && held >= this.limits.maxRegistrationsPerSession) {
+        return this.limitError(peer, MSG.REGISTER, request, 'maxRegistrationsPerSession', this.limits.maxRegistrationsPerSession, `session already holds ${held} registrations`);
+      }
       let reg = this.registrations.get(procedure, match);
       if (reg) {
         if (reg.invoke === 'single') return this.error(peer, MSG.REGISTER, request, 'wamp.error.procedure_already_exists', `register for already registered procedure '${procedure}'`);
@@ -76,7 +84,7 @@ export class Dealer {
       mine.add(reg);
       this.log.debug({ session: peer.info.id, procedure, match, registration: reg.id }, 'registered');
       peer.send([MSG.REGISTERED, request, reg.id]);
-    });
+    }, false, match);
   }
 
   unregister(peer: Peer, msg: ClientMessageOf<'unregister'>): void {
@@ -94,18 +102,26 @@ export class Dealer {
       const reg = this.registrations.best(procedure);
       const callee = reg && pick(reg);
       if (!reg || !callee) return this.error(peer, MSG.CALL, request, 'wamp.error.no_such_procedure', `no callee registered for procedure <${procedure}>`);
+      const pending = this.byCall.get(peer)?.size ?? 0;
+      if (!peer.host && pending >= this.limits.maxPendingCallsPerSession) {
+        return this.limitError(peer, MSG.CALL, request, 'maxPendingCallsPerSession', this.limits.maxPendingCallsPerSession, `session already has ${pending} calls pending`);
+      }
       const inv: Invocation = { id: nextId(), caller: peer, request, callee, timer: undefined, canceled: false, errorOnCalleeAnswer: false };
       this.track(inv);
       const details: Record<string, unknown> = {};
       if (auth.disclose) Object.assign(details, { caller: peer.info.id, caller_authid: peer.info.authid, caller_authrole: peer.info.authrole });
       if (reg.match !== 'exact') details.procedure = procedure;
       if (msg.options.receive_progress) details.receive_progress = true;
-      const timeout = msg.options.timeout ?? this.callTimeoutMs;
-      if (timeout > 0) {
-        details.timeout = timeout;
-        inv.timer = setTimeout(() => this.timeOut(inv), timeout);
+      // `timeout` is in seconds, as Crossbar.io's dealer (`call_later(timeout)`) and Autobahn clients have it; the callee
+      // gets it as the caller sent it.
+      const timeout = msg.options.timeout;
+      if (timeout !== undefined && timeout > 0) details.timeout = timeout;
+      const ms = timeout !== undefined && timeout > 0 ? timeout * 1000 : this.limits.callTimeoutMs;
+      if (ms > 0) inv.timer = setTimeout(() => this.timeOut(inv), Math.min(ms, MAX_TIMER_MS));
+      if (callee.send(withPayload([MSG.INVOCATION, inv.id, reg.id, details], msg.args, msg.kwargs)) === false) {
+        this.untrack(inv);
+        this.error(peer, MSG.CALL, request, PAYLOAD_SIZE_EXCEEDED, `the invocation of '${procedure}' is larger than the callee accepts (${this.limits.maxMessageBytes} bytes)`);
       }
-      callee.send(withPayload([MSG.INVOCATION, inv.id, reg.id, details], msg.args, msg.kwargs));
     });
   }
 
@@ -128,7 +144,7 @@ export class Dealer {
       if (inv.errorOnCalleeAnswer) inv.caller.send([MSG.ERROR, MSG.CALL, inv.request, {}, CANCELED]);
       return this.untrack(inv);
     }
-    inv.caller.send(withPayload([MSG.RESULT, inv.request, progress ? { progress: true } : {}], msg.args, msg.kwargs));
+    if (inv.caller.send(withPayload([MSG.RESULT, inv.request, progress ? { progress: true } : {}], msg.args, msg.kwargs)) === false) return this.tooLarge(inv, 'result', progress);
     if (!progress) this.untrack(inv);
   }
 
@@ -136,8 +152,9 @@ export class Dealer {
   invocationError(peer: Peer, msg: ClientMessageOf<'error'>): void {
     const inv = this.invocations.get(msg.request);
     if (!inv || inv.callee !== peer) return;
-    if (!inv.canceled) inv.caller.send(withPayload([MSG.ERROR, MSG.CALL, inv.request, {}, msg.error], msg.args, msg.kwargs));
-    else if (inv.errorOnCalleeAnswer) inv.caller.send([MSG.ERROR, MSG.CALL, inv.request, {}, CANCELED]);
+    if (!inv.canceled) {
+      if (inv.caller.send(withPayload([MSG.ERROR, MSG.CALL, inv.request, {}, msg.error], msg.args, msg.kwargs)) === false) return this.tooLarge(inv, 'error', false);
+    } else if (inv.errorOnCalleeAnswer) inv.caller.send([MSG.ERROR, MSG.CALL, inv.request, {}, CANCELED]);
     this.untrack(inv);
   }
 
@@ -169,7 +186,9 @@ export class Dealer {
   private callMeta(peer: Peer, msg: ClientMessageOf<'call'>, meta: MetaProcedure): void {
     try {
       const value = meta(peer, msg.args ?? [], msg.kwargs ?? {});
-      peer.send([MSG.RESULT, msg.request, {}, [value ?? null]]);
+      if (peer.send([MSG.RESULT, msg.request, {}, [value ?? null]]) === false) {
+        this.error(peer, MSG.CALL, msg.request, PAYLOAD_SIZE_EXCEEDED, `the result of '${msg.procedure}' is larger than this session accepts (${this.limits.maxMessageBytes} bytes)`);
+      }
     } catch (err) {
       if (err instanceof MetaError) return this.error(peer, MSG.CALL, msg.request, err.uri, err.message);
       this.log.error({ err, procedure: msg.procedure }, 'meta procedure failed');
@@ -184,6 +203,22 @@ export class Dealer {
     if (!inv.canceled) inv.caller.send([MSG.ERROR, MSG.CALL, inv.request, {}, CANCELED, ['timeout reached']]);
     if (inv.callee.calleeCanCancel) inv.callee.send([MSG.INTERRUPT, inv.id, { mode: 'killnowait' }]);
     this.untrack(inv);
+  }
+
+  /**
+   * A callee's answer is larger than the caller accepts: the caller gets a clear error instead of a frame that would
+   * close its session (issue 8, finding 1), and the callee, if it can, an INTERRUPT for the rest of a progressive call.
+   */
+  private tooLarge(inv: Invocation, what: 'result' | 'error', stillRunning: boolean): void {
+    this.log.warn({ caller: inv.caller.info.id, callee: inv.callee.info.id, limit: this.limits.maxMessageBytes }, `call ${what} larger than the caller accepts; answering payload_size_exceeded`);
+    this.error(inv.caller, MSG.CALL, inv.request, PAYLOAD_SIZE_EXCEEDED, `the callee's ${what} is larger than this session accepts (${this.limits.maxMessageBytes} bytes)`);
+    if (stillRunning && inv.callee.calleeCanCancel) inv.callee.send([MSG.INTERRUPT, inv.id, { mode: 'killnowait' }]);
+    this.untrack(inv);
+  }
+
+  private limitError(peer: Peer, type: number, request: number, key: string, limit: number, detail: string): void {
+    this.log.warn({ session: peer.info.id, limit: key, max: limit }, 'per-session limit reached');
+    peer.send([MSG.ERROR, type, request, {}, LIMIT_EXCEEDED, [`${detail}: limits.${key} is ${limit}`], { limit: key, max: limit }]);
   }
 
   private drop(peer: Peer, reg: Registration): void {
@@ -218,6 +253,9 @@ export class Dealer {
     peer.send(message === undefined ? [MSG.ERROR, type, request, {}, uri] : [MSG.ERROR, type, request, {}, uri, [message]]);
   }
 }
+
+// setTimeout's longest delay (about 24.8 days); longer timeouts would fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function pick(reg: Registration): Peer | undefined {
   const n = reg.callees.length;

@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { createLogger, type Logger } from '../log.js';
 import { staticAuthenticator } from './authenticate.js';
 import { staticAuthorizer } from './authorize.js';
+import { LocalPeer } from './local-peer.js';
 import { Realm } from './realm.js';
 import { parseRouterConfig, type RouterConfig, type RouterOptions } from './router-config.js';
 import { RouterSession, type SessionContext } from './router-session.js';
@@ -19,8 +20,13 @@ const STOP_TIMEOUT_MS = 3_000;
  */
 export class EmbeddedRouter {
   private readonly sessions = new Set<RouterSession>();
+  /** Open connections (upgrading or WebSocket) per remote address, and in total. */
+  private readonly perAddress = new Map<string, number>();
+  private connections = 0;
   private pingTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  private lastRefusalLog = 0;
+  private realms: ReadonlyMap<string, Realm> = new Map();
 
   private constructor(
     readonly urls: string[],
@@ -34,7 +40,7 @@ export class EmbeddedRouter {
     const config = parseRouterConfig(options);
     const log = (options.logger ?? createLogger('silent')).child({ component: 'router' });
     const authorize = options.authorize ?? staticAuthorizer(config.realms);
-    const realms = new Map(config.realms.map((r) => [r.name, new Realm(r, authorize, config.limits.callTimeoutMs, log)] as const));
+    const realms = new Map(config.realms.map((r) => [r.name, new Realm(r, authorize, config.limits, log)] as const));
     const authenticate =
       options.authenticate ??
       staticAuthenticator(config.auth, { hasRealm: (name) => realms.has(name), hasRole: (name, role) => realms.get(name)?.hasRole(role) ?? false });
@@ -48,6 +54,7 @@ export class EmbeddedRouter {
     const servers: Server[] = [];
     const urls: string[] = [];
     const router = new EmbeddedRouter(urls, servers, wss, log);
+    router.realms = realms;
     wss.on('connection', (ws, req) => {
       const session = new RouterSession(ws, ctx, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
       router.sessions.add(session);
@@ -56,6 +63,11 @@ export class EmbeddedRouter {
     try {
       for (const listener of config.listen) {
         const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WAMP over WebSocket only\n'));
+        // A backstop under the upgrade caps below: connections that never upgrade (or never finish their request
+        // headers) cannot use up the file descriptors either. The slack lets a refused upgrade still get its 503.
+        server.maxConnections = config.limits.maxConnections + 64;
+        server.headersTimeout = config.limits.handshakeTimeoutMs;
+        server.requestTimeout = config.limits.handshakeTimeoutMs;
         server.on('upgrade', (req, socket, head) => router.upgrade(config, req, socket, head));
         servers.push(server);
         const port = await listen(server, listener.host, listener.port);
@@ -94,6 +106,17 @@ export class EmbeddedRouter {
     return this.stopping;
   }
 
+  /**
+   * A session in this process (berth's own): joins the realm directly as `authid` with `authrole`, authorized like any
+   * other session, but with no transport, so no frame limit and no pings. It stays until `leave()`.
+   */
+  joinLocal(realm: string, identity: { authid: string; authrole: string }): LocalPeer {
+    const r = this.realms.get(realm);
+    if (!r) throw new Error(`no realm "${realm}" on this router`);
+    if (identity.authrole !== 'trusted' && !r.hasRole(identity.authrole)) throw new Error(`realm "${realm}" has no role "${identity.authrole}"`);
+    return new LocalPeer(r, identity, this.log.child({ session: 'local', authid: identity.authid }));
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
@@ -104,6 +127,27 @@ export class EmbeddedRouter {
     if (this.stopping) return reject(socket, 503, 'Service Unavailable');
     if (path !== config.path) return reject(socket, 404, 'Not Found');
     if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, 'Bad Request');
+    // Caps on connections, checked before a WebSocket exists (issue 8, finding 4: ~20k connections exhausted berth's
+    // file descriptors). Loopback clients all share 127.0.0.1, hence the generous per-address default.
+    const address = req.socket.remoteAddress ?? '?';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    const { maxConnections, maxConnectionsPerAddress } = config.limits;
+    if (this.connections >= maxConnections || fromAddress >= maxConnectionsPerAddress) {
+      const now = Date.now();
+      if (now - this.lastRefusalLog > 10_000) {
+        this.lastRefusalLog = now;
+        this.log.warn({ address, fromAddress, connections: this.connections, maxConnections, maxConnectionsPerAddress }, 'connection limit reached; refusing upgrades with 503');
+      }
+      return reject(socket, 503, 'Service Unavailable');
+    }
+    this.connections++;
+    this.perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.connections--;
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.perAddress.set(address, n);
+      else this.perAddress.delete(address);
+    });
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 }

@@ -7,7 +7,16 @@ export interface Peer {
   readonly calleeCanCancel: boolean;
   /** False once the session has left; work that finished after an await must check it. */
   readonly joined: boolean;
-  send(message: unknown[]): void;
+  /**
+   * The router's host itself (berth's in-process session): not held to the per-session caps, which exist to bound what
+   * remote peers can make the router hold. berth registers 8 + 7 × containers procedures.
+   */
+  readonly host?: boolean;
+  /**
+   * Deliver one message. `false` means it was not sent because it is larger than this peer accepts (the sender of what
+   * it answers is told, see the dealer); `true`/`undefined` means sent, or dropped because the peer is gone.
+   */
+  send(message: unknown[]): boolean | void;
 }
 
 let counter = 0;

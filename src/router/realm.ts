@@ -4,7 +4,7 @@ import { Broker } from './broker.js';
 import { Dealer, type MetaProcedure } from './dealer.js';
 import { metaProcedures } from './meta-api.js';
 import type { Peer } from './peer.js';
-import type { RealmConfig } from './router-config.js';
+import type { RealmConfig, RouterLimits } from './router-config.js';
 
 /** One realm: its joined sessions, its dealer and broker, and the meta API over them. */
 export class Realm {
@@ -13,10 +13,10 @@ export class Realm {
   readonly broker: Broker;
   private readonly roles: ReadonlySet<string>;
 
-  constructor(readonly config: RealmConfig, authorize: Authorize, callTimeoutMs: number, log: Logger) {
+  constructor(readonly config: RealmConfig, authorize: Authorize, limits: RouterLimits, log: Logger) {
     const meta = new Map<string, MetaProcedure>();
-    this.dealer = new Dealer(authorize, meta, callTimeoutMs, log);
-    this.broker = new Broker(authorize, log);
+    this.dealer = new Dealer(authorize, meta, limits, log);
+    this.broker = new Broker(authorize, limits, log);
     for (const [uri, fn] of metaProcedures(this)) meta.set(uri, fn);
     this.roles = new Set(config.roles.map((r) => r.name));
   }

@@ -40,24 +40,46 @@ const authSchema = z.strictObject({
 
 const listenerSchema = z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) });
 
+/**
+ * What one peer (or one address) may hold, so that no peer can exhaust the router or starve the others (issue 8).
+ * Exported with its defaults so that berth can offer every key as its own config key.
+ */
+export const routerLimitsSchema = z.strictObject({
+  /** Larger inbound frames close that session with WebSocket code 1009 (as Crossbar.io's max_message_size does); larger
+   * outbound messages are not sent: a RESULT/ERROR becomes `wamp.error.payload_size_exceeded` to the caller, an EVENT is
+   * dropped for that subscriber. */
+  maxMessageBytes: z.number().int().positive().default(1024 * 1024),
+  /** Applied to calls that carry no `timeout` option (which is in seconds, as Crossbar.io reads it); 0 = none. */
+  callTimeoutMs: z.number().int().min(0).default(0),
+  /** WebSocket ping period; a peer that has not answered the previous ping by the next one is dropped. 0 = off. */
+  pingIntervalMs: z.number().int().min(0).default(10_000),
+  /** How long a session may take from connect to WELCOME and from GOODBYE to close. */
+  handshakeTimeoutMs: z.number().int().positive().default(10_000),
+  /** Registrations one session may hold; more → `wamp.error.limit_exceeded`. */
+  maxRegistrationsPerSession: z.number().int().positive().default(10_000),
+  /** Subscriptions one session may hold; more → `wamp.error.limit_exceeded`. */
+  maxSubscriptionsPerSession: z.number().int().positive().default(10_000),
+  /** Calls one caller may have waiting for an answer; more → `wamp.error.limit_exceeded`. */
+  maxPendingCallsPerSession: z.number().int().positive().default(1_000),
+  /** Bytes queued for a peer that does not read (WebSocket `bufferedAmount`); past this the peer is disconnected. */
+  maxQueuedBytesPerSession: z.number().int().positive().default(16 * 1024 * 1024),
+  /** Open connections (WebSocket or still upgrading) in total; past this an upgrade gets HTTP 503. */
+  maxConnections: z.number().int().positive().default(4_096),
+  /** Open connections from one remote address; all local clients share 127.0.0.1 (and containers the bridge gateway). */
+  maxConnectionsPerAddress: z.number().int().positive().default(512),
+});
+
+export type RouterLimits = z.infer<typeof routerLimitsSchema>;
+/** Every limit's default, e.g. for a config reference or `--help`. */
+export const ROUTER_LIMIT_DEFAULTS: Readonly<RouterLimits> = Object.freeze(routerLimitsSchema.parse({}));
+
 export const routerConfigSchema = z.strictObject({
   listen: z.array(listenerSchema).min(1).default([{ host: '127.0.0.1', port: 8080 }]),
   path: z.string().startsWith('/').default('/ws'),
   realms: z.array(realmSchema).min(1),
   // No auth block at all means "anonymous as role anonymous", as Crossbar.io does for a transport without `auth`.
   auth: authSchema.default({ anonymous: { role: 'anonymous' } }),
-  limits: z
-    .strictObject({
-      /** Larger frames close that session with WebSocket code 1009 (as Crossbar.io's max_message_size does). */
-      maxMessageBytes: z.number().int().positive().default(1024 * 1024),
-      /** Applied to calls that carry no `timeout` option; 0 = none (Crossbar.io's default). */
-      callTimeoutMs: z.number().int().min(0).default(0),
-      /** WebSocket ping period; a peer that has not answered the previous ping by the next one is dropped. 0 = off. */
-      pingIntervalMs: z.number().int().min(0).default(10_000),
-      /** How long a session may take from connect to WELCOME and from GOODBYE to close. */
-      handshakeTimeoutMs: z.number().int().positive().default(10_000),
-    })
-    .prefault({}),
+  limits: routerLimitsSchema.prefault({}),
 });
 
 export type RouterConfig = z.infer<typeof routerConfigSchema>;

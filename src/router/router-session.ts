@@ -7,6 +7,7 @@ import type { Realm } from './realm.js';
 import type { RouterConfig } from './router-config.js';
 import { isConcreteUri, isPatternUri } from './uri.js';
 import { MSG, parseMessage, type ClientMessage } from './wamp-message.js';
+import { encode, frameSize } from './wire.js';
 
 export interface SessionContext {
   readonly realms: ReadonlyMap<string, Realm>;
@@ -37,7 +38,8 @@ export class RouterSession implements Peer {
   private realm: Realm | undefined;
   private challenge: { decision: Challenge; realm: string; id: number } | undefined;
   private busy = false;
-  private readonly backlog: ClientMessage[] = [];
+  private readonly backlog: { readonly message: ClientMessage; readonly bytes: number }[] = [];
+  private backlogBytes = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly closed: Promise<void>;
   private log: Logger;
@@ -61,8 +63,20 @@ export class RouterSession implements Peer {
     return this.state === 'joined';
   }
 
-  send(message: unknown[]): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  send(message: unknown[]): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return true;
+    const limits = this.ctx.limits;
+    // The peer would close its session on a frame over the limit (as this router does): refuse it here instead.
+    if (frameSize(message) > limits.maxMessageBytes) return false;
+    this.ws.send(encode(message), { binary: false });
+    // Backpressure: a peer that does not read is disconnected once its queue passes the cap, never buffered without end.
+    if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) this.tooSlow();
+    return true;
+  }
+
+  private tooSlow(): void {
+    this.log.warn({ session: this.info.id, queuedBytes: this.ws.bufferedAmount, limit: this.ctx.limits.maxQueuedBytesPerSession }, 'peer does not read its messages; disconnecting it');
+    this.ws.terminate();
   }
 
   /** Router shutdown: GOODBYE, wait (bounded) for the client's GOODBYE, then close the socket; kill it if it lingers. */
@@ -99,8 +113,12 @@ export class RouterSession implements Peer {
     const uriProblem = badUri(parsed.message);
     if (uriProblem) return this.fail(uriProblem);
     if (!this.busy) return this.run(parsed.message);
-    if (this.backlog.length >= MAX_BACKLOG) return this.fail('too many messages while an authorization is pending');
-    this.backlog.push(parsed.message);
+    // Bounded in count and bytes, like the outbound queue.
+    if (this.backlog.length >= MAX_BACKLOG || this.backlogBytes + text.length > this.ctx.limits.maxQueuedBytesPerSession) {
+      return this.fail('too many messages while an authorization is pending');
+    }
+    this.backlog.push({ message: parsed.message, bytes: text.length });
+    this.backlogBytes += text.length;
   }
 
   private run(message: ClientMessage): void {
@@ -115,7 +133,11 @@ export class RouterSession implements Peer {
     result.then(
       () => {
         this.busy = false;
-        while (!this.busy && this.backlog.length > 0 && this.state !== 'closed') this.run(this.backlog.shift()!);
+        while (!this.busy && this.backlog.length > 0 && this.state !== 'closed') {
+          const next = this.backlog.shift()!;
+          this.backlogBytes -= next.bytes;
+          this.run(next.message);
+        }
       },
       (err: unknown) => this.crash(err),
     );
@@ -201,7 +223,8 @@ export class RouterSession implements Peer {
     if (d.outcome === 'challenge') {
       this.challenge = { decision: d, realm, id };
       this.state = 'challenged';
-      return this.send([MSG.CHALLENGE, d.authmethod, d.extra]);
+      this.send([MSG.CHALLENGE, d.authmethod, d.extra]);
+      return;
     }
     this.welcome(d, realm, id);
   }
@@ -256,6 +279,7 @@ export class RouterSession implements Peer {
   private leaveRealm(next: State): void {
     this.state = next;
     this.backlog.length = 0;
+    this.backlogBytes = 0;
     const realm = this.realm;
     this.realm = undefined;
     if (realm) {

@@ -15,7 +15,8 @@ declare module 'vitest' {
  * scripts/test-setup.sh, and start one shared router (Crossbar.io, or the embedded one with BERTH_TEST_ROUTER=embedded).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // npm test compiles once for all its runs (BERTH_TEST_BUILT=1); a run of its own compiles here.
+  if (process.env.BERTH_TEST_BUILT !== '1') execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (!existsSync('/var/run/docker.sock') && !process.env.DOCKER_HOST) throw new Error('no Docker engine: run scripts/test-setup.sh (npm test does)');
   try {
     execFileSync('docker', ['image', 'inspect', BUSYBOX_IMAGE], { stdio: 'ignore' });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { EmbeddedRouter } from '../../../src/router/embedded-router.js';
 import { Crossbar } from '../../helpers/crossbar.js';
 import { embeddedOptionsFromTemplate } from '../../helpers/embedded-options.js';
@@ -17,23 +18,36 @@ export interface Target {
 /** Both routers, booted from one template; dispose to stop both. */
 export class Targets implements AsyncDisposable {
   private constructor(
-    readonly embedded: EmbeddedRouter,
-    readonly crossbar: Crossbar,
+    readonly all: Target[],
+    private readonly dispose: () => Promise<void> = async () => undefined,
   ) {}
 
-  static async start(): Promise<Targets> {
+  /** Boot both routers (the conformance project's global setup does this once per run). */
+  static async boot(): Promise<Targets> {
     const [embedded, crossbar] = await Promise.all([EmbeddedRouter.start(embeddedOptionsFromTemplate(TEMPLATE)), Crossbar.start({ template: TEMPLATE })]);
-    return new Targets(embedded, crossbar);
+    const all: Target[] = [
+      { name: 'embedded', url: embedded.urls[0]!, realm: REALM },
+      { name: 'crossbar', url: crossbar.url, realm: REALM },
+    ];
+    return new Targets(all, async () => void (await Promise.allSettled([embedded.stop(), crossbar[Symbol.asyncDispose]()])));
   }
 
-  get all(): Target[] {
-    return [
-      { name: 'embedded', url: this.embedded.urls[0]!, realm: REALM },
-      { name: 'crossbar', url: this.crossbar.url, realm: REALM },
-    ];
+  /**
+   * The routers the scenarios run against: those of the global setup when there is one (one Crossbar.io boot per run
+   * instead of one per file), else a pair booted for this file alone (disposing it stops them).
+   */
+  static async start(): Promise<Targets> {
+    const shared = inject('conformanceTargets');
+    return shared ? new Targets(shared) : Targets.boot();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.allSettled([this.embedded.stop(), this.crossbar[Symbol.asyncDispose]()]);
+    await this.dispose();
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    conformanceTargets: Target[] | undefined;
   }
 }

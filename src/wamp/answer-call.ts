@@ -1,0 +1,91 @@
+import type autobahn from 'autobahn';
+import { BerthError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Call, Handler } from './call.js';
+import { toWampError } from './to-wamp-error.js';
+
+/** One invocation as the router delivered it, whichever session kind carried it. */
+export interface Invocation {
+  readonly procedure: string;
+  readonly args: readonly unknown[];
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly caller?: Call['caller'];
+  /** Sends one progressive result (YIELD with `progress: true`); present when the caller asked for them. */
+  readonly progress?: (args: unknown[]) => void;
+}
+
+export interface AnswerOptions {
+  readonly log: Logger;
+  /** The most a result, progressive result or error may weigh as JSON (`maxResultBytes`). */
+  readonly maxResultBytes: number;
+}
+
+/**
+ * The RPC boundary shared by both session kinds: run the handler, log the call, and shape the answer. It resolves with
+ * the result value (sent as args `[value]`) or rejects with an `autobahn.Error` carrying a registered error URI.
+ * Every answer is measured as JSON first: one over `maxResultBytes` becomes `berth.error.too_large`, so no router ever
+ * sees a frame it would reject by closing berth's session. A progressive result over the limit ends the call at once
+ * with that error; the handler keeps running (as it would for a caller that left) and its outcome is dropped.
+ */
+export async function answerCall(handler: Handler | undefined, inv: Invocation, options: AnswerOptions): Promise<unknown> {
+  const { log, maxResultBytes } = options;
+  const started = process.hrtime.bigint();
+  let refuse: ((err: BerthError) => void) | undefined;
+  const refused = new Promise<never>((_, reject) => (refuse = reject));
+  refused.catch(() => undefined); // handled by the race below; a refusal before the race exists is not "unhandled"
+  let refusal: BerthError | undefined;
+  let stopped = false;
+  const progress = inv.progress;
+  const call: Call = {
+    procedure: inv.procedure,
+    args: inv.args,
+    kwargs: inv.kwargs,
+    caller: inv.caller,
+    progress: progress
+      ? (line) => {
+          if (stopped) return;
+          const bytes = jsonBytes([line]);
+          if (bytes > maxResultBytes) {
+            stopped = true;
+            refusal = tooLarge(inv.procedure, 'a progressive result', bytes, maxResultBytes);
+            return refuse!(refusal);
+          }
+          progress([line]);
+        }
+      : undefined,
+  };
+  try {
+    if (!handler) throw new Error(`no handler for ${inv.procedure}`);
+    const work = handler(call);
+    work.catch(() => undefined); // when a refused progress wins the race, the handler's own failure is not the answer
+    const value = (await (progress ? Promise.race([work, refused]) : work)) ?? null;
+    stopped = true;
+    if (refusal) throw refusal; // the handler finished after its refused progress, but before the race looked
+    const bytes = jsonBytes([value]);
+    if (bytes > maxResultBytes) throw tooLarge(inv.procedure, 'the result', bytes, maxResultBytes);
+    log.debug({ procedure: inv.procedure, ms: elapsedMs(started) }, 'call');
+    return value;
+  } catch (err) {
+    stopped = true;
+    let wampError = toWampError(err);
+    const bytes = jsonBytes([wampError.args, wampError.kwargs]);
+    if (bytes > maxResultBytes) wampError = toWampError(tooLarge(inv.procedure, 'the error', bytes, maxResultBytes));
+    const level = wampError.error === 'berth.error.internal' ? 'error' : 'warn';
+    log[level]({ procedure: inv.procedure, error: wampError.error, message: wampError.args[0], err: level === 'error' ? err : undefined, ms: elapsedMs(started) }, 'call failed');
+    throw wampError satisfies autobahn.Error;
+  }
+}
+
+/** The size a value takes in a `wamp.2.json` frame (a value that cannot be serialized fails here, as `internal`). */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+function tooLarge(procedure: string, what: string, bytes: number, limit: number): BerthError {
+  const hint = procedure.endsWith('/logs') ? 'ask for fewer lines, e.g. logs with a smaller tail' : 'ask for less';
+  return new BerthError('too_large', `${what} of ${procedure} would be ${bytes} bytes, more than the ${limit} bytes an answer may have (maxResultBytes): ${hint}`, { bytes, limit });
+}
+
+function elapsedMs(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}

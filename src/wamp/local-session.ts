@@ -1,0 +1,179 @@
+import type autobahn from 'autobahn';
+import type { Logger } from '../log.js';
+import type { LocalPeer } from '../router/local-peer.js';
+import { isConcreteUri } from '../router/uri.js';
+import { MSG } from '../router/wamp-message.js';
+import { answerCall, jsonBytes } from './answer-call.js';
+import { RegistrationError } from './registration-error.js';
+import { Registrations, type Link } from './registrations.js';
+import type { SessionEvents, WampSession } from './wamp-session.js';
+
+export interface LocalSessionOptions extends SessionEvents {
+  /** Joins the embedded router's realm in this process (`EmbeddedRouter.joinLocal`). */
+  readonly join: () => LocalPeer;
+  readonly log: Logger;
+  readonly maxResultBytes: number;
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: RegistrationError) => void;
+  readonly action: 'register' | 'unregister';
+  readonly procedure: string;
+}
+
+type InvocationDetails = { receive_progress?: boolean; procedure?: string; caller?: number; caller_authid?: string; caller_authrole?: string };
+
+/**
+ * berth's session on its own embedded router, as an in-process peer: the same registrations, invocations, progressive
+ * results, errors and publications as over WebSocket, without the frame limit, the JSON round trip or pings. An
+ * INTERRUPT (the caller canceled or left) ends the invocation's answers; the handler itself runs on, as it does behind
+ * autobahn, which cannot interrupt handlers (a build is canceled with cancelBuild, not by its caller leaving).
+ */
+export class LocalSession implements WampSession {
+  private readonly registrations: Registrations<number>;
+  private peer: LocalPeer | undefined;
+  private link: Link<number> | undefined;
+  private leave: (() => void) | undefined;
+  private stopped = false;
+  private request = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly procedures = new Map<number, string>();
+  /** Invocations being answered; `true` once interrupted. */
+  private readonly invocations = new Map<number, { interrupted: boolean }>();
+
+  constructor(private readonly options: LocalSessionOptions) {
+    this.registrations = new Registrations(options.log);
+  }
+
+  start(): void {
+    if (this.peer || this.stopped) return;
+    const peer = this.options.join();
+    peer.onMessage = (m) => this.receive(m);
+    this.peer = peer;
+    const gone = new Promise<void>((resolve) => (this.leave = resolve));
+    const link: Link<number> = {
+      register: (uri) =>
+        this.ask<number>('register', uri, (request) => ({ type: 'register', request, options: {}, procedure: uri })).then((id) => {
+          this.procedures.set(id, uri);
+          return id;
+        }),
+      unregister: (uri, id) => {
+        this.procedures.delete(id);
+        return this.ask<void>('unregister', uri, (request) => ({ type: 'unregister', request, registration: id }));
+      },
+      gone,
+    };
+    this.link = link;
+    void this.registrations.attach(link).then((procedures) => {
+      if (this.peer === peer) this.options.onReady?.({ procedures });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const peer = this.peer;
+    this.peer = undefined;
+    if (this.link) this.registrations.detach(this.link);
+    this.leave?.();
+    this.pending.clear();
+    peer?.leave();
+  }
+
+  register(uri: string, handler: Parameters<WampSession['register']>[1]): Promise<void> {
+    if (!isConcreteUri(uri)) return Promise.reject(new RegistrationError('register', uri, 'wamp.error.invalid_uri', 'not a valid WAMP URI'));
+    return this.registrations.register(uri, handler);
+  }
+
+  unregister(uri: string): Promise<void> {
+    return this.registrations.unregister(uri);
+  }
+
+  async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<void> {
+    const peer = this.peer;
+    if (!peer) return;
+    if (!isConcreteUri(topic)) return this.options.log.warn({ topic }, 'publish skipped: not a valid topic URI');
+    const bytes = jsonBytes([args, kwargs]);
+    if (bytes > this.options.maxResultBytes) return this.options.log.warn({ topic, bytes, limit: this.options.maxResultBytes }, 'publish skipped: over maxResultBytes');
+    peer.receive({ type: 'publish', request: this.nextRequest(), options: { exclude_me: false }, topic, args, kwargs });
+  }
+
+  private ask<T>(action: Pending['action'], procedure: string, make: (request: number) => Parameters<LocalPeer['receive']>[0]): Promise<T> {
+    const peer = this.peer;
+    if (!peer) return new Promise<T>(() => undefined); // settles through `gone`, which the caller races
+    const request = this.nextRequest();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(request, { resolve: resolve as (v: unknown) => void, reject, action, procedure });
+      peer.receive(make(request));
+    });
+  }
+
+  private receive(m: unknown[]): void {
+    switch (m[0]) {
+      case MSG.REGISTERED:
+        return this.settle(m[1] as number, m[2]);
+      case MSG.UNREGISTERED:
+        return this.settle(m[1] as number, undefined);
+      case MSG.ERROR:
+        return this.settle(m[2] as number, undefined, { error: m[4] as string, reason: (m[5] as unknown[] | undefined)?.[0] });
+      case MSG.INVOCATION:
+        return this.invoke(m[1] as number, m[2] as number, (m[3] ?? {}) as InvocationDetails, m[4] as unknown[] | undefined, m[5] as Record<string, unknown> | undefined);
+      case MSG.INTERRUPT:
+        return this.interrupt(m[1] as number);
+      default:
+        return; // berth's session neither calls nor subscribes
+    }
+  }
+
+  private settle(request: number, value: unknown, refusal?: { error: string; reason: unknown }): void {
+    const p = this.pending.get(request);
+    if (!p) return;
+    this.pending.delete(request);
+    if (!refusal) return p.resolve(value);
+    p.reject(new RegistrationError(p.action, p.procedure, refusal.error, typeof refusal.reason === 'string' ? refusal.reason : undefined));
+  }
+
+  private invoke(id: number, registration: number, details: InvocationDetails, args: unknown[] = [], kwargs: Record<string, unknown> = {}): void {
+    const peer = this.peer;
+    if (!peer) return;
+    const registered = this.procedures.get(registration);
+    const procedure = details.procedure ?? registered ?? '?';
+    const state = { interrupted: false };
+    this.invocations.set(id, state);
+    const live = () => !state.interrupted && this.peer === peer;
+    const progress = details.receive_progress
+      ? (a: unknown[]) => {
+          if (live()) peer.receive({ type: 'yield', request: id, options: { progress: true }, args: a, kwargs: undefined });
+        }
+      : undefined;
+    const handler = registered === undefined ? undefined : this.registrations.handler(registered);
+    answerCall(handler, {
+      procedure,
+      args,
+      kwargs,
+      caller: { session: details.caller, authid: details.caller_authid, authrole: details.caller_authrole },
+      progress,
+    }, this.options).then(
+      (value) => {
+        if (live()) peer.receive({ type: 'yield', request: id, options: {}, args: [value], kwargs: undefined });
+      },
+      (err: autobahn.Error) => {
+        if (live()) peer.receive({ type: 'error', request: id, details: {}, error: err.error, args: err.args, kwargs: err.kwargs });
+      },
+    ).finally(() => this.invocations.delete(id));
+  }
+
+  /** The caller canceled or left: answer at once (a `kill` cancel waits for this), and say nothing more for it. */
+  private interrupt(id: number): void {
+    const state = this.invocations.get(id);
+    if (!state || state.interrupted) return;
+    state.interrupted = true;
+    this.options.log.debug({ invocation: id }, 'call interrupted by its caller');
+    this.peer?.receive({ type: 'error', request: id, details: {}, error: 'wamp.error.canceled', args: ['the call was canceled'], kwargs: undefined });
+  }
+
+  private nextRequest(): number {
+    this.request = this.request >= 2 ** 53 ? 1 : this.request + 1;
+    return this.request;
+  }
+}
