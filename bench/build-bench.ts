@@ -19,7 +19,7 @@ const SETUP = ['dd if=/dev/urandom of=/app/blob bs=1M count=16 2>/dev/null', 'sh
 function repoFiles(stamp: string): Record<string, string> {
   const runYaml = `Base: busybox\nSetup:\n${SETUP.map((s) => `  - ${JSON.stringify(s)}`).join('\n')}\nCommand: [/bin/sh, -c, "cat /app/stamp.txt"]\n`;
   const dockerfile = [
-    `FROM ${BUSYBOX_IMAGE}`, 'WORKDIR /app', 'COPY . /app', ...SETUP.map((s) => `RUN ${JSON.stringify(['/bin/sh', '-c', s])}`), 'CMD ["/bin/sh","-c","cat /app/stamp.txt"]', '',
+    `FROM ${BUSYBOX_IMAGE}`, 'LABEL berth.build="bench"', 'WORKDIR /app', 'COPY . /app', ...SETUP.map((s) => `RUN ${JSON.stringify(['/bin/sh', '-c', s])}`), 'CMD ["/bin/sh","-c","cat /app/stamp.txt"]', '',
   ].join('\n');
   return { 'Run.yaml': runYaml, 'Dockerfile': dockerfile, '.dockerignore': '.git\nDockerfile\n.dockerignore\n', 'stamp.txt': `${stamp}\n`, 'src/app.txt': 'x'.repeat(200_000) };
 }
@@ -35,7 +35,9 @@ async function byHand(url: string, tag: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-clone-'));
   try {
     await run('git', ['clone', '-q', '--depth', '1', '--single-branch', '--no-tags', '--', url, dir]);
-    await run('docker', ['build', '-q', '-t', tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    // The limits berth gives Setup steps by default (build.memory 1g, build.cpus 1), so both do the same work.
+    const limits = ['--memory', '1g', '--memory-swap', '1g', '--cpu-period', '100000', '--cpu-quota', '100000'];
+    await run('docker', ['build', '-q', ...limits, '-t', tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { Appliance } from './appliance/appliance.js';
 import { containerRouterUrl } from './container-router-url.js';
 import { Builder } from './pipeline/builder.js';
-import { sweepStaleBuildDirs } from './pipeline/temp-dirs.js';
+import { recoverBuilds } from './pipeline/recover-builds.js';
 import type { Config } from './config.js';
 import { ContainerIndex } from './engine/container-index.js';
 import { createDockerode, DockerEngine } from './engine/docker-engine.js';
@@ -33,8 +33,8 @@ export class Daemon {
   /** Sync from the engine first so that the first join registers everything in one go. */
   async start(): Promise<void> {
     const { config, log } = this;
-    // Build dirs a killed berth left behind (their pid no longer runs).
-    void sweepStaleBuildDirs().then((n) => n && log.info({ removed: n }, 'removed stale build directories'));
+    // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
+    await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
     if (!config.router) this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }));
     const url = this.router?.url ?? config.router!;
     // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.

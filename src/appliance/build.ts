@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { isBerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { applianceUri } from '../wamp/uris.js';
 import type { ApplianceContext } from './context.js';
-import { buildName } from './names.js';
+import { BUILD_NAME, buildName } from './names.js';
 import { parseArgs } from './parse-args.js';
 import { imageDict, type ImageDict } from './shape.js';
 
@@ -29,6 +29,9 @@ export function buildTopic(ctx: ApplianceContext, name: string): string {
  * name (busy) publishes nothing, so the running build's subscribers are not misled.
  */
 export async function runBuild(ctx: ApplianceContext, call: Call, name: string, url: string): Promise<{ lines: string[]; image: ImageDict }> {
+  // Every caller validated the name already; checked again here because the topic is made from it, and an invalid URI
+  // published to Crossbar.io closes berth's session (issue 8, finding 11). Nothing is published before this line.
+  if (!BUILD_NAME.test(name)) throw new BerthError('invalid_argument', `"${name}" is not a valid build name`, { name });
   const topic = buildTopic(ctx, name);
   const onLine = (line: string) => {
     call.progress?.(line);

@@ -5,7 +5,7 @@ import { buildName } from './names.js';
 import type { ApplianceContext } from './context.js';
 import { parseArgs } from './parse-args.js';
 
-/** D/cancelBuild(name): stop a running or queued build; answers once its clone dir and partial image are gone. */
+/** D/cancelBuild(name): stop a running or queued build; answers within 1 s (the build call fails with canceled once it has cleaned up). */
 export function cancelBuildProcedure(ctx: ApplianceContext): Handler {
   const schema = z.object({ name: buildName });
   return async (call: Call) => {

@@ -12,6 +12,8 @@ import { domainFilter, LABELS } from './labels.js';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** Every request to the engine has a deadline; a hung engine reads as unavailable. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The CFS period of build containers; the quota is cpus × this. */
+const CPU_PERIOD_US = 100_000;
 /** Actions that do not change what berth shows about a container. */
 const MAX_EVENT_LINE = 64 * 1024;
 const IGNORED_ACTIONS = /^(exec_|top$|attach$|resize$|archive-path$|extract-to-dir$|export$|commit$|copy$)/;
@@ -264,15 +266,39 @@ export class DockerEngine implements Engine {
     const { signal } = spec;
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.buildImage(spec.context, { dockerfile: spec.dockerfile, rm: true, forcerm: true, nocache: spec.nocache ?? false, abortSignal: signal });
+      stream = await this.docker.buildImage(spec.context, {
+        dockerfile: spec.dockerfile,
+        // The classic builder: it runs each step in a container with these limits, on a user-defined network.
+        version: '1',
+        rm: true,
+        forcerm: true,
+        // Never pull: the FROM line names a local image by ID, and `pull` would force a pull of it.
+        pull: false,
+        nocache: spec.nocache ?? false,
+        networkmode: spec.network,
+        memory: spec.memory,
+        memswap: spec.memory,
+        cpuperiod: CPU_PERIOD_US,
+        cpuquota: Math.max(1_000, Math.round(spec.cpus * CPU_PERIOD_US)),
+        abortSignal: signal,
+      });
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       throw new BerthError('build_failed', `the engine refused the build: ${engineMessage(err)}`, {}, { cause: err });
     }
-    const { imageId, error } = await readEngineStream(stream, spec.onLine, signal);
+    const { imageId, error } = await readEngineStream(stream, spec.onLine, signal, spec.onDropped);
     if (error !== undefined) throw new BerthError('build_failed', error);
     if (!imageId) throw new BerthError('build_failed', 'the engine finished the build without an image ID');
     return imageId;
+  }
+
+  async fetchBuildLeftovers(domain: string): Promise<{ containers: string[]; images: string[] }> {
+    const label = [`${LABELS.build}=${domain}`];
+    const [containers, images] = await Promise.all([
+      this.request('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters: { label }, abortSignal })),
+      this.request('list images', (abortSignal) => this.docker.listImages({ filters: { label, dangling: ['true'] }, abortSignal })),
+    ]);
+    return { containers: containers.map((c) => c.Id), images: images.map((i) => i.Id) };
   }
 
   async labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string> {
@@ -288,18 +314,6 @@ export class DockerEngine implements Engine {
 
   async tagImage(imageId: string, repo: string, tag: string): Promise<void> {
     await this.request('tag image', () => this.docker.getImage(imageId).tag({ repo, tag }));
-  }
-
-  async pullImage(ref: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = (await this.docker.pull(ref, { abortSignal: signal })) as NodeJS.ReadableStream;
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      throw new BerthError('build_failed', `cannot pull ${ref}: ${engineMessage(err)}`, {}, { cause: err });
-    }
-    const { error } = await readEngineStream(stream, onLine, signal);
-    if (error !== undefined) throw new BerthError('build_failed', `cannot pull ${ref}: ${error}`);
   }
 
   private async request<T>(what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {

@@ -156,15 +156,26 @@ export interface Engine {
   labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string>;
   /** Point `repo:tag` at an image (moving the tag from any previous image). */
   tagImage(imageId: string, repo: string, tag: string): Promise<void>;
-  /** Pull an image from its registry, with progress lines. */
-  pullImage(ref: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * What builds of this domain left when berth died (label berth.build=<domain>): containers in any state (the engine's
+   * step containers, berth's label commit) and untagged top-level images (removing one removes its untagged parents).
+   */
+  fetchBuildLeftovers(domain: string): Promise<{ containers: string[]; images: string[] }>;
 }
 
-/** What buildImage needs; the context is a tar stream whose Dockerfile is `dockerfile`. */
+/**
+ * What buildImage needs; the context is a tar stream whose Dockerfile is `dockerfile`. Every step's container gets
+ * `memory` (swap included: none on top), `cpus` and the network `network`. The build API has no PIDs limit.
+ */
 export interface BuildSpec {
   readonly context: NodeJS.ReadableStream;
   readonly dockerfile: string;
   readonly nocache?: boolean;
+  readonly network: string;
+  readonly memory: number;
+  readonly cpus: number;
   readonly signal: AbortSignal;
   readonly onLine: (line: string) => void;
+  /** Bytes cut off overlong lines, as they arrive (they count towards the build's output limit). */
+  readonly onDropped?: (bytes: number) => void;
 }

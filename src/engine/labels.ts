@@ -21,6 +21,11 @@ export const LABELS = {
   command: 'berth.command',
   /** On built images: when the build finished (ISO 8601). */
   built: 'berth.built',
+  /**
+   * The domain whose build made a step image or a build container (set right after FROM; empty on the final image), so
+   * a restarted berth finds what a killed build left. Not berth.domain: that would list step containers as the domain's.
+   */
+  build: 'berth.build',
 } as const;
 
 export function domainFilter(domain: string): string {

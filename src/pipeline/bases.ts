@@ -3,28 +3,33 @@ import type { BasesConfig } from './build-config.js';
 import { isImageRef } from './image-ref.js';
 
 /**
- * A Run.yaml Base → the image reference to build FROM: a catalog name (`exis-python`), a catalog name with another tag
- * (`exis-python:r2` → the catalog image's repository at tag r2), or, with build.allowAnyBase, any image reference.
+ * A Run.yaml Base → the image reference to build FROM. Only exact catalog keys map (`exis-python`, or `exis-python:r2`
+ * when the catalog has that very key): a tag on a catalog name is not a wildcard, since it would name an image nobody
+ * put on the engine (and, before berth stopped pulling, a public one). Keys are looked up as own keys only, so
+ * `constructor` or `__proto__` are unknown bases. With build.allowAnyBase, any image reference is taken as written;
+ * the image must still be on the engine (berth never pulls).
  */
 export function resolveBase(base: string, bases: BasesConfig, allowAnyBase: boolean): string {
-  const exact = bases[base];
-  if (exact) return exact;
-  const colon = base.indexOf(':');
-  if (colon > 0 && !base.includes('/')) {
-    const ref = bases[base.slice(0, colon)];
-    const tag = base.slice(colon + 1);
-    if (ref && /^[\w][\w.-]{0,127}$/.test(tag)) {
-      const repo = ref.replace(/@sha256:[a-f0-9]{64}$/, '').replace(/:[\w][\w.-]{0,127}$/, '');
-      return `${repo}:${tag}`;
-    }
-  }
+  if (Object.hasOwn(bases, base)) return bases[base]!;
   if (allowAnyBase && isImageRef(base)) return base;
   const known = Object.keys(bases).sort().join(', ');
   throw new BerthError(
     'invalid_runfile',
     allowAnyBase
       ? `Base "${base}" is neither a catalog name (${known}) nor a valid image reference`
-      : `unknown Base "${base}"; the catalog has ${known} (build.allowAnyBase is off)`,
-    { key: 'Base' },
+      : `unknown Base "${base}"; the catalog has ${known} (exact names only; build.allowAnyBase is off)`,
+    { key: 'Base', base },
+  );
+}
+
+/** The error for a base that is not on the engine: berth never pulls, so it says how to get the image there. */
+export function missingBase(base: string, ref: string): BerthError {
+  const how = /^exis-(python|nodejs)$/.test(base)
+    ? `build it offline with docker/bases/build-offline.sh ${base}`
+    : `put ${ref} on the engine (docker build or docker load)`;
+  return new BerthError(
+    'invalid_runfile',
+    `the base ${base} (${ref}) is not on this engine and berth never pulls: ${how}, or map ${base} to a local image in the bases config`,
+    { key: 'Base', base, ref },
   );
 }

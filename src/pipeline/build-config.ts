@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byteSize } from '../bytes.js';
 import { isImageRef } from './image-ref.js';
 
 /** A Run.yaml Base name as the catalog spells it (optionally with a tag, like exis-python:r2). */
@@ -27,6 +28,12 @@ export const buildSchema = z
     cloneTimeout: seconds(86_400).default(300),
     timeout: seconds(86_400).default(900),
     maxRepoBytes: z.number().int('must be an integer').min(1024).default(500_000_000),
+    /** Output of one build (clone and Setup steps, including the dropped rest of overlong lines); past it the build fails. */
+    maxOutputBytes: byteSize.refine((b) => b >= 64 * 1024, 'must be at least 64k').default(16 * 1024 ** 2),
+    /** Memory of each Setup step's container (swap = memory: no swap on top). */
+    memory: byteSize.refine((b) => b >= 6 * 1024 ** 2, 'must be at least 6m').default(1024 ** 3),
+    /** CPUs of each Setup step's container (a CFS quota of cpus × 100 ms per 100 ms). */
+    cpus: z.number().min(0.01, 'must be at least 0.01').max(1024).default(1),
   })
   .strict();
 

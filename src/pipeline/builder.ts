@@ -4,7 +4,8 @@ import type { Engine } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { BerthError, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { resolveBase } from './bases.js';
+import { singleFlight } from '../single-flight.js';
+import { missingBase, resolveBase } from './bases.js';
 import type { BasesConfig, BuildConfig } from './build-config.js';
 import { DOCKERFILE_NAME, packContext } from './build-context.js';
 import { buildRoot } from './build-root.js';
@@ -13,6 +14,7 @@ import { parseBuildUrl, type BuildUrl } from './build-url.js';
 import { commandArgv, generateDockerfile } from './dockerfile.js';
 import { fetchSource } from './git-source.js';
 import { resolveHost } from './resolve-host.js';
+import { removeBuildLeftovers } from './recover-builds.js';
 import { readRunfile, type Runfile } from './runfile.js';
 import { makeBuildDir, removeBuildDir } from './temp-dirs.js';
 
@@ -31,8 +33,13 @@ export interface BuildResult {
 
 /** The output a build keeps for its result; a longer build says how many lines it left out. */
 const MAX_LINES = 10_000;
-const MAX_LINE_CHARS = 4_096;
-const CANCEL_WAIT_MS = 30_000;
+/** cancelBuild answers once the build has cleaned up, or after this long (the cleanup then goes on; the name stays busy). */
+const CANCEL_ANSWER_MS = 750;
+/** After a failed build, once no build runs for this long, the domain's untagged build images are swept. */
+const SWEEP_AFTER_MS = 2_000;
+
+/** Where a build's output goes: whole lines, and the bytes the line splitter cut off (both count towards the limit). */
+type Emit = ((line: string) => void) & { dropped: (bytes: number) => void };
 
 interface Job {
   readonly controller: AbortController;
@@ -46,9 +53,20 @@ interface Job {
 export class Builder {
   private readonly jobs = new Map<string, Job>();
   private readonly slots: BuildSlots;
+  /**
+   * Concurrent builds share one lookup-or-create of the build network: two creates at once make two networks of one
+   * name (the engine's duplicate check is best effort), and the engine then refuses the name as ambiguous.
+   */
+  private readonly ensureBuildNetwork: () => Promise<string>;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** A build failed since the last sweep. */
+  private sweepWanted = false;
+  /** A running sweep; a build waits for it before it hands anything to the engine. */
+  private sweeping: Promise<unknown> | undefined;
 
   constructor(private readonly o: BuilderOptions) {
     this.slots = new BuildSlots(o.config.concurrency);
+    this.ensureBuildNetwork = singleFlight(() => o.engine.ensureNetwork(buildNetworkName(o.domain), { [LABELS.domain]: o.domain }, true));
   }
 
   /** The repository every built image is tagged in: `berth/<domain>:<name>`. */
@@ -67,12 +85,24 @@ export class Builder {
     this.jobs.set(name, { controller, done: new Promise((r) => (finish = r)) });
     const lines: string[] = [];
     let dropped = 0;
-    const emit = (raw: string) => {
-      const line = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw;
-      if (lines.length < MAX_LINES) lines.push(line);
-      else dropped++;
-      onLine(line);
+    let outputBytes = 0;
+    const { maxOutputBytes } = this.o.config;
+    // Lines arrive already cut by the line splitter; what it cut off still counts towards build.maxOutputBytes.
+    const count = (bytes: number) => {
+      outputBytes += bytes;
+      if (outputBytes <= maxOutputBytes || controller.signal.aborted) return true;
+      controller.abort(new BerthError('build_failed', `the build's output passed ${maxOutputBytes} bytes (build.maxOutputBytes)`, { name, maxOutputBytes }));
+      return false;
     };
+    const emit: Emit = Object.assign(
+      (line: string) => {
+        if (controller.signal.aborted || !count(Buffer.byteLength(line) + 1)) return;
+        if (lines.length < MAX_LINES) lines.push(line);
+        else dropped++;
+        onLine(line);
+      },
+      { dropped: (bytes: number) => void count(bytes) },
+    );
     const started = Date.now();
     try {
       const imageId = await this.run(name, rawUrl, emit, controller, options);
@@ -80,25 +110,50 @@ export class Builder {
       return { imageId, lines: dropped ? [...lines, `… ${dropped} more lines not kept`] : lines };
     } catch (err) {
       this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
+      this.sweepWanted = true;
       throw err;
     } finally {
       this.jobs.delete(name);
       finish();
+      if (this.sweepWanted && this.jobs.size === 0) this.scheduleSweep();
     }
   }
 
-  /** Stop a running or queued build; resolves once it has cleaned up. False when no build of that name runs. */
-  async cancel(name: string): Promise<boolean> {
+  /**
+   * An aborted engine build may still commit the step it was in after berth has cleaned up (the engine notices the
+   * abort between steps), leaving an untagged step image. When no build has run for SWEEP_AFTER_MS, the domain's
+   * untagged build images and build containers are removed; a build that starts meanwhile waits for the sweep.
+   */
+  private scheduleSweep(): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = setTimeout(() => {
+      if (this.jobs.size > 0 || this.sweeping) return;
+      this.sweepWanted = false;
+      this.sweeping = removeBuildLeftovers(this.o.engine, this.o.domain, this.o.log).finally(() => (this.sweeping = undefined));
+    }, SWEEP_AFTER_MS);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Stop a running or queued build: the clone is killed or the engine build aborted at once. Resolves when the build has
+   * cleaned up or after CANCEL_ANSWER_MS, whichever is first (removing step images can take the engine seconds).
+   * False when no build of that name runs.
+   */
+  async cancel(name: string, waitMs = CANCEL_ANSWER_MS): Promise<boolean> {
     const job = this.jobs.get(name);
     if (!job) return false;
     job.controller.abort(new BerthError('canceled', `the build of "${name}" was canceled`, { name }));
-    await Promise.race([job.done, new Promise((r) => setTimeout(r, CANCEL_WAIT_MS).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([job.done, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
     return true;
   }
 
-  /** Cancel every build (berth is stopping) and wait for their cleanup. */
+  /** Cancel every build (berth is stopping) and wait for their cleanup, at most 30 s. */
   async stop(): Promise<void> {
-    await Promise.all([...this.jobs.keys()].map((name) => this.cancel(name)));
+    clearTimeout(this.sweepTimer);
+    await Promise.all([...this.jobs.keys()].map((name) => this.cancel(name, 30_000)));
+    await this.sweeping;
   }
 
   /** Remove images of this name other than `keepId` that no container uses. */
@@ -120,7 +175,7 @@ export class Builder {
     }
   }
 
-  private async run(name: string, rawUrl: string, emit: (line: string) => void, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
+  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
     const { config } = this.o;
     const { signal } = controller;
     const url = parseBuildUrl(rawUrl);
@@ -141,14 +196,18 @@ export class Builder {
       const home = join(dir, 'home');
       await Promise.all([mkdir(checkout), mkdir(home)]);
       const { commit } = await fetchSource({
-        url, address, dir: checkout, home, signal, onLine: emit, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
+        url, address, dir: checkout, home, signal, onLine: emit, onDropped: emit.dropped, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
       });
       throwIfAborted(signal);
       const root = await buildRoot(checkout, url.subdir);
       const runfile = await readRunfile(root);
       const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
-      await this.ensureBase(runfile.Base, baseRef, emit, signal);
-      return await this.buildAndTag(name, { url, commit, runfile, baseRef, root }, emit, signal, options);
+      const baseId = await this.findBase(runfile.Base, baseRef);
+      throwIfAborted(signal);
+      const network = await this.buildNetwork();
+      await this.sweeping;
+      throwIfAborted(signal);
+      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network }, emit, signal, options);
     } finally {
       clearTimeout(timer);
       release();
@@ -158,8 +217,8 @@ export class Builder {
 
   private async buildAndTag(
     name: string,
-    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; root: string },
-    emit: (line: string) => void,
+    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string },
+    emit: Emit,
     signal: AbortSignal,
     options: { nocache?: boolean },
   ): Promise<string> {
@@ -167,9 +226,12 @@ export class Builder {
     const tail: string[] = [];
     /** The engine's image of each finished step (" ---> <id>"); the first is the base. */
     const steps: string[] = [];
+    /** The engine's container of the step running now (" ---> Running in <id>"). */
+    let stepContainer: string | undefined;
     const onLine = (line: string) => {
       const step = /^ ---> ([0-9a-f]{12})$/.exec(line);
       if (step) steps.push(step[1]!);
+      stepContainer = /^ ---> Running in ([0-9a-f]{12})$/.exec(line)?.[1] ?? stepContainer;
       tail.push(line);
       if (tail.length > 8) tail.shift();
       emit(line);
@@ -178,12 +240,18 @@ export class Builder {
     let built: string | undefined;
     let labelled: string | undefined;
     try {
+      const { config } = this.o;
       built = await engine.buildImage({
-        context: packContext(b.root, generateDockerfile(b.baseRef, b.runfile)),
+        // FROM the base's ID: the engine builds from the image berth checked, and has no name it could pull.
+        context: packContext(b.root, generateDockerfile(b.baseId, b.runfile, domain)),
         dockerfile: DOCKERFILE_NAME,
         nocache: options.nocache,
+        network: b.network,
+        memory: config.memory,
+        cpus: config.cpus,
         signal,
         onLine,
+        onDropped: emit.dropped,
       });
       throwIfAborted(signal);
       labelled = await engine.labelImage(built, {
@@ -196,12 +264,16 @@ export class Builder {
         [LABELS.command]: JSON.stringify(commandArgv(b.runfile.Command)),
         [LABELS.built]: new Date().toISOString(),
         [LABELS.env]: JSON.stringify(b.runfile.Env),
+        // The finished image is no leftover: containers made from it must never look like build containers.
+        [LABELS.build]: '',
       });
       throwIfAborted(signal);
       await engine.tagImage(labelled, this.repository, name);
     } catch (err) {
       // Nothing of a failed or canceled build stays: the labelled copy first, then the image it was made from.
       for (const id of [labelled, built]) if (id) await engine.removeImage(id).catch(() => undefined);
+      // The engine removes an aborted step's container on its own, a moment later; berth does not answer before it is gone.
+      if (stepContainer) await this.removeStepContainer(stepContainer);
       await this.removeStepImages(steps.slice(1));
       if (isBerthError(err, 'build_failed') && !signal.aborted) {
         const last = tail.filter((l) => !l.startsWith('ERROR: ')).slice(-5);
@@ -212,6 +284,19 @@ export class Builder {
     emit(`built ${this.repository}:${name} (${short(labelled)}) from ${b.commit.slice(0, 12)}`);
     await this.removeUnused(name, labelled, emit).catch((err) => this.o.log.warn({ err, name }, 'could not clean up previous images'));
     return labelled;
+  }
+
+  /** Remove a step's container (idempotent) and wait, at most 10 s, until the engine no longer has it. */
+  private async removeStepContainer(id: string): Promise<void> {
+    const { engine, log } = this.o;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      // "Removal already in progress" (the engine's own cleanup) is in_use: wait for it.
+      await engine.removeContainer(id).catch(() => undefined);
+      const still = await engine.fetchContainer(id).catch(() => undefined);
+      if (!still) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    log.warn({ container: id }, 'the engine still has the step container of a failed build');
   }
 
   /**
@@ -235,22 +320,28 @@ export class Builder {
     }
   }
 
-  /** A base missing on the engine is pulled, with progress lines; one that cannot be had fails the build clearly. */
-  private async ensureBase(base: string, ref: string, emit: (line: string) => void, signal: AbortSignal): Promise<void> {
-    if (await this.o.engine.fetchImage(ref)) return;
-    emit(`base ${base} (${ref}) is not on this engine: pulling it`);
+  /** The domain's build network, made on first use; an engine that cannot make it (address pools used up) fails the build. */
+  private async buildNetwork(): Promise<string> {
+    const name = buildNetworkName(this.o.domain);
     try {
-      await this.o.engine.pullImage(ref, emit, signal);
+      return await this.ensureBuildNetwork();
     } catch (err) {
-      if (signal.aborted || !isBerthError(err)) throw err;
-      throw new BerthError(
-        'build_failed',
-        `the base ${base} (${ref}) is not on this engine and cannot be pulled: ${err.message}; build it locally (docker/bases/build-offline.sh) or map it to another image in the bases config`,
-        { base, ref },
-        { cause: err },
-      );
+      if (!isBerthError(err) || err.code === 'engine_unavailable') throw err;
+      throw new BerthError('build_failed', `cannot create the build network ${name}: ${err.message}`, { network: name }, { cause: err });
     }
   }
+
+  /** The base's image ID on this engine. berth never pulls: a missing base is a Run.yaml error saying how to get it. */
+  private async findBase(base: string, ref: string): Promise<string> {
+    const image = await this.o.engine.fetchImage(ref);
+    if (!image) throw missingBase(base, ref);
+    return image.id;
+  }
+}
+
+/** Every build of a domain runs its steps on this bridge network, with inter-container traffic off. */
+export function buildNetworkName(domain: string): string {
+  return `berth-build-${domain}`;
 }
 
 function throwIfAborted(signal: AbortSignal): void {

@@ -1,3 +1,4 @@
+import { LABELS } from '../engine/labels.js';
 import type { Runfile } from './runfile.js';
 
 /** Where the repository's build context goes in the image. */
@@ -10,13 +11,17 @@ export function commandArgv(command: Runfile['Command']): string[] {
 
 /**
  * The Dockerfile berth builds with, written line by line: every instruction is fixed text or JSON from JSON.stringify
- * (exec form: no shell and no Dockerfile variable expansion), and the base is a validated image reference, so nothing a
- * repository writes can add an instruction. Env and metadata go to labels through the build API, never into this text.
+ * (exec form: no shell and no Dockerfile variable expansion), and the base is a validated image reference or ID, so
+ * nothing a repository writes can add an instruction. Env and metadata go to labels after the build, never into this
+ * text — except the build label right after FROM: every step image and step container then carries
+ * `berth.build=<domain>`, so what a killed build leaves can be found (and the final image gets it set empty).
  */
-export function generateDockerfile(baseRef: string, run: Pick<Runfile, 'Command' | 'Setup'>): string {
+export function generateDockerfile(baseRef: string, run: Pick<Runfile, 'Command' | 'Setup'>, domain: string): string {
   if (/[\s"'\\$]/.test(baseRef)) throw new Error(`refusing base reference ${JSON.stringify(baseRef)}`);
+  if (!/^[a-z0-9._-]+$/.test(domain)) throw new Error(`refusing domain ${JSON.stringify(domain)}`);
   const lines = [
     `FROM ${baseRef}`,
+    `LABEL ${LABELS.build}="${domain}"`,
     `WORKDIR ${WORKDIR}`,
     `COPY . ${WORKDIR}`,
     ...run.Setup.map((step) => `RUN ${JSON.stringify(['/bin/sh', '-c', step])}`),

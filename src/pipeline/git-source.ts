@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { BerthError } from '../errors.js';
 import type { BuildUrl } from './build-url.js';
-import { watchDirSize } from './dir-size.js';
-import { LineSplitter } from './line-splitter.js';
+import { dirSize, watchDirSize } from './dir-size.js';
+import type { LineInfo } from './line-splitter.js';
+import { runGit } from './run-git.js';
 
 export interface FetchSourceOptions {
   readonly url: BuildUrl;
@@ -19,22 +18,33 @@ export interface FetchSourceOptions {
   readonly maxBytes: number;
   readonly signal: AbortSignal;
   readonly onLine: (line: string) => void;
+  /** Bytes cut off overlong lines, as they arrive. */
+  readonly onDropped?: (bytes: number) => void;
+  /** The git program (tests only). */
+  readonly git?: string;
 }
+
+/** How often the clone directory is measured while git writes to it. */
+const SIZE_POLL_MS = 100;
+/** Progress lines (ended by `\r`) are shown at most this often; the ones between are rewrites of the same line. */
+const PROGRESS_EVERY_MS = 1_000;
 
 /**
  * Fetch one commit of one ref, shallow, and check it out: `git init` + `git fetch --depth 1 --no-tags -- <url> <ref>` +
  * checkout. Fetching works the same for a branch, a tag and a full commit id (servers that allow fetching by id).
- * Only http(s) is allowed (GIT_ALLOW_PROTOCOL), no prompts, no redirects, no submodules, no user or system config; the
- * process is killed when the directory passes `maxBytes`, at `timeoutMs`, or when `signal` aborts (cancel).
+ * Only http(s) is allowed (GIT_ALLOW_PROTOCOL), no prompts, no redirects, no submodules, no user or system config.
+ * `maxBytes` bounds the directory: polled while git fetches, checked after the fetch, checked against the size the
+ * checkout will have (the tree's blob sizes, before a byte of it is written: a tiny pack can hold a huge file of zeros),
+ * polled during the checkout and checked after it. The process is killed at `timeoutMs`, or when `signal` aborts.
  */
 export async function fetchSource(o: FetchSourceOptions): Promise<{ commit: string }> {
   const abort = new AbortController();
   let why: BerthError | undefined;
   const stopWith = (err: BerthError) => {
     why ??= err;
-    abort.abort(err);
+    abort.abort(why);
   };
-  // The caller's reason (canceled, or the whole build's time limit) is what the clone fails with.
+  // The caller's reason (canceled, the whole build's time limit, the output limit) is what the clone fails with.
   const onCancel = () => stopWith(o.signal.reason instanceof BerthError ? o.signal.reason : new BerthError('canceled', 'the build was canceled'));
   if (o.signal.aborted) onCancel();
   o.signal.addEventListener('abort', onCancel, { once: true });
@@ -42,23 +52,46 @@ export async function fetchSource(o: FetchSourceOptions): Promise<{ commit: stri
     () => stopWith(new BerthError('clone_failed', `the clone did not finish within ${Math.round(o.timeoutMs / 1000)} s (build.cloneTimeout)`)),
     o.timeoutMs,
   );
-  const watch = watchDirSize(o.dir, o.maxBytes, (bytes) =>
-    stopWith(new BerthError('clone_failed', `the repository is larger than ${o.maxBytes} bytes (build.maxRepoBytes): ${bytes} bytes so far`)),
-  );
+  const tooBig = (bytes: number, what = 'the repository is') =>
+    new BerthError('clone_failed', `${what} larger than ${o.maxBytes} bytes (build.maxRepoBytes): ${bytes} bytes`, { maxRepoBytes: o.maxBytes, bytes });
+  const watch = watchDirSize(o.dir, o.maxBytes, (bytes) => stopWith(tooBig(bytes)), SIZE_POLL_MS);
   const stderrTail: string[] = [];
-  const git = gitFor(o, abort.signal, (line) => {
+  let lastProgress = 0;
+  const onStderr = (line: string, info: LineInfo) => {
     stderrTail.push(line);
     if (stderrTail.length > 20) stderrTail.shift();
+    if (info.end === 'return') {
+      const now = Date.now();
+      if (now - lastProgress < PROGRESS_EVERY_MS) return;
+      lastProgress = now;
+    }
     o.onLine(line);
-  });
+  };
+  const git = (args: string[], onStdout?: (line: string) => void) =>
+    runGit({ args: [...gitConfig(o), ...args], cwd: o.dir, env: gitEnv(o), signal: abort.signal, onStderr, onStdout, onDropped: o.onDropped, command: o.git });
   const url = o.url;
+  const check = async (what?: string, extra = 0) => {
+    const bytes = (await dirSize(o.dir)) + extra;
+    if (bytes > o.maxBytes) stopWith(tooBig(bytes, what));
+    if (why) throw why;
+  };
   try {
-    await mkdir(join(o.dir), { recursive: true });
-    await git.init(['--quiet']);
+    await git(['init', '--quiet']);
     o.onLine(`fetching ${url.ref ?? 'the default branch'} of ${url.cloneUrl}`);
-    await git.raw(['fetch', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--progress', '--', url.cloneUrl, url.ref ?? 'HEAD']);
-    await git.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']);
-    const commit = (await git.revparse(['HEAD'])).trim();
+    await git(['fetch', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--progress', '--', url.cloneUrl, url.ref ?? 'HEAD']);
+    await check();
+    let checkoutBytes = 0;
+    await git(['ls-tree', '-r', '-l', '--full-tree', 'FETCH_HEAD'], (line) => {
+      // "<mode> <type> <object> <size, padded>\t<path>"; a submodule's size is "-".
+      const size = /^\d+ \w+ [0-9a-f]+ +(\d+)\t/.exec(line)?.[1];
+      if (size) checkoutBytes += Number(size);
+    });
+    await check('the checkout would make the repository', checkoutBytes);
+    await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']);
+    await check();
+    let commit = '';
+    await git(['rev-parse', 'HEAD'], (line) => (commit ||= line.trim()));
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new Error(`git rev-parse gave "${commit}"`);
     o.onLine(`checked out ${commit}`);
     return { commit };
   } catch (err) {
@@ -72,7 +105,7 @@ export async function fetchSource(o: FetchSourceOptions): Promise<{ commit: stri
   }
 }
 
-function gitFor(o: FetchSourceOptions, signal: AbortSignal, onLine: (line: string) => void): SimpleGit {
+function gitConfig(o: FetchSourceOptions): string[] {
   const { url, address } = o;
   const config = [
     'http.followRedirects=false',
@@ -85,29 +118,21 @@ function gitFor(o: FetchSourceOptions, signal: AbortSignal, onLine: (line: strin
   ];
   // Pin the connection to the checked address, so a second DNS answer (rebinding) cannot redirect the clone.
   if (!isIP(url.host)) config.push(`http.curloptResolve=${url.host}:${url.port}:${isIP(address) === 6 ? `[${address}]` : address}`);
-  const git = simpleGit({
-    baseDir: o.dir,
-    abort: signal,
-    config,
-    // Only these GIT_* variables are set by berth; simple-git drops every other GIT_* variable from the environment.
-    allowEnvironment: ['GIT_ALLOW_PROTOCOL', 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_PROTOCOL_FROM_USER'],
-  });
-  git.env({
+  return config.flatMap((c) => ['-c', c]);
+}
+
+/** The whole environment git sees: no GIT_* variable, user or system configuration of berth's own environment. */
+function gitEnv(o: FetchSourceOptions): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: o.home,
-    XDG_CONFIG_HOME: o.home,
+    XDG_CONFIG_HOME: join(o.home, '.config'),
     LANG: 'C',
     LC_ALL: 'C',
-    // protocol.allow=never + protocol.<scheme>.allow=always for the URL's own scheme only.
-    GIT_ALLOW_PROTOCOL: url.protocol,
+    GIT_ALLOW_PROTOCOL: o.url.protocol,
     GIT_PROTOCOL_FROM_USER: '0',
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
-  });
-  git.outputHandler((_command, _stdout, stderr) => {
-    const lines = new LineSplitter(onLine);
-    stderr.on('data', (b: Buffer) => lines.push(b));
-    stderr.on('end', () => lines.flush());
-  });
-  return git;
+    GIT_CONFIG_GLOBAL: '/dev/null',
+  };
 }

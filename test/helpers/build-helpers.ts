@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, imagesOf } from './docker.js';
@@ -14,10 +14,42 @@ export async function tagsOf(domain: string): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
-/** Images labelled with the domain that have no tag (what a half-done build could leave). */
+/** Images labelled with the domain or its builds (berth.build) that have no tag (what a half-done build could leave). */
 export async function danglingOf(domain: string): Promise<string[]> {
-  const out = await docker('images', '-a', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=berth.domain=${domain}`);
-  return [...new Set(out.split('\n').filter(Boolean))];
+  const ids = await Promise.all(
+    ['berth.domain', 'berth.build'].map((label) => docker('images', '-a', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=${label}=${domain}`)),
+  );
+  return [...new Set(ids.join('\n').split('\n').filter(Boolean))];
+}
+
+/** Containers (any state) of the domain's builds: the engine's step containers and berth's label commit (berth.build). */
+export async function buildContainersOf(domain: string): Promise<string[]> {
+  return (await docker('ps', '-a', '-q', '--no-trunc', '--filter', `label=berth.build=${domain}`)).split('\n').filter(Boolean);
+}
+
+/** Resident memory of a process in bytes (from /proc). */
+export function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) * 1024;
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; `stop()` gives the peak. */
+export function watchRss(pid: number, everyMs = 100): { peak(): number; stop(): number } {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssOf(pid));
+    } catch {
+      // The process is gone.
+    }
+  }, everyMs);
+  return {
+    peak: () => peak,
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 /** Containers (any) created from images of the domain, incl. the engine's intermediate build containers. */

@@ -165,6 +165,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     await waitFor('the Setup step to run', () => topic.lines.some((l) => l.includes('slowcancel')), 60_000);
     const t0 = Date.now();
     expect(await client.call(`${D}/cancelBuild`, ['slowcancel'])).toEqual({ name: 'slowcancel', canceled: true });
+    expect(Date.now() - t0).toBeLessThan(1_000);
     const err = await call;
     expect(err.error).toBe('berth.error.canceled');
     expect(Date.now() - t0).toBeLessThan(15_000);

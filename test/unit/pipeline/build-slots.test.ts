@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { BuildSlots } from '../../../src/pipeline/build-slots.js';
-import { LineSplitter } from '../../../src/pipeline/line-splitter.js';
 import { BerthError } from '../../../src/errors.js';
 
 describe('BuildSlots', () => {
@@ -22,12 +21,3 @@ describe('BuildSlots', () => {
   });
 });
 
-describe('LineSplitter', () => {
-  it('keeps the last state of carriage-return progress lines', () => {
-    const lines: string[] = [];
-    const s = new LineSplitter((l) => lines.push(l));
-    s.push('Receiving objects:  50% (1/2)\rReceiving objects: 100% (2/2), done.\nfatal: x');
-    s.flush();
-    expect(lines).toEqual(['Receiving objects: 100% (2/2), done.', 'fatal: x']);
-  });
-});

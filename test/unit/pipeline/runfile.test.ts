@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveBase } from '../../../src/pipeline/bases.js';
+import { missingBase, resolveBase } from '../../../src/pipeline/bases.js';
 import { DEFAULT_BASES } from '../../../src/pipeline/build-config.js';
 import { commandArgv, generateDockerfile } from '../../../src/pipeline/dockerfile.js';
 import { parseRunfile } from '../../../src/pipeline/runfile.js';
@@ -64,9 +64,10 @@ describe('parseRunfile', () => {
 
 describe('generateDockerfile', () => {
   it('writes every line itself, with JSON exec forms', () => {
-    const text = generateDockerfile('berth/exis-python:1', { Command: 'python -m app', Setup: ['pip install -r requirements.txt', 'echo "$HOME" \\\nRUN evil'] });
+    const text = generateDockerfile('berth/exis-python:1', { Command: 'python -m app', Setup: ['pip install -r requirements.txt', 'echo "$HOME" \\\nRUN evil'] }, 'xs.demo');
     expect(text.split('\n')).toEqual([
       'FROM berth/exis-python:1',
+      'LABEL berth.build="xs.demo"',
       'WORKDIR /app',
       'COPY . /app',
       'RUN ["/bin/sh","-c","pip install -r requirements.txt"]',
@@ -77,25 +78,45 @@ describe('generateDockerfile', () => {
   });
 
   it('keeps a list Command as exec form and never adds an instruction from input', () => {
-    const text = generateDockerfile('b', { Command: ['node', 'x"]\nRUN evil'], Setup: [] });
-    expect(text.trim().split('\n')).toHaveLength(4);
-    expect(JSON.parse(text.trim().split('\n')[3]!.slice(4))).toEqual(['node', 'x"]\nRUN evil']);
+    const text = generateDockerfile('b', { Command: ['node', 'x"]\nRUN evil'], Setup: [] }, 'd');
+    expect(text.trim().split('\n')).toHaveLength(5);
+    expect(JSON.parse(text.trim().split('\n')[4]!.slice(4))).toEqual(['node', 'x"]\nRUN evil']);
     expect(commandArgv('a b')).toEqual(['/bin/sh', '-c', 'a b']);
   });
 
   it('refuses a base reference with whitespace or quotes', () => {
-    expect(() => generateDockerfile('a b', { Command: 'x', Setup: [] })).toThrow();
-    expect(() => generateDockerfile('a\nRUN x', { Command: 'x', Setup: [] })).toThrow();
+    expect(() => generateDockerfile('a b', { Command: 'x', Setup: [] }, 'd')).toThrow();
+    expect(() => generateDockerfile('a\nRUN x', { Command: 'x', Setup: [] }, 'd')).toThrow();
+    expect(() => generateDockerfile('a', { Command: 'x', Setup: [] }, 'd"\nRUN x')).toThrow();
   });
 });
 
 describe('resolveBase', () => {
-  it('maps catalog names, catalog names with a tag, and image references only when allowed', () => {
+  it('maps exact catalog keys only, and image references only when allowed', () => {
     expect(resolveBase('exis-python', DEFAULT_BASES, false)).toBe('berth/exis-python:1');
-    expect(resolveBase('exis-python:r2', DEFAULT_BASES, false)).toBe('berth/exis-python:r2');
+    expect(resolveBase('exis-python:r2', { ...DEFAULT_BASES, 'exis-python:r2': 'berth/exis-python:r2' }, false)).toBe('berth/exis-python:r2');
+    // A tag on a catalog name is not a wildcard: it named an image nobody put on the engine (and was pulled).
+    expect(failure(() => resolveBase('exis-python:r2', DEFAULT_BASES, false)).message).toMatch(/unknown Base "exis-python:r2"/);
+    expect(failure(() => resolveBase('exis-python:latest', DEFAULT_BASES, false)).code).toBe('invalid_runfile');
+    // With allowAnyBase it is an image reference like any other (and must be on the engine: berth never pulls).
+    expect(resolveBase('exis-python:r2', DEFAULT_BASES, true)).toBe('exis-python:r2');
     expect(failure(() => resolveBase('debian:12', DEFAULT_BASES, false)).code).toBe('invalid_runfile');
     expect(resolveBase('debian:12', DEFAULT_BASES, true)).toBe('debian:12');
     expect(resolveBase('registry.example.com:5000/team/img:1', DEFAULT_BASES, true)).toBe('registry.example.com:5000/team/img:1');
     expect(failure(() => resolveBase('Bad..Ref', DEFAULT_BASES, true)).code).toBe('invalid_runfile');
+  });
+
+  it('looks up own keys only: constructor, __proto__, toString are unknown bases', () => {
+    for (const base of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const err = failure(() => resolveBase(base, DEFAULT_BASES, false));
+      expect({ base, code: err.code, message: err.message }).toMatchObject({ base, code: 'invalid_runfile', message: expect.stringContaining(`unknown Base "${base}"`) });
+    }
+  });
+
+  it('a missing base says how to build it, and that berth never pulls', () => {
+    const err = missingBase('exis-nodejs', 'berth/exis-nodejs:1');
+    expect(err.code).toBe('invalid_runfile');
+    expect(err.message).toMatch(/docker\/bases\/build-offline\.sh exis-nodejs/);
+    expect(err.message).toMatch(/never pulls/);
   });
 });
