@@ -1,4 +1,4 @@
-/** The narrow interface the rest of berth uses to reach the Docker engine. Only docker-engine.ts implements it. */
+/** The narrow interface the rest of berth uses to reach the Docker engine, one part per resource. Only the Docker* adapters in this folder implement it. */
 
 export interface ContainerRecord {
   readonly id: string;
@@ -106,8 +106,8 @@ export interface EventSubscription {
   close(): void;
 }
 
-export interface Engine {
-  ping(): Promise<void>;
+/** Containers: create, run, stop, inspect, remove. */
+export interface ContainerClient {
   /** IDs of every container (any state) labelled with this domain. */
   fetchContainerIds(domain: string): Promise<string[]>;
   /** Full record, or undefined when the engine no longer has it. */
@@ -125,28 +125,15 @@ export interface Engine {
   fetchUsage(id: string): Promise<ContainerUsage>;
   /** Processes of a running container; empty when it is not running. */
   fetchProcesses(id: string): Promise<ProcessTable>;
-  fetchImages(domain: string): Promise<ImageRecord[]>;
-  fetchImage(id: string): Promise<ImageRecord | undefined>;
   /** IDs of every container (any state, any owner) created from this image. */
   fetchContainersUsingImage(imageId: string): Promise<string[]>;
+}
+
+/** Images, and building them. */
+export interface ImageClient {
+  fetchImages(domain: string): Promise<ImageRecord[]>;
+  fetchImage(id: string): Promise<ImageRecord | undefined>;
   removeImage(id: string): Promise<void>;
-  /** The ID of the domain's bridge network, created unless it exists (inter-container traffic off when `isolate`). */
-  ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<string>;
-  /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
-  fetchBridgeGateway(): Promise<string | undefined>;
-  /** The engine's `SecurityOptions` (`name=seccomp,profile=builtin`, `name=userns`, `name=rootless`, …). */
-  fetchSecurityOptions(): Promise<string[]>;
-  /**
-   * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
-   * the subscriber then resubscribes after the engine is back. A line that is not a container event is skipped and
-   * reported to `onMalformed` (its first 200 characters).
-   */
-  watchContainers(
-    domain: string,
-    onEvent: (e: EngineEvent) => void,
-    onEnd: (err?: Error) => void,
-    onMalformed?: (line: string) => void,
-  ): Promise<EventSubscription>;
   /**
    * Build an untagged image from a tar context; every output line goes to `onLine`. Fails with `build_failed` and the
    * engine's own message on an `error` in the stream; aborting `signal` aborts the engine's build and rejects with its reason.
@@ -161,6 +148,36 @@ export interface Engine {
    * step containers, berth's label commit) and untagged top-level images (removing one removes its untagged parents).
    */
   fetchBuildLeftovers(domain: string): Promise<{ containers: string[]; images: string[] }>;
+}
+
+/** Networks. */
+export interface NetworkClient {
+  /** The ID of the domain's bridge network, created unless it exists (inter-container traffic off when `isolate`). */
+  ensureNetwork(name: string, labels: Readonly<Record<string, string>>, isolate: boolean): Promise<string>;
+  /** The host's address on the engine's default bridge (where containers reach the host), if the engine says. */
+  fetchBridgeGateway(): Promise<string | undefined>;
+}
+
+/** The event stream. */
+export interface EventClient {
+  /**
+   * Container events of this domain. `onEnd` fires once when the stream ends or fails (engine gone);
+   * the subscriber then resubscribes after the engine is back. A line that is not a container event is skipped and
+   * reported to `onMalformed` (its first 200 characters).
+   */
+  watchContainers(
+    domain: string,
+    onEvent: (e: EngineEvent) => void,
+    onEnd: (err?: Error) => void,
+    onMalformed?: (line: string) => void,
+  ): Promise<EventSubscription>;
+}
+
+/** The narrow engine seam, one part per resource; only the Docker* adapters in this folder implement it. */
+export interface Engine extends ContainerClient, ImageClient, NetworkClient, EventClient {
+  ping(): Promise<void>;
+  /** The engine's `SecurityOptions` (`name=seccomp,profile=builtin`, `name=userns`, `name=rootless`, …). */
+  fetchSecurityOptions(): Promise<string[]>;
 }
 
 /**

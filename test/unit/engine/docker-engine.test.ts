@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../../../src/engine/docker-engine.js';
+import { EngineError } from '../../../src/engine/engine-error.js';
 import type { EngineEvent } from '../../../src/engine/engine.js';
 
 // Issue 8, finding 10: one malformed line in the engine's event stream threw inside a stream handler and killed the daemon.
@@ -43,3 +44,35 @@ describe('DockerEngine.watchContainers', () => {
     expect(ended).toBe(false);
   });
 });
+
+// The engine's HTTP status reaches callers typed (EngineError.status), so "already so" answers count as success.
+describe('DockerEngine status codes', () => {
+  let server: Server | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('304 on stop is success, 404 on inspect is "gone", 409 on top is "no processes", 500 is a typed internal error', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-fake-engine-'));
+    const socketPath = join(dir, 'docker.sock');
+    server = createServer((req, res) => {
+      const url = req.url ?? '';
+      const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (url.includes('/stop')) return send(304, {});
+      if (url.includes('/json')) return send(404, { message: 'No such container: c1' });
+      if (url.includes('/top')) return send(409, { message: 'Container c1 is not running' });
+      return send(500, { message: 'something broke' });
+    });
+    await new Promise<void>((r) => server!.listen(socketPath, r));
+    const engine = new DockerEngine(new Dockerode({ socketPath }));
+    await expect(engine.stopContainer('c1', 1)).resolves.toBeUndefined();
+    await expect(engine.fetchContainer('c1')).resolves.toBeUndefined();
+    await expect(engine.fetchProcesses('c1')).resolves.toEqual({ titles: [], processes: [] });
+    const err = await engine.startContainer('c1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ code: 'internal', status: 500, message: expect.stringContaining('something broke') });
+  });
+});
+

@@ -1,0 +1,103 @@
+import type Dockerode from 'dockerode';
+import { BerthError } from '../errors.js';
+import { readEngineStream } from './build-stream.js';
+import type { DockerRequests } from './docker-requests.js';
+import { engineMessage } from './engine-error.js';
+import type { BuildSpec, ImageClient, ImageRecord } from './engine.js';
+import { domainFilter, LABELS } from './labels.js';
+
+/** The CFS period of build containers; the quota is cpus × this. */
+const CPU_PERIOD_US = 100_000;
+
+/** Images on the engine, and builds: the ImageClient seam over dockerode. */
+export class DockerImageClient implements ImageClient {
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly r: DockerRequests,
+  ) {}
+
+  async fetchImages(domain: string): Promise<ImageRecord[]> {
+    const list = await this.r.request('list images', (abortSignal) =>
+      this.docker.listImages({ filters: { label: [domainFilter(domain)] }, abortSignal }),
+    );
+    return list
+      .filter((i) => i.Labels?.[LABELS.name])
+      .map((i) => ({
+        id: i.Id,
+        name: i.Labels[LABELS.name]!,
+        created: new Date(i.Created * 1000).toISOString(),
+        size: i.Size,
+        labels: i.Labels,
+        tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      }));
+  }
+
+  async fetchImage(id: string): Promise<ImageRecord | undefined> {
+    try {
+      const i = await this.r.request('inspect image', () => this.docker.getImage(id).inspect());
+      const labels = i.Config?.Labels ?? {};
+      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [], env: i.Config?.Env ?? [] };
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  async removeImage(id: string): Promise<void> {
+    await this.r.request('remove image', (abortSignal) => this.docker.getImage(id).remove({ abortSignal }));
+  }
+
+  async buildImage(spec: BuildSpec): Promise<string> {
+    const { signal } = spec;
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.buildImage(spec.context, {
+        dockerfile: spec.dockerfile,
+        // The classic builder: it runs each step in a container with these limits, on a user-defined network.
+        version: '1',
+        rm: true,
+        forcerm: true,
+        // Never pull: the FROM line names a local image by ID, and `pull` would force a pull of it.
+        pull: false,
+        nocache: spec.nocache ?? false,
+        networkmode: spec.network,
+        memory: spec.memory,
+        memswap: spec.memory,
+        cpuperiod: CPU_PERIOD_US,
+        cpuquota: Math.max(1_000, Math.round(spec.cpus * CPU_PERIOD_US)),
+        abortSignal: signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new BerthError('build_failed', `the engine refused the build: ${engineMessage(err)}`, {}, { cause: err });
+    }
+    const { imageId, error } = await readEngineStream(stream, spec.onLine, signal, spec.onDropped);
+    if (error !== undefined) throw new BerthError('build_failed', error);
+    if (!imageId) throw new BerthError('build_failed', 'the engine finished the build without an image ID');
+    return imageId;
+  }
+
+  async fetchBuildLeftovers(domain: string): Promise<{ containers: string[]; images: string[] }> {
+    const label = [`${LABELS.build}=${domain}`];
+    const [containers, images] = await Promise.all([
+      this.r.request('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters: { label }, abortSignal })),
+      this.r.request('list images', (abortSignal) => this.docker.listImages({ filters: { label, dangling: ['true'] }, abortSignal })),
+    ]);
+    return { containers: containers.map((c) => c.Id), images: images.map((i) => i.Id) };
+  }
+
+  async labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string> {
+    const c = await this.r.request('create container', () => this.docker.createContainer({ Image: imageId, Labels: {} }));
+    try {
+      // The commit merges the given config over the container's (Cmd, Env, WorkingDir … stay); unchanged files add no layer.
+      const out = (await this.r.request('commit', () => c.commit({ pause: false, Labels: { ...labels } } as object))) as { Id: string };
+      return out.Id;
+    } finally {
+      await this.r.tolerate([404], 'remove container', (abortSignal) => c.remove({ force: true, abortSignal }));
+    }
+  }
+
+  async tagImage(imageId: string, repo: string, tag: string): Promise<void> {
+    await this.r.request('tag image', () => this.docker.getImage(imageId).tag({ repo, tag }));
+  }
+}
