@@ -16,6 +16,7 @@ import { fetchSource } from './git-source.js';
 import { resolveHost } from './resolve-host.js';
 import { removeBuildLeftovers } from './recover-builds.js';
 import { readRunfile, type Runfile } from './runfile.js';
+import { KeptLines } from './kept-lines.js';
 import { makeBuildDir, removeBuildDir } from './temp-dirs.js';
 
 export interface BuilderOptions {
@@ -31,8 +32,6 @@ export interface BuildResult {
   readonly lines: string[];
 }
 
-/** The output a build keeps for its result; a longer build says how many lines it left out. */
-const MAX_LINES = 10_000;
 /** cancelBuild answers once the build has cleaned up, or after this long (the cleanup then goes on; the name stays busy). */
 const CANCEL_ANSWER_MS = 750;
 /** After a failed build, once no build runs for this long, the domain's untagged build images are swept. */
@@ -83,8 +82,7 @@ export class Builder {
     const controller = new AbortController();
     let finish!: () => void;
     this.jobs.set(name, { controller, done: new Promise((r) => (finish = r)) });
-    const lines: string[] = [];
-    let dropped = 0;
+    const kept = new KeptLines();
     let outputBytes = 0;
     const { maxOutputBytes } = this.o.config;
     // Lines arrive already cut by the line splitter; what it cut off still counts towards build.maxOutputBytes.
@@ -97,8 +95,7 @@ export class Builder {
     const emit: Emit = Object.assign(
       (line: string) => {
         if (controller.signal.aborted || !count(Buffer.byteLength(line) + 1)) return;
-        if (lines.length < MAX_LINES) lines.push(line);
-        else dropped++;
+        kept.add(line);
         onLine(line);
       },
       { dropped: (bytes: number) => void count(bytes) },
@@ -107,7 +104,7 @@ export class Builder {
     try {
       const imageId = await this.run(name, rawUrl, emit, controller, options);
       this.o.log.info({ name, image: imageId, ms: Date.now() - started }, 'build succeeded');
-      return { imageId, lines: dropped ? [...lines, `… ${dropped} more lines not kept`] : lines };
+      return { imageId, lines: kept.lines() };
     } catch (err) {
       this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
       this.sweepWanted = true;
