@@ -24,7 +24,7 @@ export function containerSpec(ctx: OpsContext, c: NewContainer, network: string)
     `DOMAIN=${containerDomain(ctx.domain, c.name)}`,
     `WAMP_REALM=${ctx.realm}`,
   ];
-  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name };
+  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name, [LABELS.origin]: 'berth' };
   if (c.replaces) labels[LABELS.replaces] = c.replaces.id;
   return {
     engineName: c.replaces?.engineName ?? engineContainerName(ctx.domain, c.name),

@@ -4,7 +4,8 @@ import type { OpsContext } from './ops-context.js';
 
 /**
  * Before berth answers calls: finish or undo what a berth killed in the middle of an operation left behind.
- * - a container that was created but never started (killed between create and start): removed, as if create had failed;
+ * - a container berth created (label berth.origin) that never started (killed between create and start): removed, as
+ *   if create had failed; one made out-of-band and never started is left alone;
  * - a replacement still under its temporary name: removed if the container it replaces is still there (the swap had not
  *   begun), else renamed to `D.<name>` and started (the old one was already gone, so the swap is finished).
  * Returns what it did, one line each.
@@ -28,7 +29,7 @@ export async function recoverContainers(ctx: OpsContext): Promise<string[]> {
         named.add(r.name);
         done.push(`finished the replacement of container "${r.name}"`);
       }
-    } else if (r.state === 'created' && r.startedAt === null) {
+    } else if (r.state === 'created' && r.startedAt === null && r.labels[LABELS.origin] === 'berth') {
       await ctx.engine.removeContainer(r.id);
       done.push(`removed container "${r.name}", created but never started`);
     }

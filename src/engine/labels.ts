@@ -5,6 +5,11 @@ export const LABELS = {
   /** On containers: the berth name of the image they were created from. */
   image: 'berth.image',
   /**
+   * On every container berth itself creates (`berth`): a container of berth's that never started was left half-made by
+   * a berth killed in the middle of create. Containers made out-of-band lack it and are never swept.
+   */
+  origin: 'berth.origin',
+  /**
    * On a replacement container while updateImage swaps it in: the ID of the container it replaces. While its engine
    * name is not yet `D.<name>` the index leaves it out, and a restarted berth finishes or undoes the swap.
    */
