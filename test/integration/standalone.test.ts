@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { cleanDomain, makeImage, testDomain } from '../helpers/docker.js';
@@ -83,6 +86,45 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     expect(await client.call<{ name: string }[]>(`${D}/list`)).toEqual([expect.objectContaining({ name: 'loud' })]);
     expect(berth.joinCount()).toBe(1);
     await client.call(`${D}/remove`, ['loud']);
+  });
+
+  // Issue 8, finding 4: ~20k WebSocket connections used up berth's file descriptors (engine calls failed, a build crashed
+  // the process). With embeddedRouter limits, a flood is refused at the door and berth keeps answering.
+  it('a connection flood is refused past embeddedRouter.maxConnectionsPerAddress; berth keeps answering and never crashes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-flood-'));
+    const config = join(dir, 'berth.yaml');
+    writeFileSync(config, 'embeddedRouter:\n  maxConnectionsPerAddress: 50\n');
+    const port = await freePort();
+    await using berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', config]);
+    await using client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    const opened: WebSocket[] = [];
+    const outcomes = new Map<string, number>();
+    const attempt = () =>
+      new Promise<void>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['wamp.2.json']);
+        let settled = false;
+        const done = (what: string) => {
+          if (settled) return;
+          settled = true;
+          outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+          resolve();
+        };
+        ws.once('open', () => (opened.push(ws), done('open')));
+        ws.once('unexpected-response', (_req, res) => (done(String(res.statusCode)), res.resume(), ws.terminate()));
+        ws.once('error', () => done('error'));
+      });
+    try {
+      for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 100 }, attempt));
+      // 50 per address: the client above holds one, so 49 of the 1000 get in; the rest are refused before any WebSocket
+      expect(Object.fromEntries(outcomes)).toEqual({ open: 49, 503: 951 });
+      const t0 = Date.now();
+      expect(await client.call(`${D}/list`)).toEqual([]);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    } finally {
+      opened.forEach((ws) => ws.terminate());
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(berth.child.exitCode).toBeNull();
   });
 
   it('SIGTERM closes the embedded router too, and the port is free again', async () => {
