@@ -40,3 +40,25 @@ export class BerthError extends Error {
 export function isBerthError(err: unknown, code?: ErrorCode): err is BerthError {
   return err instanceof BerthError && (code === undefined || err.code === code);
 }
+
+/**
+ * Message templates with their kwargs, beside the codes (as fastify's createError): the errors the appliance raises in
+ * more than one place, or whose wording callers rely on, are made here and nowhere else.
+ */
+export const failures = {
+  noContainer: (name: string, domain: string) => new BerthError('not_found', `no container "${name}" in domain ${domain}`, { name }),
+  noImage: (name: string, domain: string) => new BerthError('not_found', `no image "${name}" in domain ${domain}`, { name }),
+  noBuild: (name: string, domain: string) => new BerthError('not_found', `no build of "${name}" is running or queued in domain ${domain}`, { name }),
+  imageGone: (name: string) => new BerthError('not_found', `the image of container "${name}" no longer exists`, { name }),
+  alreadyExists: (name: string, domain: string) => new BerthError('already_exists', `a container "${name}" already exists in domain ${domain}`, { name }),
+  imageInUse: (name: string, containers: string[]) =>
+    new BerthError('in_use', `image "${name}" is used by ${containers.length} container(s): ${containers.join(', ')}; remove them first`, { name, containers }),
+  registrationRefused: (name: string, reason: string, cause: unknown) =>
+    new BerthError('registration_failed', `the router refused the procedures of container "${name}" (${reason}); it was not created`, { name }, { cause }),
+  engineUnavailable: () => new BerthError('engine_unavailable', 'the Docker engine is unavailable; berth retries and recovers when it returns'),
+  tooLarge: (procedure: string, what: string, bytes: number, limit: number) => {
+    const hint = procedure.endsWith('/logs') ? 'ask for fewer lines, e.g. logs with a smaller tail' : 'ask for less';
+    return new BerthError('too_large', `${what} of ${procedure} would be ${bytes} bytes, more than the ${limit} bytes an answer may have (maxResultBytes): ${hint}`, { bytes, limit });
+  },
+} as const;
+

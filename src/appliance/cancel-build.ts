@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BerthError } from '../errors.js';
+import { failures } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { buildName } from './names.js';
 import type { ApplianceContext } from './context.js';
@@ -11,7 +11,7 @@ export function cancelBuildProcedure(ctx: ApplianceContext): Handler {
   return async (call: Call) => {
     const { name } = parseArgs(call, ['name'], schema);
     if (!(await ctx.builder.cancel(name))) {
-      throw new BerthError('not_found', `no build of "${name}" is running or queued in domain ${ctx.domain}`, { name });
+      throw failures.noBuild(name, ctx.domain);
     }
     return { name, canceled: true };
   };

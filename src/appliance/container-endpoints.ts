@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BerthError } from '../errors.js';
+import { failures } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { containerUri } from '../wamp/uris.js';
 import type { KeyedLock } from '../keyed-lock.js';
@@ -58,7 +58,7 @@ export class ContainerEndpoints {
         parseArgs(call, [], none);
         const c = requireContainer(ctx, name);
         const image = await ctx.engine.fetchImage(c.imageId);
-        if (!image) throw new BerthError('not_found', `the image of container "${name}" no longer exists`, { name });
+        if (!image) throw failures.imageGone(name);
         return imageDict(image);
       },
       inspect: async (call) => {

@@ -1,5 +1,5 @@
 import type { ContainerRecord } from '../engine/engine.js';
-import { BerthError, isBerthError } from '../errors.js';
+import { BerthError, failures, isBerthError } from '../errors.js';
 import { containerSpec, type NewContainer } from './container-spec.js';
 import type { OpsContext } from './ops-context.js';
 
@@ -16,7 +16,7 @@ export async function createContainer(ctx: OpsContext, c: NewContainer): Promise
     const record = ctx.index.getByName(c.name);
     if (!record || record.id !== id) throw new BerthError('internal', `container "${c.name}" vanished right after it was created`, { name: c.name });
     await ctx.endpoints.settled(c.name).catch((err: unknown) => {
-      throw new BerthError('registration_failed', `the router refused the procedures of container "${c.name}" (${describe(err)}); it was not created`, { name: c.name }, { cause: err });
+      throw failures.registrationRefused(c.name, describe(err), err);
     });
     return record;
   } catch (err) {
@@ -52,7 +52,7 @@ export async function discard(ctx: OpsContext, id: string): Promise<void> {
 }
 
 export function alreadyExists(ctx: OpsContext, name: string): BerthError {
-  return new BerthError('already_exists', `a container "${name}" already exists in domain ${ctx.domain}`, { name });
+  return failures.alreadyExists(name, ctx.domain);
 }
 
 function describe(err: unknown): string {

@@ -1,11 +1,11 @@
-import { BerthError } from '../errors.js';
+import { failures } from '../errors.js';
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import type { ApplianceContext } from './context.js';
 
 export function requireContainer(ctx: ApplianceContext, name: string): ContainerRecord {
   ctx.index.assertAvailable();
   const record = ctx.index.getByName(name);
-  if (!record) throw new BerthError('not_found', `no container "${name}" in domain ${ctx.domain}`, { name });
+  if (!record) throw failures.noContainer(name, ctx.domain);
   return record;
 }
 
@@ -17,6 +17,6 @@ export async function findImage(ctx: ApplianceContext, name: string): Promise<Im
 
 export async function requireImage(ctx: ApplianceContext, name: string): Promise<ImageRecord> {
   const image = await findImage(ctx, name);
-  if (!image) throw new BerthError('not_found', `no image "${name}" in domain ${ctx.domain}`, { name });
+  if (!image) throw failures.noImage(name, ctx.domain);
   return image;
 }

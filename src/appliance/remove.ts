@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BerthError, isBerthError } from '../errors.js';
+import { BerthError, failures, isBerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import type { ApplianceContext } from './context.js';
 import { requireContainer, requireImage } from './lookup.js';
@@ -44,8 +44,5 @@ export function removeImageProcedure(ctx: ApplianceContext): Handler {
 
 function inUse(ctx: ApplianceContext, name: string, ids: string[]): BerthError {
   const containers = ids.map((id) => ctx.index.getAll().find((c) => c.id === id)?.name ?? id.slice(0, 12));
-  return new BerthError('in_use', `image "${name}" is used by ${ids.length} container(s): ${containers.join(', ')}; remove them first`, {
-    name,
-    containers,
-  });
+  return failures.imageInUse(name, containers);
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { BerthError } from '../errors.js';
+import { failures } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRecord, Engine, EventSubscription } from './engine.js';
 import { engineContainerName, LABELS } from './labels.js';
@@ -55,7 +55,7 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
 
   /** Throws engine_unavailable while the view may be stale. */
   assertAvailable(): void {
-    if (!this.available) throw new BerthError('engine_unavailable', 'the Docker engine is unavailable; berth retries and recovers when it returns');
+    if (!this.available) throw failures.engineUnavailable();
   }
 
   getAll(): ContainerRecord[] {

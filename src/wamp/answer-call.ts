@@ -1,5 +1,5 @@
 import type autobahn from 'autobahn';
-import { BerthError } from '../errors.js';
+import { BerthError, failures } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Call, Handler } from './call.js';
 import { toWampError } from './to-wamp-error.js';
@@ -81,10 +81,7 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
 }
 
-function tooLarge(procedure: string, what: string, bytes: number, limit: number): BerthError {
-  const hint = procedure.endsWith('/logs') ? 'ask for fewer lines, e.g. logs with a smaller tail' : 'ask for less';
-  return new BerthError('too_large', `${what} of ${procedure} would be ${bytes} bytes, more than the ${limit} bytes an answer may have (maxResultBytes): ${hint}`, { bytes, limit });
-}
+const tooLarge = (procedure: string, what: string, bytes: number, limit: number): BerthError => failures.tooLarge(procedure, what, bytes, limit);
 
 function elapsedMs(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
