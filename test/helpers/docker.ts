@@ -47,12 +47,17 @@ export async function makeImage(domain: string, name: string, options: { cmd?: s
   }
 }
 
-/** Remove every container, image and network labelled with this domain. */
+/** Remove every container, image and network labelled with this domain (build step images: berth.build=<domain>). */
 export async function cleanDomain(domain: string): Promise<void> {
   const ids = (await containersOf(domain)).map((c) => c.id);
   if (ids.length) await docker('rm', '-f', ...ids);
+  const steps = (await docker('ps', '-aq', '--filter', `label=berth.build=${domain}`)).split('\n').filter(Boolean);
+  if (steps.length) await docker('rm', '-f', ...steps);
   const images = await imagesOf(domain);
   if (images.length) await docker('rmi', '-f', ...images).catch(() => undefined);
+  // Untagged step images a canceled or failed build left (berth sweeps them itself, but a test may stop it first).
+  const stepImages = (await docker('images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=berth.build=${domain}`)).split('\n').filter(Boolean);
+  if (stepImages.length) await docker('rmi', '-f', ...new Set(stepImages)).catch(() => undefined);
   const networks = (await docker('network', 'ls', '-q', '--filter', `label=berth.domain=${domain}`)).split('\n').filter(Boolean);
   if (networks.length) await docker('network', 'rm', ...networks);
 }
