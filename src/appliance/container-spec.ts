@@ -1,4 +1,5 @@
 import { environmentSchema, toEnvList } from '../container-environment.js';
+import { mintTicket } from '../container-ticket.js';
 import { HOST_ALIAS } from '../container-router-url.js';
 import type { ContainerSpec, ImageRecord, SandboxSpec } from '../engine/engine.js';
 import { engineContainerName, LABELS } from '../engine/labels.js';
@@ -17,14 +18,18 @@ export interface NewContainer {
 }
 
 export function containerSpec(ctx: OpsContext, c: NewContainer, network: string): ContainerSpec {
+  // A new ticket for every container made, a replacement too: berth never has the old one, only its hash.
+  const { ticket, hash } = mintTicket();
   const env = [
     // Run.yaml's Env (recorded on the image) is the default layer; the caller's environment overrides it.
     ...toEnvList({ ...imageEnvironment(ctx, c.image), ...c.environment }),
     `WS_URL=${ctx.containerRouterUrl}`,
     `DOMAIN=${containerDomain(ctx.domain, c.name)}`,
     `WAMP_REALM=${ctx.realm}`,
+    `WAMP_AUTHID=${containerDomain(ctx.domain, c.name)}`,
+    `WAMP_TICKET=${ticket}`,
   ];
-  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name, [LABELS.origin]: 'berth' };
+  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name, [LABELS.origin]: 'berth', [LABELS.ticket]: hash };
   if (c.replaces) labels[LABELS.replaces] = c.replaces.id;
   return {
     engineName: c.replaces?.engineName ?? engineContainerName(ctx.domain, c.name),

@@ -1,3 +1,4 @@
+import { REDACTED } from '../container-environment.js';
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
@@ -69,7 +70,8 @@ export function containerDetails(c: ContainerRecord) {
     ...containerDict(c),
     oomKilled: c.oomKilled,
     config: {
-      environment: Object.fromEntries(c.env.map((kv) => splitEnv(kv))),
+      // The container's ticket is its secret: shown as present, never its value.
+      environment: Object.fromEntries(c.env.map((kv) => splitEnv(kv)).map(([k, v]) => [k, k === 'WAMP_TICKET' ? REDACTED : v])),
       command: c.cmd,
       entrypoint: c.entrypoint,
       workingDir: c.workingDir,

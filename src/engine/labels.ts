@@ -4,6 +4,8 @@ export const LABELS = {
   name: 'berth.name',
   /** On containers: the berth name of the image they were created from. */
   image: 'berth.image',
+  /** On containers: `sha256:<hex>` of the container's own ticket (WAMP_TICKET); the ticket itself is kept nowhere else. */
+  ticket: 'berth.ticket',
   /**
    * On every container berth itself creates (`berth`): a container of berth's that never started was left half-made by
    * a berth killed in the middle of create. Containers made out-of-band lack it and are never swept.

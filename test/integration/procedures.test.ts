@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { cleanDomain, containersOf, docker, imagesOf, makeImage, testDomain } from '../helpers/docker.js';
@@ -114,6 +115,15 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(info.name).toBe('web1');
     expect(info.config.environment).toMatchObject({ GREETING: 'hi there', DOMAIN: `${D}.web1`, WAMP_REALM: 'realm1' });
     expect(info.config.environment.WS_URL).toMatch(/^ws:\/\//);
+    // Issue 9: the container's own authid and ticket; inspect never shows the ticket, the engine holds it, berth its hash.
+    expect(info.config.environment.WAMP_AUTHID).toBe(`${D}.web1`);
+    expect(info.config.environment.WAMP_TICKET).toBe('(redacted)');
+    const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', `${D}.web1`)) as string[];
+    const ticket = env.find((kv) => kv.startsWith('WAMP_TICKET='))!.slice('WAMP_TICKET='.length);
+    expect(Buffer.from(ticket, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const label = await docker('inspect', '-f', '{{index .Config.Labels "berth.ticket"}}', `${D}.web1`);
+    expect(label).toBe(`sha256:${createHash('sha256').update(ticket).digest('hex')}`);
+    expect(JSON.stringify(info)).not.toContain(ticket);
     expect(info.config.command.join(' ')).toContain('while true');
     expect(info.config.resources).toBeTypeOf('object');
   });

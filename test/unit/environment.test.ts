@@ -14,6 +14,8 @@ describe('environment', () => {
     [{ WS_URL: 'ws://evil' }],
     [{ DOMAIN: 'x' }],
     [{ WAMP_REALM: 'x' }],
+    [{ WAMP_AUTHID: 'x' }],
+    [{ WAMP_TICKET: 'x' }],
     [{ A: 'x'.repeat(40_000) }],
     [Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`V${i}`, 'x']))],
     [['A=1']],
