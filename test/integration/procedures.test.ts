@@ -124,6 +124,7 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     const label = await docker('inspect', '-f', '{{index .Config.Labels "berth.ticket"}}', `${D}.web1`);
     expect(label).toBe(`sha256:${createHash('sha256').update(ticket).digest('hex')}`);
     expect(JSON.stringify(info)).not.toContain(ticket);
+    expect(berth.stdout + berth.stderr).not.toContain(ticket);
     expect(info.config.command.join(' ')).toContain('while true');
     expect(info.config.resources).toBeTypeOf('object');
   });
