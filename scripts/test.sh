@@ -23,6 +23,14 @@ ROUTER_SENSITIVE=(
   test/integration/build.test.ts
   test/integration/end-to-end.test.ts
 )
+# Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
+# second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.
+ENGINE_HEAVY=(
+  test/integration/build-limits.test.ts
+  test/integration/sandbox.test.ts
+)
+exclude=()
+for f in "${ENGINE_HEAVY[@]}"; do exclude+=(--exclude "$f"); done
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 run() { # run <report name> <vitest args…>: the default reporter, and a JSON report for the totals
@@ -30,18 +38,18 @@ run() { # run <report name> <vitest args…>: the default reporter, and a JSON r
   npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/$name.json" "$@"
 }
 # Two lanes side by side (different routers, random test domains; most of the time goes to waiting on the engine and
-# on timeouts, not to the CPU): the integration suites on Crossbar.io in front; unit, conformance and the router-sensitive
-# integration suites on the embedded router behind, shown after.
-echo "--- unit, conformance and the router-sensitive integration suites on the embedded router run alongside"
+# on timeouts, not to the CPU): the integration suites on Crossbar.io in front; unit, conformance, the router-sensitive
+# integration suites on the embedded router and the engine-heavy ones behind, shown after.
+echo "--- unit, conformance, the router-sensitive suites on the embedded router and the engine-heavy ones run alongside"
 ( status=0
   run unit --project unit --project conformance || status=1
-  BERTH_TEST_ROUTER=embedded run embedded --project integration "${ROUTER_SENSITIVE[@]}" || status=1
+  BERTH_TEST_ROUTER=embedded run embedded --project integration "${ROUTER_SENSITIVE[@]}" "${ENGINE_HEAVY[@]}" || status=1
   exit $status ) >"$reports/lane2.log" 2>&1 &
 lane2=$!
 status=0
-run crossbar --project integration || status=1
+run crossbar --project integration "${exclude[@]}" || status=1
 wait "$lane2" || status=1
-echo "--- unit, conformance, and the embedded-router pass (BERTH_TEST_ROUTER=embedded):"
+echo "--- unit, conformance, the embedded-router pass and the engine-heavy suites (BERTH_TEST_ROUTER=embedded):"
 cat "$reports/lane2.log"
 node -e '
   const fs = require("fs"), path = require("path");
