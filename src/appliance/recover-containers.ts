@@ -1,4 +1,4 @@
-import type { ContainerRecord } from '../engine/engine.js';
+import type { ContainerSummary } from '../engine/engine.js';
 import { engineContainerName, LABELS } from '../engine/labels.js';
 import type { OpsContext } from './ops-context.js';
 
@@ -11,27 +11,28 @@ import type { OpsContext } from './ops-context.js';
  * Returns what it did, one line each.
  */
 export async function recoverContainers(ctx: OpsContext): Promise<string[]> {
-  const ids = await ctx.engine.fetchContainerIds(ctx.domain);
-  const records = (await Promise.all(ids.map((id) => ctx.engine.fetchContainer(id)))).filter(
-    (r): r is ContainerRecord => r !== undefined && r.domain === ctx.domain,
-  );
-  const canonical = (r: ContainerRecord) => r.engineName === engineContainerName(ctx.domain, r.name);
-  const named = new Set(records.filter(canonical).map((r) => r.name));
+  // One list request, no inspect per container: start-up does that once more when the index syncs.
+  const all = (await ctx.engine.fetchContainerSummaries(ctx.domain)).filter((r) => r.labels[LABELS.domain] === ctx.domain);
+  const nameOf = (r: ContainerSummary) => r.labels[LABELS.name] ?? r.engineName;
+  const canonical = (r: ContainerSummary) => r.engineName === engineContainerName(ctx.domain, nameOf(r));
+  const named = new Set(all.filter(canonical).map(nameOf));
   const done: string[] = [];
-  for (const r of records) {
+  for (const r of all) {
+    const name = nameOf(r);
     if (r.labels[LABELS.replaces] && !canonical(r)) {
-      if (named.has(r.name)) {
+      if (named.has(name)) {
         await ctx.engine.removeContainer(r.id);
-        done.push(`removed the unfinished replacement of container "${r.name}"`);
+        done.push(`removed the unfinished replacement of container "${name}"`);
       } else {
-        await ctx.engine.renameContainer(r.id, engineContainerName(ctx.domain, r.name));
+        await ctx.engine.renameContainer(r.id, engineContainerName(ctx.domain, name));
         if (r.state !== 'running') await ctx.engine.startContainer(r.id);
-        named.add(r.name);
-        done.push(`finished the replacement of container "${r.name}"`);
+        named.add(name);
+        done.push(`finished the replacement of container "${name}"`);
       }
-    } else if (r.state === 'created' && r.startedAt === null && r.labels[LABELS.origin] === 'berth') {
+    } else if (r.state === 'created' && r.labels[LABELS.origin] === 'berth') {
+      // "created" is the engine's state for a container that was never started.
       await ctx.engine.removeContainer(r.id);
-      done.push(`removed container "${r.name}", created but never started`);
+      done.push(`removed container "${name}", created but never started`);
     }
   }
   for (const line of done) ctx.log.warn({ recovered: line }, 'recovered from an interrupted operation');

@@ -3,7 +3,7 @@ import { BerthError } from '../errors.js';
 import { demuxLogs } from './demux-logs.js';
 import type { DockerRequests } from './docker-requests.js';
 import { hasStatus } from './engine-error.js';
-import type { ContainerClient, ContainerRecord, ContainerSpec, ContainerUsage, ProcessTable } from './engine.js';
+import type { ContainerClient, ContainerRecord, ContainerSummary, ContainerSpec, ContainerUsage, ProcessTable } from './engine.js';
 import { domainFilter } from './labels.js';
 import { toContainerRecord, toUsage, type DockerStats } from './to-container-record.js';
 
@@ -15,10 +15,14 @@ export class DockerContainerClient implements ContainerClient {
   ) {}
 
   async fetchContainerIds(domain: string): Promise<string[]> {
+    return (await this.fetchContainerSummaries(domain)).map((c) => c.id);
+  }
+
+  async fetchContainerSummaries(domain: string): Promise<ContainerSummary[]> {
     const list = await this.r.request('list containers', (abortSignal) =>
       this.docker.listContainers({ all: true, filters: { label: [domainFilter(domain)] }, abortSignal }),
     );
-    return list.map((c) => c.Id);
+    return list.map((c) => ({ id: c.Id, engineName: (c.Names?.[0] ?? '').replace(/^\//, ''), state: c.State, labels: c.Labels ?? {} }));
   }
 
   async fetchContainer(idOrName: string): Promise<ContainerRecord | undefined> {

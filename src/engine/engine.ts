@@ -48,6 +48,14 @@ export interface ContainerResources {
   readonly mounts: readonly string[];
 }
 
+/** A container as the engine's list gives it. */
+export interface ContainerSummary {
+  readonly id: string;
+  readonly engineName: string;
+  readonly state: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface ImageRecord {
   readonly id: string;
   readonly name: string;
@@ -110,6 +118,8 @@ export interface EventSubscription {
 export interface ContainerClient {
   /** IDs of every container (any state) labelled with this domain. */
   fetchContainerIds(domain: string): Promise<string[]>;
+  /** The same containers as one list answer gives them (no inspect each): enough to tell their state and names. */
+  fetchContainerSummaries(domain: string): Promise<ContainerSummary[]>;
   /** Full record, or undefined when the engine no longer has it. */
   fetchContainer(idOrName: string): Promise<ContainerRecord | undefined>;
   createContainer(spec: ContainerSpec): Promise<string>;
