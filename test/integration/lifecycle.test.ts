@@ -43,7 +43,11 @@ describe('state lives in the engine', { timeout: 180_000 }, () => {
     await using _berth = await BerthProcess.start(['--router', routerUrl, '--domain', D]);
     await docker('run', '-d', '--name', `${D}.manual`, '--label', `berth.domain=${D}`, '--label', 'berth.name=manual', `berth-test-${D}/bb:latest`);
     await waitFor('endpoints to appear', () => allRegistered(client, [`${D}/manual/start`], true), 15_000);
-    const list = await client.call<{ name: string; state: string }[]>(`${D}/list`);
+    // The index follows the engine's events: `create` (endpoints appear) comes before `start`, so wait for the state.
+    const list = await waitFor('the index to see it running', async () => {
+      const l = await client.call<{ name: string; state: string }[]>(`${D}/list`);
+      return l[0]?.state === 'running' ? l : undefined;
+    }, 15_000);
     expect(list).toEqual([expect.objectContaining({ name: 'manual', state: 'running' })]);
     expect(await client.call(`${D}/remove`, ['manual'])).toEqual({ name: 'manual', removed: true });
   });
