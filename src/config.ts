@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
-import { routerLimitsSchema } from './router/router-config.js';
 import { sandboxSchema } from './sandbox-config.js';
 import { basesSchema, buildSchema, DEFAULT_BASES } from './pipeline/build-config.js';
+import { embeddedRouterSchema, tenancySchema } from './tenancy/tenancy-config.js';
 
 /**
  * A domain is a dot-separated WAMP URI prefix that is also a valid Docker repository path component (so that it can name
@@ -43,8 +43,9 @@ export const configSchema = z
     sandbox: sandboxSchema.default(sandboxSchema.parse({})),
     bases: basesSchema.default(DEFAULT_BASES),
     build: buildSchema.default(buildSchema.parse({})),
-    /** Limits of the embedded router (without --router): the router's `limits`, see docs/router.md. */
-    embeddedRouter: routerLimitsSchema.prefault({}),
+    /** The embedded router (without --router): its limits (docs/router.md) and its users (README, "Users and owners"). */
+    embeddedRouter: embeddedRouterSchema.prefault({}),
+    ...tenancySchema,
     /**
      * The most an answer (result, progressive result, error, event) of berth may weigh as JSON; a larger one is refused
      * with berth.error.too_large. Below the 1 MiB routers usually allow per message, so no router ever drops berth's
@@ -53,7 +54,12 @@ export const configSchema = z
     maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_000_000),
   })
   .strict()
-  .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] });
+  .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })
+  // A user named like a container's authid (D.N) would pass for that container's owner or be mistaken for it.
+  .refine((c) => [...Object.keys(c.embeddedRouter.tickets), ...Object.keys(c.embeddedRouter.wampcra)].every((id) => !id.startsWith(`${c.domain}.`)), {
+    message: 'user authids must not start with the domain and a dot (those are the containers\' authids)',
+    path: ['embeddedRouter'],
+  });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 

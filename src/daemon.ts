@@ -62,6 +62,14 @@ export class Daemon {
       log: log.child({ part: 'appliance' }),
       sandbox: config.sandbox,
       builder: this.builder,
+      tenancy: {
+        callers: config.callers,
+        adminRoles: config.adminRoles,
+        quotas: config.quotas,
+        callAppliance: config.containers.callAppliance,
+        // Filled in by the router seams (embedded: kill in-process; Crossbar.io: wamp.session.kill_by_authid).
+        revokeSessions: async () => undefined,
+      },
     });
     await appliance.start();
     if (this.stopping) return;

@@ -1,4 +1,5 @@
 import { HOST_ALIAS } from './container-router-url.js';
+import { ROUTER_LIMIT_DEFAULTS, type RouterLimits } from './router/router-config.js';
 import { parseListen, type Config } from './config.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';
@@ -55,7 +56,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
       },
     ],
     auth: { anonymous: { role: 'anonymous' } },
-    limits: config.embeddedRouter,
+    limits: routerLimits(config.embeddedRouter),
     logger: log,
   });
   const router = await start(listen).catch((err: NodeJS.ErrnoException) => {
@@ -72,4 +73,9 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
     joinLocal: () => router.joinLocal(config.realm, { authid: 'berth', authrole: 'berth' }),
     stop: () => router.stop(),
   };
+}
+
+/** The router's own limits out of berth's `embeddedRouter` block (which also holds its users). */
+function routerLimits(block: Config['embeddedRouter']): RouterLimits {
+  return Object.fromEntries(Object.keys(ROUTER_LIMIT_DEFAULTS).map((k) => [k, block[k as keyof RouterLimits]])) as unknown as RouterLimits;
 }

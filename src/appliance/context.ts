@@ -3,6 +3,7 @@ import type { ContainerIndex } from '../engine/container-index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { SandboxConfig } from '../sandbox-config.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import type { WampSession } from '../wamp/wamp-session.js';
 
 /** What every procedure handler works with. Nothing here is dockerode: the engine is the narrow interface. */
@@ -19,4 +20,6 @@ export interface ApplianceContext {
   readonly sandbox: SandboxConfig;
   /** D/build's queue and pipeline (git URL → tagged image). */
   readonly builder: Builder;
+  /** Who may see and manage what (issue 9): callers mode, admin roles, quotas, and revoking a container's sessions. */
+  readonly tenancy: Tenancy;
 }

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { routerLimitsSchema } from '../router/router-config.js';
+
+/** Roles berth gives itself and its containers: no configured user may claim them. */
+export const RESERVED_ROLES = ['berth', 'container', 'trusted'] as const;
+
+const userSchema = z.strictObject({
+  secret: z.string().min(1),
+  role: z
+    .string()
+    .min(1)
+    .refine((r) => !(RESERVED_ROLES as readonly string[]).includes(r), `must not be one of berth's own roles (${RESERVED_ROLES.join(', ')})`),
+});
+
+/**
+ * The embedded router (without --router): its limits (docs/router.md) and who may join on the `--listen` listener.
+ * Containers join on the bridge gateway's listener with their own tickets only (issue 9).
+ */
+export const embeddedRouterSchema = routerLimitsSchema.extend({
+  /** authid → {secret, role}: users authenticating with WAMP-Ticket. */
+  tickets: z.record(z.string().min(1), userSchema).default({}),
+  /** authid → {secret, role}: users authenticating with WAMP-CRA. */
+  wampcra: z.record(z.string().min(1), userSchema).default({}),
+  /** Anonymous joins on the `--listen` listener (role `anonymous`). */
+  anonymous: z.boolean().default(true),
+});
+
+export const tenancySchema = {
+  /** `owner`: callers see and manage only what they created (admins everything); `open`: everyone everything. */
+  callers: z.enum(['owner', 'open']).default('owner'),
+  /** Callers with one of these roles see and manage everything. */
+  adminRoles: z.array(z.string().min(1)).default(['admin']),
+  /** Per owner: containers that exist, builds that run at once. Over it: berth.error.quota_exceeded. */
+  quotas: z
+    .strictObject({ containers: z.number().int().min(0).default(50), builds: z.number().int().min(0).default(2) })
+    .prefault({}),
+  containers: z.strictObject({ callAppliance: z.boolean().default(false) }).prefault({}),
+};
