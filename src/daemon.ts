@@ -12,6 +12,9 @@ import { startStandaloneRouter, type StandaloneRouter } from './standalone-route
 import { AutobahnSession } from './wamp/autobahn-session.js';
 import { LocalSession } from './wamp/local-session.js';
 import type { WampSession } from './wamp/wamp-session.js';
+import { crossbarAuthProcedures } from './tenancy/crossbar-auth-procedures.js';
+import type { FabricPolicy } from './tenancy/fabric-policy.js';
+import { probeCallerDisclosure, revokeOnCrossbar } from './tenancy/crossbar-sessions.js';
 
 /** Wires engine, index, appliance, WAMP session and (without --router) the embedded router; `stop()` is safe twice. */
 export class Daemon {
@@ -43,15 +46,36 @@ export class Daemon {
       (o) => (security = engineSecurity(o)),
       (err: Error) => log.warn({ err: err.message }, 'cannot ask the engine for its security options'),
     );
-    const onReady = ({ procedures }: { procedures: number }) =>
+    let probe: (() => void) | undefined;
+    const onReady = ({ procedures }: { procedures: number }) => {
       log.info({ router: url, embedded: this.router !== undefined, realm: config.realm, domain: config.domain, procedures, engineSecurity: security ?? 'unknown' }, 'joined the router');
+      probe?.();
+    };
     const sessionLog = log.child({ part: 'wamp' });
     const router = this.router;
     // On its own router berth's session is an in-process peer: no frame limit, no JSON round trip, never dropped by pings.
+    const external = router
+      ? undefined
+      : new AutobahnSession({ url, realm: config.realm, authid: config.authid, ticket: config.ticket, log: sessionLog, maxResultBytes: config.maxResultBytes, onReady });
     const session: WampSession = router
       ? new LocalSession({ join: () => router.joinLocal(), log: sessionLog, maxResultBytes: config.maxResultBytes, onReady })
-      : new AutobahnSession({ url, realm: config.realm, authid: config.authid, ticket: config.ticket, log: sessionLog, maxResultBytes: config.maxResultBytes, onReady });
+      : external!;
     this.session = session;
+    const policy: FabricPolicy = {
+      domain: config.domain,
+      callers: config.callers,
+      adminRoles: config.adminRoles,
+      callAppliance: config.containers.callAppliance,
+      buildOwner: async () => undefined,
+    };
+    let revokeSessions: (authid: string) => Promise<void> = async () => undefined;
+    if (external) {
+      // Crossbar.io enforces berth's rules through its dynamic authenticator and authorizer (docs/crossbar.md).
+      const auth = crossbarAuthProcedures(config.domain, { realm: config.realm, policy, lookup: (n) => this.index.getByName(n), log: log.child({ part: 'auth' }) });
+      for (const [uri, handler] of Object.entries(auth)) await external.register(uri, handler);
+      revokeSessions = (authid) => revokeOnCrossbar(external, authid, log);
+      if (config.callers === 'owner') probe = once(() => void probeCallerDisclosure(external, config.domain, log));
+    }
     const appliance = new Appliance({
       domain: config.domain,
       realm: config.realm,
@@ -67,8 +91,7 @@ export class Daemon {
         adminRoles: config.adminRoles,
         quotas: config.quotas,
         callAppliance: config.containers.callAppliance,
-        // Filled in by the router seams (embedded: kill in-process; Crossbar.io: wamp.session.kill_by_authid).
-        revokeSessions: async () => undefined,
+        revokeSessions,
       },
     });
     await appliance.start();
@@ -85,4 +108,14 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
+  };
 }
