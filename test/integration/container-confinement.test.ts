@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import autobahn from 'autobahn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { removeTags, writeConfig } from '../helpers/build-helpers.js';
+import { PYTHON } from '../helpers/crossbar.js';
 import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from '../helpers/crossbar-docs.js';
 import { bridgeGateway, BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
@@ -23,12 +27,15 @@ const dir = mkdtempSync(join(tmpdir(), 'berth-confine-'));
 let git: GitServer;
 let crossbar: DocsCrossbar | undefined;
 let berth: BerthProcess;
+let berthArgs: string[];
 let alice: WampClient;
 /** Where users join, and where containers join as the host reaches that listener. */
 let usersUrl: string;
 let containersUrl: string;
 
 const NOT_AUTHORIZED = 'wamp.error.not_authorized';
+const PEER = fileURLToPath(new URL('../peers/container_peer.py', import.meta.url));
+const run = promisify(execFile);
 
 async function credentials(name: string): Promise<{ authid: string; ticket: string }> {
   const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', `${D}.${name}`)) as string[];
@@ -62,7 +69,7 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
     const common = { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true } };
     if (ROUTER_KIND === 'crossbar') {
       crossbar = await startDocsCrossbar(D);
-      berth = await BerthProcess.start([...crossbar.berthArgs(D), '--config', writeConfig(dir, common)]);
+      berthArgs = [...crossbar.berthArgs(D), '--config', writeConfig(dir, common)];
       usersUrl = crossbar.url;
       containersUrl = crossbar.containerUrlFromHost;
     } else {
@@ -71,10 +78,11 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
         Object.entries({ alice: 'user', bob: 'user', root: 'admin' }).map(([id, role]) => [id, { secret: DOCS_USERS[id as keyof typeof DOCS_USERS], role }]),
       );
       const config = writeConfig(dir, { ...common, embeddedRouter: { tickets: users, anonymous: false } });
-      berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', config]);
+      berthArgs = ['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', config];
       usersUrl = `ws://127.0.0.1:${port}/ws`;
       containersUrl = `ws://${await bridgeGateway()}:${port}/ws`;
     }
+    berth = await BerthProcess.start(berthArgs);
     alice = await WampClient.connect(usersUrl, { authid: 'alice', ticket: DOCS_USERS.alice });
     await alice.call(`${D}/build`, ['app', git.url('busybox-app')]);
     await alice.call(`${D}/create`, ['app', 'c1']);
@@ -118,6 +126,20 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
     }
   });
 
+  it('Autobahn|Python with a container\'s credentials: joins as role container, serves its own domain, refused elsewhere', async () => {
+    const c1 = await credentials('c1');
+    const { stdout } = await run(PYTHON, [PEER, containersUrl, D, 'c1', c1.authid, c1.ticket, 'c2'], { timeout: 60_000 });
+    const steps = Object.fromEntries(stdout.trim().split('\n').map((l) => JSON.parse(l) as { step: string }).map((s) => [s.step, s])) as Record<string, Record<string, unknown>>;
+    expect(steps.joined).toMatchObject({ authid: `${D}.c1`, authrole: 'container' });
+    expect(steps.register_own).toMatchObject({ outcome: 'ok' });
+    expect(steps.register_other).toMatchObject({ outcome: NOT_AUTHORIZED });
+    expect(String(steps.register_appliance!.outcome)).toMatch(ROUTER_KIND === 'crossbar' ? /not_authorized|procedure_already_exists/ : /not_authorized/);
+    expect(steps.publish_own).toMatchObject({ outcome: 'ok' });
+    expect(steps.publish_other).toMatchObject({ outcome: NOT_AUTHORIZED });
+    expect(steps.call_create).toMatchObject({ outcome: NOT_AUTHORIZED });
+    expect(steps.crash).toBeUndefined();
+  });
+
   it('a container may call other domains but not the appliance, berth\'s own procedures or the router\'s meta API', async () => {
     await using c1 = await WampClient.connect(containersUrl, await credentials('c1'));
     await using c2 = await WampClient.connect(containersUrl, await credentials('c2'));
@@ -149,6 +171,16 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
     expect(await joinError(containersUrl, { authid: `${D}.nope`, ticket: c1.ticket })).toMatch(/authentication_failed|not_authorized/);
     expect(await joinError(containersUrl, { authid: `other.c1`, ticket: c1.ticket })).toMatch(/authentication_failed|not_authorized/);
     expect(await joinError(containersUrl, {})).toMatch(/not_authorized|no_auth_method|authentication_failed/);
+  });
+
+  it('berth restarted: a container\'s ticket still joins, a forged one still does not', async () => {
+    await alice.close();
+    await berth.stop();
+    berth = await BerthProcess.start(berthArgs);
+    alice = await WampClient.connect(usersUrl, { authid: 'alice', ticket: DOCS_USERS.alice });
+    const c1 = await credentials('c1');
+    expect(await waitFor('the container to join again', async () => ((await joinError(containersUrl, c1)) === 'joined' ? 'joined' : undefined), 15_000)).toBe('joined');
+    expect(await joinError(containersUrl, { authid: c1.authid, ticket: 'forged' })).toMatch(/authentication_failed|not_authorized/);
   });
 
   it('remove ends the container\'s sessions at once and its ticket no longer joins; a re-created name gets a new ticket', async () => {
