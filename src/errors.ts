@@ -63,7 +63,8 @@ export const failures = {
   noCallerIdentity: (procedure: string) =>
     new BerthError(
       'not_authorized',
-      `${procedure} refused: the router did not disclose who calls; enable caller disclosure for berth's role (Crossbar.io: "disclose": {"caller": true}), or set callers: open`,
+      `${procedure} refused: the router did not disclose who calls, and callers: owner needs it. Enable caller disclosure for calls to berth's role ` +
+        `(Crossbar.io decides it by the caller's role: "disclose": {"caller": true} in the permissions of every role that calls berth), or set callers: open`,
     ),
   quotaExceeded: (what: 'containers' | 'builds', owner: string, limit: number) =>
     new BerthError(
