@@ -22,6 +22,7 @@ ROUTER_SENSITIVE=(
   test/integration/python-client.test.ts
   test/integration/build.test.ts
   test/integration/container-confinement.test.ts
+  test/integration/ownership.test.ts
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.
