@@ -9,6 +9,7 @@ import type { Engine } from './engine/engine.js';
 import { engineSecurity, type EngineSecurity } from './engine/engine-security.js';
 import type { Logger } from './log.js';
 import { startStandaloneRouter, type StandaloneRouter } from './standalone-router.js';
+import { containerDirectory } from './tenancy/container-directory.js';
 import { AutobahnSession } from './wamp/autobahn-session.js';
 import { LocalSession } from './wamp/local-session.js';
 import type { WampSession } from './wamp/wamp-session.js';
@@ -35,7 +36,11 @@ export class Daemon {
     const { config, log } = this;
     // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
-    if (!config.router) this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }));
+    if (!config.router) {
+      // A container's ticket check waits for the index's first sync (started by the appliance below), bounded.
+      const containers = containerDirectory(this.index, config.embeddedRouter.handshakeTimeoutMs / 2);
+      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers });
+    }
     const url = this.router?.url ?? config.router!;
     // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.
     let security: EngineSecurity | undefined;
@@ -67,8 +72,11 @@ export class Daemon {
         adminRoles: config.adminRoles,
         quotas: config.quotas,
         callAppliance: config.containers.callAppliance,
-        // Filled in by the router seams (embedded: kill in-process; Crossbar.io: wamp.session.kill_by_authid).
-        revokeSessions: async () => undefined,
+        // Embedded: the router kills them itself. Crossbar.io: wamp.session.kill_by_authid (not wired yet).
+        revokeSessions: async (authid) => {
+          const killed = this.router?.killSessions(authid) ?? [];
+          if (killed.length > 0) log.info({ authid, sessions: killed.length }, 'revoked sessions');
+        },
       },
     });
     await appliance.start();
