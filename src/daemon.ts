@@ -13,6 +13,9 @@ import { containerDirectory } from './tenancy/container-directory.js';
 import { AutobahnSession } from './wamp/autobahn-session.js';
 import { LocalSession } from './wamp/local-session.js';
 import type { WampSession } from './wamp/wamp-session.js';
+import { crossbarAuthProcedures } from './tenancy/crossbar-auth-procedures.js';
+import type { FabricPolicy } from './tenancy/fabric-policy.js';
+import { probeCallerDisclosure, revokeOnCrossbar } from './tenancy/crossbar-sessions.js';
 
 /** Wires engine, index, appliance, WAMP session and (without --router) the embedded router; `stop()` is safe twice. */
 export class Daemon {
@@ -21,6 +24,7 @@ export class Daemon {
   private router: StandaloneRouter | undefined;
   private session: WampSession | undefined;
   private stopping: Promise<void> | undefined;
+  private revoke: (authid: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly config: Config,
@@ -48,15 +52,44 @@ export class Daemon {
       (o) => (security = engineSecurity(o)),
       (err: Error) => log.warn({ err: err.message }, 'cannot ask the engine for its security options'),
     );
-    const onReady = ({ procedures }: { procedures: number }) =>
+    let probe: (() => void) | undefined;
+    const onReady = ({ procedures }: { procedures: number }) => {
       log.info({ router: url, embedded: this.router !== undefined, realm: config.realm, domain: config.domain, procedures, engineSecurity: security ?? 'unknown' }, 'joined the router');
+      probe?.();
+    };
     const sessionLog = log.child({ part: 'wamp' });
     const router = this.router;
     // On its own router berth's session is an in-process peer: no frame limit, no JSON round trip, never dropped by pings.
+    const external = router
+      ? undefined
+      : new AutobahnSession({ url, realm: config.realm, authid: config.authid, ticket: config.ticket, log: sessionLog, maxResultBytes: config.maxResultBytes, onReady });
     const session: WampSession = router
       ? new LocalSession({ join: () => router.joinLocal(), log: sessionLog, maxResultBytes: config.maxResultBytes, onReady })
-      : new AutobahnSession({ url, realm: config.realm, authid: config.authid, ticket: config.ticket, log: sessionLog, maxResultBytes: config.maxResultBytes, onReady });
+      : external!;
     this.session = session;
+    const policy: FabricPolicy = {
+      domain: config.domain,
+      callers: config.callers,
+      adminRoles: config.adminRoles,
+      callAppliance: config.containers.callAppliance,
+      buildOwner: async () => undefined,
+    };
+    let revokeSessions: (authid: string) => Promise<void> = async () => undefined;
+    if (external) {
+      // Crossbar.io enforces berth's rules through its dynamic authenticator and authorizer (docs/crossbar.md).
+      const auth = crossbarAuthProcedures(config.domain, { realm: config.realm, policy, lookup: (n) => this.index.getByName(n), log: log.child({ part: 'auth' }) });
+      for (const [uri, handler] of Object.entries(auth)) await external.register(uri, handler);
+      revokeSessions = (authid) => revokeOnCrossbar(external, authid, log);
+      if (config.callers === 'owner') probe = once(() => void probeCallerDisclosure(external, config.domain, log));
+    }
+    if (router) {
+      // The embedded router kills them itself.
+      revokeSessions = async (authid) => {
+        const killed = router.killSessions(authid);
+        if (killed.length > 0) log.info({ authid, sessions: killed.length }, 'revoked sessions');
+      };
+    }
+    this.revoke = revokeSessions;
     const appliance = new Appliance({
       domain: config.domain,
       realm: config.realm,
@@ -72,16 +105,17 @@ export class Daemon {
         adminRoles: config.adminRoles,
         quotas: config.quotas,
         callAppliance: config.containers.callAppliance,
-        // Embedded: the router kills them itself. Crossbar.io: wamp.session.kill_by_authid (not wired yet).
-        revokeSessions: async (authid) => {
-          const killed = this.router?.killSessions(authid) ?? [];
-          if (killed.length > 0) log.info({ authid, sessions: killed.length }, 'revoked sessions');
-        },
+        revokeSessions,
       },
     });
     await appliance.start();
     if (this.stopping) return;
     session.start();
+  }
+
+  /** End every session joined as `authid` (what the appliance's `tenancy.revokeSessions` does, e.g. for a removed `D.N`). */
+  revokeSessions(authid: string): Promise<void> {
+    return this.revoke(authid);
   }
 
   stop(): Promise<void> {
@@ -93,4 +127,14 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
+  };
 }

@@ -16,6 +16,7 @@ export const ERRORS = {
   busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued' },
   registration_failed: { uri: 'berth.error.registration_failed', summary: 'the router refused to register a container\'s procedures; the container was not created' },
   too_large: { uri: 'berth.error.too_large', summary: 'the answer would be larger than a WAMP message may be (ask for less, e.g. a smaller tail)' },
+  authentication_failed: { uri: 'wamp.error.authentication_failed', summary: 'D._authenticate (Crossbar.io\'s dynamic authenticator): the authid is not a container of this domain, or the ticket is not its current one' },
   internal: { uri: 'berth.error.internal', summary: 'an unexpected failure; logged with its context' },
 } as const;
 

@@ -101,6 +101,24 @@ export class AutobahnSession implements WampSession {
     return this.registrations.unregister(uri);
   }
 
+  /**
+   * Call a procedure on the router (the meta API, e.g. `wamp.session.kill_by_authid`), bounded by `timeoutMs`. Rejects
+   * with `{error, args}` as the router answered, or an Error while not joined or on timeout.
+   */
+  async call(uri: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<unknown> {
+    const s = this.session;
+    if (!s) throw new Error(`cannot call ${uri}: not joined`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to ${uri} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([s.call(uri, args, kwargs, { timeout: Math.ceil(timeoutMs / 1000) } as autobahn.ICallOptions), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<void> {
     const s = this.session;
     if (!s) return;

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { removeTags, writeConfig } from '../helpers/build-helpers.js';
-import { bridgeGateway, cleanDomain, containersOf, docker, testDomain } from '../helpers/docker.js';
+import { cleanDomain, containersOf, docker, testDomain } from '../helpers/docker.js';
+import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from '../helpers/crossbar-docs.js';
 import { GitServer } from '../helpers/git-server.js';
-import { startTestRouter, type TestRouter } from '../helpers/test-router.js';
 import { freePort, waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 const D = testDomain('e2e');
 const dir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-let router: TestRouter;
+let router: DocsCrossbar;
 let git: GitServer;
 let berth: BerthProcess;
 let client: WampClient;
@@ -25,13 +25,14 @@ function hello(name: string, who: string, via = client, timeoutMs = 60_000): Pro
 describe('end to end: a backend built from git joins the fabric under its own domain', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     await docker('image', 'inspect', 'berth/exis-python:1'); // made by scripts/test-setup.sh
-    // The router listens on the bridge gateway so that containers reach it; berth and the caller use the same address.
-    router = await startTestRouter(undefined, await bridgeGateway());
+    // Crossbar.io exactly as docs/crossbar.md configures it: people on loopback, containers (with their own tickets,
+    // through D._authenticate) on the bridge gateway.
+    router = await startDocsCrossbar(D);
     git = await GitServer.start();
     git.addFixture('hello-backend');
     const config = writeConfig(dir, { build: { allowPrivateHosts: true } });
-    berth = await BerthProcess.start(['--router', router.url, '--domain', D, '--config', config]);
-    client = await WampClient.connect(router.url);
+    berth = await BerthProcess.start([...router.berthArgs(D), '--config', config]);
+    client = await WampClient.connect(router.url, { authid: 'alice', ticket: DOCS_USERS.alice });
   });
 
   afterAll(async () => {
@@ -52,7 +53,7 @@ describe('end to end: a backend built from git joins the fabric under its own do
 
     expect(await hello('hb1', 'alice')).toBe(`hello alice from ${D}.hb1`);
     const logs = await client.call<string>(`${D}/hb1/logs`);
-    expect(logs).toContain(`joining ${router.url} realm realm1 as ${D}.hb1`);
+    expect(logs).toContain(`joining ${router.containerRouterUrl} realm realm1 as ${D}.hb1`);
     expect(logs).toContain(`registered ${D}.hb1/hello`);
 
     expect(await client.call(`${D}/hb1/stop`)).toMatchObject({ state: 'exited' });
