@@ -40,15 +40,15 @@ export async function listBench(routerUrl: string | undefined, routerName = 'Cro
     const engineListed = (await engineGet(listPath(D))) as unknown[];
     if (listed.length !== CONTAINERS || engineListed.length !== CONTAINERS) throw new Error('setup did not make 50 containers');
     // A do-nothing procedure on the same router: the floor any WAMP call pays.
-    await c.session.register(`${D}.bench/echo`, () => null);
+    await c.session.register(`bench.${D}/echo`, () => null);
     // A callee that answers the very same 50-container list without any work: what the router costs for that payload.
-    await c.session.register(`${D}.bench/same-payload`, () => listed);
+    await c.session.register(`bench.${D}/same-payload`, () => listed);
     await timeEach(200, () => c.call(`${D}/list`)); // warm-up
     await timeEach(200, () => engineGet(listPath(D)));
     const berthMs = summarize(await timeEach(CALLS, () => c.call(`${D}/list`)));
     const engineMs = summarize(await timeEach(CALLS, () => engineGet(listPath(D))));
-    const echoMs = summarize(await timeEach(CALLS, () => c.call(`${D}.bench/echo`)));
-    const samePayloadMs = summarize(await timeEach(CALLS, () => c.call(`${D}.bench/same-payload`)));
+    const echoMs = summarize(await timeEach(CALLS, () => c.call(`bench.${D}/echo`)));
+    const samePayloadMs = summarize(await timeEach(CALLS, () => c.call(`bench.${D}/same-payload`)));
     const rows: Row[] = [
       { bench: `list() via ${routerName}`, case: `p50, ${CONTAINERS} containers, ${CALLS} calls`, value: `${berthMs.p50} ms`, baseline: `engine ${engineMs.p50} ms`, ratio: `${round(berthMs.p50 / engineMs.p50, 2)}×`, target: '≤ 1.00×' },
       { bench: `list() via ${routerName}`, case: 'p99', value: `${berthMs.p99} ms`, baseline: `engine ${engineMs.p99} ms`, ratio: `${round(berthMs.p99 / engineMs.p99, 2)}×`, target: '' },

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { startTestRouter } from '../test/helpers/test-router.js';
 import { buildBench } from './build-bench.js';
 import { listBench } from './list-bench.js';
+import { listOwnerBench } from './list-owner-bench.js';
 import { restartBench } from './restart-bench.js';
 import { routerBench } from './router-bench-rows.js';
 import { printTable, type Row } from './stats.js';
@@ -17,6 +18,7 @@ async function onRouter<T>(kind: 'crossbar' | 'embedded', fn: (url: string) => P
 const BENCHES: Record<string, Bench> = {
   list: () => onRouter('crossbar', (url) => listBench(url, 'Crossbar.io')),
   'list-embedded': () => listBench(undefined, 'berth\'s embedded router'),
+  'list-owner': listOwnerBench,
   restart: () => onRouter('crossbar', restartBench),
   router: routerBench,
   build: () => onRouter('crossbar', buildBench),

@@ -21,7 +21,7 @@ ROUTER_SENSITIVE=(
   test/integration/cli.test.ts
   test/integration/python-client.test.ts
   test/integration/build.test.ts
-  test/integration/end-to-end.test.ts
+  test/integration/container-confinement.test.ts
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.

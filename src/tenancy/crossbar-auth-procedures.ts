@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { Handler } from '../wamp/call.js';
 import { checkContainerTicket } from './container-credentials.js';
 import { authorizeFabric, CONTAINER_ROLE, type FabricPolicy } from './fabric-policy.js';
+import { mayReach } from './uri-reach.js';
 
 export interface CrossbarAuthOptions {
   readonly realm: string;
@@ -50,9 +51,12 @@ export function crossbarAuthProcedures(domain: string, options: CrossbarAuthOpti
       if (!parsed.success) return { allow: false, disclose: false };
       const [session, uri, action, opts] = parsed.data;
       if (!session.authrole || !session.authid) return { allow: false, disclose: false };
-      const decision = await authorizeFabric(policy, { authid: session.authid, authrole: session.authrole }, action, uri, opts?.match ?? 'exact');
-      // Decisions depend on berth's state (who owns a build topic), so Crossbar.io must not cache them.
-      return { allow: decision.allow, disclose: decision.disclose ?? false, cache: false };
+      const match = opts?.match ?? 'exact';
+      const decision = await authorizeFabric(policy, { authid: session.authid, authrole: session.authrole }, action, uri, match);
+      // Only a build topic's decision depends on berth's state (who owns that build now); Crossbar.io may cache the rest
+      // for the session, sparing a round trip to berth on every call.
+      const cache = !(action === 'subscribe' && mayReach(uri.toLowerCase(), match, `${domain}/build/`));
+      return { allow: decision.allow, disclose: decision.disclose ?? false, cache };
     },
   };
 }
