@@ -15,7 +15,8 @@ const ABORT = 3, WELCOME = 2, CHALLENGE = 4, AUTHENTICATE = 5, GOODBYE = 6, ERRO
 const ROLES = { caller: {}, callee: { features: { pattern_based_registration: true } }, publisher: {}, subscriber: { features: { pattern_based_subscription: true } } };
 const web = mintTicket();
 const records = new Map<string, ContainerRecord>([['web', { name: 'web', labels: { [LABELS.ticket]: web.hash } } as unknown as ContainerRecord]]);
-const engine = { fetchBridgeGateway: async () => '::1' } as unknown as Engine;
+let gatewayAddress = '::1';
+const engine = { fetchBridgeGateway: async () => gatewayAddress } as unknown as Engine;
 
 let router: StandaloneRouter | undefined;
 const clients: RawClient[] = [];
@@ -23,6 +24,7 @@ afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((c) => c[Symbol.asyncDispose]()));
   await router?.stop();
   router = undefined;
+  gatewayAddress = '::1';
 });
 
 async function start(file: Record<string, unknown> = {}): Promise<{ listen: string; containers: string }> {
@@ -89,6 +91,16 @@ describe('the containers listener (bridge gateway)', () => {
     expect(router!.killSessions('berth.web').sort()).toEqual([c.sessionId, viaListen.sessionId].sort());
     for (const x of [c, viaListen]) expect((await x.next((m) => m[0] === GOODBYE))[2]).toBe('wamp.close.killed');
     expect(errorOf(await ask(bystander, [REGISTER, {}, 'com.example.x'], REGISTERED))).toBe('ok');
+  });
+});
+
+describe('one listener that containers reach (--listen on the gateway itself, or a wildcard)', () => {
+  it('a client that came in on the gateway address is judged as on the containers listener', async () => {
+    gatewayAddress = '127.0.0.1'; // --listen is the gateway: no second listener, the local address decides
+    const { listen } = await start();
+    expect(new URL(router!.containerUrl).port).toBe(new URL(listen).port);
+    expect((await join(listen)).answer[2]).toBe('wamp.error.no_auth_method');
+    expect((await join(listen, { authmethods: ['ticket'], authid: 'berth.web' }, web.ticket)).answer[2]).toMatchObject({ authrole: 'container' });
   });
 });
 
