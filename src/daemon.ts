@@ -72,7 +72,8 @@ export class Daemon {
       callers: config.callers,
       adminRoles: config.adminRoles,
       callAppliance: config.containers.callAppliance,
-      buildOwner: async () => undefined,
+      // Read at each decision: the appliance knows who runs a build and who owns an image.
+      buildOwner: (name) => appliance.buildOwner(name),
     };
     let revokeSessions: (authid: string) => Promise<void> = async () => undefined;
     if (external) {

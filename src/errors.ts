@@ -15,6 +15,8 @@ export const ERRORS = {
   canceled: { uri: 'berth.error.canceled', summary: 'the build was canceled by cancelBuild' },
   busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued' },
   registration_failed: { uri: 'berth.error.registration_failed', summary: 'the router refused to register a container\'s procedures; the container was not created' },
+  not_authorized: { uri: 'wamp.error.not_authorized', summary: 'the caller may not do this: the item belongs to another owner, or the router did not disclose who calls' },
+  quota_exceeded: { uri: 'berth.error.quota_exceeded', summary: 'the caller\'s owner already has quotas.containers containers or runs quotas.builds builds; nothing was created' },
   too_large: { uri: 'berth.error.too_large', summary: 'the answer would be larger than a WAMP message may be (ask for less, e.g. a smaller tail)' },
   authentication_failed: { uri: 'wamp.error.authentication_failed', summary: 'D._authenticate (Crossbar.io\'s dynamic authenticator): the authid is not a container of this domain, or the ticket is not its current one' },
   internal: { uri: 'berth.error.internal', summary: 'an unexpected failure; logged with its context' },
@@ -56,6 +58,23 @@ export const failures = {
     new BerthError('in_use', `image "${name}" is used by ${containers.length} container(s): ${containers.join(', ')}; remove them first`, { name, containers }),
   registrationRefused: (name: string, reason: string, cause: unknown) =>
     new BerthError('registration_failed', `the router refused the procedures of container "${name}" (${reason}); it was not created`, { name }, { cause }),
+  buildBusy: (name: string, domain: string) => new BerthError('busy', `image "${name}" is already being built in domain ${domain}`, { name }),
+  notYours: (kind: 'container' | 'image' | 'build', name: string, domain: string) =>
+    new BerthError('not_authorized', `${kind} "${name}" in domain ${domain} belongs to another owner`, { name }),
+  noCallerIdentity: (procedure: string) =>
+    new BerthError(
+      'not_authorized',
+      `${procedure} refused: the router did not disclose who calls, and callers: owner needs it. Enable caller disclosure for calls to berth's role ` +
+        `(Crossbar.io decides it by the caller's role: "disclose": {"caller": true} in the permissions of every role that calls berth), or set callers: open`,
+    ),
+  quotaExceeded: (what: 'containers' | 'builds', owner: string, limit: number) =>
+    new BerthError(
+      'quota_exceeded',
+      what === 'containers'
+        ? `owner "${owner}" already has ${limit} container(s) (quotas.containers); remove one first`
+        : `owner "${owner}" already runs ${limit} build(s) (quotas.builds); wait for one to finish`,
+      { owner, quota: what, limit },
+    ),
   engineUnavailable: () => new BerthError('engine_unavailable', 'the Docker engine is unavailable; berth retries and recovers when it returns'),
   tooLarge: (procedure: string, what: string, bytes: number, limit: number) => {
     const hint = procedure.endsWith('/logs') ? 'ask for fewer lines, e.g. logs with a smaller tail' : 'ask for less';

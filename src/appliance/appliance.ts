@@ -3,15 +3,20 @@ import { LABELS } from '../engine/labels.js';
 import { singleFlight } from '../single-flight.js';
 import type { Handler } from '../wamp/call.js';
 import { applianceUri } from '../wamp/uris.js';
+import { Callers, itemOwner } from '../tenancy/callers.js';
+import { OwnerReservations } from '../tenancy/owner-reservations.js';
+import { argument, audited } from './audit.js';
 import { buildProcedure } from './build.js';
 import { cancelBuildProcedure } from './cancel-build.js';
 import { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
 import { createProcedure } from './create.js';
 import { imagesProcedure, listProcedure } from './list.js';
+import { findImage } from './lookup.js';
 import type { OpsContext } from './ops-context.js';
 import { recoverContainers } from './recover-containers.js';
 import { removeImageProcedure, removeProcedure } from './remove.js';
+import { RunningBuilds } from './running-builds.js';
 import { domainNetwork } from './sandbox.js';
 import { updateImageProcedure } from './update-image.js';
 
@@ -21,27 +26,44 @@ export class Appliance {
 
   constructor(ctx: ApplianceContext) {
     const locks = new KeyedLock();
-    this.ops = {
+    const ops: Omit<OpsContext, 'endpoints'> & { endpoints?: ContainerEndpoints } = {
       ...ctx,
       locks,
-      endpoints: new ContainerEndpoints(ctx, locks),
       // Concurrent creates share one look-up (and at most one creation) of the domain's network.
       network: singleFlight(() => ctx.engine.ensureNetwork(domainNetwork(ctx.domain), { [LABELS.domain]: ctx.domain }, ctx.sandbox.isolate)),
+      callers: new Callers({ tenancy: ctx.tenancy, domain: ctx.domain, container: (name) => ctx.index.getByName(name), log: ctx.log }),
+      builds: new RunningBuilds(),
+      creating: new OwnerReservations(),
     };
+    ops.endpoints = new ContainerEndpoints(ops as OpsContext, locks);
+    this.ops = ops as OpsContext;
   }
 
   procedures(): Record<string, Handler> {
     const { ops } = this;
+    // Every procedure that changes something writes an audit line (issue 9); list and images only read.
+    const audit = (handler: Handler, position: number, key: string) => audited(ops.log, argument(position, key), handler);
     return {
-      create: createProcedure(ops),
+      create: audit(createProcedure(ops), 1, 'name'),
       list: listProcedure(ops),
       images: imagesProcedure(ops),
-      remove: removeProcedure(ops),
-      removeImage: removeImageProcedure(ops),
-      build: buildProcedure(ops),
-      cancelBuild: cancelBuildProcedure(ops),
-      updateImage: updateImageProcedure(ops),
+      remove: audit(removeProcedure(ops), 0, 'name'),
+      removeImage: audit(removeImageProcedure(ops), 0, 'imageName'),
+      build: audit(buildProcedure(ops), 0, 'name'),
+      cancelBuild: audit(cancelBuildProcedure(ops), 0, 'name'),
+      updateImage: audit(updateImageProcedure(ops), 0, 'name'),
     };
+  }
+
+  /**
+   * The owner of what the topic `D/build/<name>` carries now: the running build's, else the image's (an image made
+   * before owners existed: `anonymous`), else undefined. For the router's authorizer (FabricPolicy.buildOwner).
+   */
+  async buildOwner(name: string): Promise<string | undefined> {
+    const running = this.ops.builds.get(name);
+    if (running) return running.owner;
+    const image = await findImage(this.ops, name);
+    return image ? itemOwner(image.labels) : undefined;
   }
 
   /**

@@ -3,13 +3,17 @@ import { failures } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { containerUri } from '../wamp/uris.js';
 import type { KeyedLock } from '../keyed-lock.js';
-import type { ApplianceContext } from './context.js';
-import { requireContainer } from './lookup.js';
+import type { ContainerRecord } from '../engine/engine.js';
+import { audited } from './audit.js';
+import { requireContainer, requireOwnContainer } from './lookup.js';
+import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
 import { containerDetails, containerDict, imageDict, type ContainerDict } from './shape.js';
 
 export const CONTAINER_OPS = ['image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'] as const;
 type Op = (typeof CONTAINER_OPS)[number];
+/** The operations that change something: audited (issue 9). */
+const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart']);
 
 const none = z.object({});
 const logsSchema = z.object({
@@ -24,7 +28,7 @@ export class ContainerEndpoints {
   private readonly latest = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly ctx: ApplianceContext,
+    private readonly ctx: OpsContext,
     private readonly locks: KeyedLock,
   ) {}
 
@@ -51,40 +55,46 @@ export class ContainerEndpoints {
     return done;
   }
 
+  /**
+   * Every operation first knows its caller and answers not_authorized for another owner's container (issue 9);
+   * start/stop/restart also write an audit line.
+   */
   private handler(name: string, op: Op): Handler {
     const ctx = this.ctx;
-    const handlers: Record<Op, Handler> = {
-      image: async (call) => {
+    const handlers: Record<Op, (call: Call, own: () => ContainerRecord) => Promise<unknown>> = {
+      image: async (call, own) => {
         parseArgs(call, [], none);
-        const c = requireContainer(ctx, name);
-        const image = await ctx.engine.fetchImage(c.imageId);
+        const image = await ctx.engine.fetchImage(own().imageId);
         if (!image) throw failures.imageGone(name);
         return imageDict(image);
       },
-      inspect: async (call) => {
+      inspect: async (call, own) => {
         parseArgs(call, [], none);
-        const c = requireContainer(ctx, name);
-        await ctx.index.refresh(c.id);
-        return containerDetails(requireContainer(ctx, name));
+        await ctx.index.refresh(own().id);
+        return containerDetails(own());
       },
-      logs: async (call) => {
+      logs: async (call, own) => {
         const { tail } = parseArgs(call, ['tail'], logsSchema);
-        return ctx.engine.fetchLogs(requireContainer(ctx, name).id, tail);
+        return ctx.engine.fetchLogs(own().id, tail);
       },
-      start: (call) => this.change(call, name, (id) => ctx.engine.startContainer(id)),
-      stop: (call) => this.change(call, name, (id) => ctx.engine.stopContainer(id, ctx.sandbox.stopTimeout)),
-      restart: (call) => this.change(call, name, (id) => ctx.engine.restartContainer(id, ctx.sandbox.stopTimeout)),
-      top: (call) => top(ctx, name, call),
+      start: (call, own) => this.change(call, own, (id) => ctx.engine.startContainer(id)),
+      stop: (call, own) => this.change(call, own, (id) => ctx.engine.stopContainer(id, ctx.sandbox.stopTimeout)),
+      restart: (call, own) => this.change(call, own, (id) => ctx.engine.restartContainer(id, ctx.sandbox.stopTimeout)),
+      top: (call, own) => top(ctx, call, own),
     };
-    return handlers[op];
+    const handler: Handler = async (call) => {
+      const caller = ctx.callers.identify(call);
+      return handlers[op](call, () => requireOwnContainer(ctx, caller, name));
+    };
+    return CHANGES.has(op) ? audited(ctx.log, () => name, handler) : handler;
   }
 
   /** start/stop/restart: one operation per name at a time (as create and remove), then the state after the change. */
-  private async change(call: Call, name: string, fn: (id: string) => Promise<void>): Promise<ContainerDict> {
+  private async change(call: Call, own: () => ContainerRecord, fn: (id: string) => Promise<void>): Promise<ContainerDict> {
     parseArgs(call, [], none);
-    requireContainer(this.ctx, name);
+    const { name } = own();
     return this.locks.run(name, async () => {
-      const c = requireContainer(this.ctx, name);
+      const c = own();
       await fn(c.id);
       await this.ctx.index.refresh(c.id);
       return containerDict(requireContainer(this.ctx, name));
@@ -92,9 +102,9 @@ export class ContainerEndpoints {
   }
 }
 
-async function top(ctx: ApplianceContext, name: string, call: Call) {
+async function top(ctx: OpsContext, call: Call, own: () => ContainerRecord) {
   parseArgs(call, [], none);
-  const c = requireContainer(ctx, name);
+  const c = own();
   if (c.state !== 'running') {
     return { cpuPercent: 0, memoryUsage: 0, memoryLimit: c.resources.memory ?? 0, pids: 0, processes: [] };
   }

@@ -1,5 +1,6 @@
 import { environmentSchema, toEnvList } from '../container-environment.js';
-import { mintTicket } from '../container-ticket.js';
+import { hashTicket, mintTicket } from '../container-ticket.js';
+import { ownerLabels } from '../tenancy/callers.js';
 import { HOST_ALIAS } from '../container-router-url.js';
 import type { ContainerSpec, ImageRecord, SandboxSpec } from '../engine/engine.js';
 import { engineContainerName, LABELS } from '../engine/labels.js';
@@ -13,13 +14,20 @@ export interface NewContainer {
   /** The caller's environment (over the image's Run.yaml Env). */
   readonly environment: Readonly<Record<string, string>>;
   readonly sandbox: SandboxSpec;
+  /** Who owns it (labels berth.owner, berth.owner-role): its creator, or for a replacement the old container's. */
+  readonly owner: { readonly owner: string; readonly role: string };
+  /**
+   * Only for a replacement: the old container's ticket, carried over so that the replacement's session keeps joining
+   * with it and nothing revokes it. A new container always gets a new one.
+   */
+  readonly ticket?: string;
   /** Only for a replacement: the container it replaces, and its temporary engine name. */
   readonly replaces?: { readonly id: string; readonly engineName: string };
 }
 
 export function containerSpec(ctx: OpsContext, c: NewContainer, network: string): ContainerSpec {
-  // A new ticket for every container made, a replacement too: berth never has the old one, only its hash.
-  const { ticket, hash } = mintTicket();
+  // A new ticket for every new container; a replacement keeps its predecessor's (read from that container's env).
+  const { ticket, hash } = c.ticket ? { ticket: c.ticket, hash: hashTicket(c.ticket) } : mintTicket();
   const env = [
     // Run.yaml's Env (recorded on the image) is the default layer; the caller's environment overrides it.
     ...toEnvList({ ...imageEnvironment(ctx, c.image), ...c.environment }),
@@ -29,7 +37,7 @@ export function containerSpec(ctx: OpsContext, c: NewContainer, network: string)
     `WAMP_AUTHID=${containerDomain(ctx.domain, c.name)}`,
     `WAMP_TICKET=${ticket}`,
   ];
-  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name, [LABELS.origin]: 'berth', [LABELS.ticket]: hash };
+  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name, [LABELS.origin]: 'berth', [LABELS.ticket]: hash, ...ownerLabels(c.owner.owner, c.owner.role) };
   if (c.replaces) labels[LABELS.replaces] = c.replaces.id;
   return {
     engineName: c.replaces?.engineName ?? engineContainerName(ctx.domain, c.name),

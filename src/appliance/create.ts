@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { environmentSchema } from '../container-environment.js';
+import { failures } from '../errors.js';
+import { itemOwner } from '../tenancy/callers.js';
 import type { Call, Handler } from '../wamp/call.js';
 import { alreadyExists, createContainer } from './create-container.js';
 import { requireImage } from './lookup.js';
@@ -18,18 +20,31 @@ const schema = z.object({
 
 /**
  * D/create(image, name, environment={}, resources={}): create and start a sandboxed container on the domain's network;
- * its endpoints exist when this returns. All or nothing.
+ * its endpoints exist when this returns. All or nothing. The caller owns it; it may use its own images and images built
+ * by an admin role, and may have at most quotas.containers containers (issue 9).
  */
 export function createProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {
+    const caller = ctx.callers.identify(call);
     const { image, name, environment, resources } = parseArgs(call, ['image', 'name', 'environment', 'resources'], schema);
     const sandbox = sandboxFor(ctx.sandbox, resources);
     ctx.index.assertAvailable();
+    // Names are global per domain: a taken name is already_exists, whoever holds it.
     if (ctx.index.getByName(name)) throw alreadyExists(ctx, name);
     return ctx.locks.run(name, async () => {
       ctx.index.assertAvailable();
       const img = await requireImage(ctx, image);
-      return containerDict(await createContainer(ctx, { name, image: img, environment, sandbox }));
+      if (!ctx.callers.mayUse(caller, img.labels)) throw failures.notYours('image', image, ctx.domain);
+      if (ctx.index.getByName(name)) throw alreadyExists(ctx, name);
+      // Checked and held in one synchronous step (no await between): concurrent creates of one owner cannot overshoot.
+      const owned = ctx.index.getAll().filter((c) => itemOwner(c.labels) === caller.owner).length;
+      const release = ctx.creating.take(caller.owner, owned, ctx.tenancy.quotas.containers, 'containers');
+      try {
+        const owner = { owner: caller.owner, role: caller.authrole ?? '' };
+        return containerDict(await createContainer(ctx, { name, image: img, environment, sandbox, owner }));
+      } finally {
+        release();
+      }
     });
   };
 }

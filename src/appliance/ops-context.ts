@@ -1,8 +1,11 @@
 import type { KeyedLock } from '../keyed-lock.js';
+import type { Callers } from '../tenancy/callers.js';
+import type { OwnerReservations } from '../tenancy/owner-reservations.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
+import type { RunningBuilds } from './running-builds.js';
 
-/** What the container operations (create, remove, replace, recover) share beyond the appliance context. */
+/** What the operations (create, remove, replace, recover, build) share beyond the appliance context. */
 export interface OpsContext extends ApplianceContext {
   /** Per-container endpoints; the index's added/removed events are their only driver. */
   readonly endpoints: ContainerEndpoints;
@@ -10,4 +13,10 @@ export interface OpsContext extends ApplianceContext {
   readonly locks: KeyedLock;
   /** The domain's network, looked up or made once for concurrent callers. */
   readonly network: () => Promise<string>;
+  /** Who calls, and what they may see and manage (issue 9). */
+  readonly callers: Callers;
+  /** Builds in progress: their owners (the build topic, cancelBuild) and the builds quota. */
+  readonly builds: RunningBuilds;
+  /** Container places held by creates in flight (the containers quota). */
+  readonly creating: OwnerReservations;
 }

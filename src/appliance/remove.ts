@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { BerthError, failures, isBerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import type { ApplianceContext } from './context.js';
-import { requireContainer, requireImage } from './lookup.js';
+import { containerDomain } from '../wamp/uris.js';
+import { requireOwnContainer, requireOwnImage } from './lookup.js';
 import { containerName, imageName } from './names.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
@@ -10,26 +11,30 @@ import { removeContainer } from './remove-container.js';
 
 /**
  * D/remove(name): stop (gracefully) if running, remove, and take its endpoints away before answering. Removes of one
- * name run one after another: the first wins, the others find nothing (not_found).
+ * name run one after another: the first wins, the others find nothing (not_found). The container's sessions on the
+ * fabric are ended with it: its ticket died with it (issue 9).
  */
 export function removeProcedure(ctx: OpsContext): Handler {
   const schema = z.object({ name: containerName });
   return async (call: Call) => {
+    const caller = ctx.callers.identify(call);
     const { name } = parseArgs(call, ['name'], schema);
-    requireContainer(ctx, name);
+    requireOwnContainer(ctx, caller, name);
     return ctx.locks.run(name, async () => {
-      await removeContainer(ctx, requireContainer(ctx, name));
+      await removeContainer(ctx, requireOwnContainer(ctx, caller, name));
+      await ctx.tenancy.revokeSessions(containerDomain(ctx.domain, name));
       return { name, removed: true };
     });
   };
 }
 
-/** D/removeImage(imageName): refused while any container, running or stopped, uses the image. */
-export function removeImageProcedure(ctx: ApplianceContext): Handler {
+/** D/removeImage(imageName): the caller's own image; refused while any container, running or stopped, uses it. */
+export function removeImageProcedure(ctx: OpsContext): Handler {
   const schema = z.object({ imageName });
   return async (call: Call) => {
+    const caller = ctx.callers.identify(call);
     const { imageName: name } = parseArgs(call, ['imageName'], schema);
-    const image = await requireImage(ctx, name);
+    const image = await requireOwnImage(ctx, caller, name);
     const users = await ctx.engine.fetchContainersUsingImage(image.id);
     if (users.length > 0) throw inUse(ctx, name, users);
     try {

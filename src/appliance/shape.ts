@@ -2,6 +2,7 @@ import { REDACTED } from '../container-environment.js';
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
+import { itemOwner } from '../tenancy/callers.js';
 import { containerStatus } from './container-status.js';
 
 export interface ContainerDict {
@@ -15,6 +16,8 @@ export interface ContainerDict {
   startedAt: string | null;
   finishedAt: string | null;
   exitCode: number | null;
+  /** Who created it (label berth.owner; `anonymous` for containers made before owners existed). */
+  owner: string;
 }
 
 export interface ImageDict {
@@ -29,6 +32,8 @@ export interface ImageDict {
   base: string | null;
   command: string[] | null;
   built: string | null;
+  /** Who built it (label berth.owner; `anonymous` for images built before owners existed). */
+  owner: string;
 }
 
 export function containerDict(c: ContainerRecord): ContainerDict {
@@ -43,6 +48,7 @@ export function containerDict(c: ContainerRecord): ContainerDict {
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,
     exitCode: c.exitCode,
+    owner: itemOwner(c.labels),
   };
 }
 
@@ -59,6 +65,7 @@ export function imageDict(i: ImageRecord): ImageDict {
     base: l[LABELS.base] || null,
     command: parseCommand(l[LABELS.command]),
     built: l[LABELS.built] || null,
+    owner: itemOwner(l),
   };
 }
 

@@ -3,10 +3,11 @@ import { BerthError } from '../errors.js';
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import type { Call, Handler } from '../wamp/call.js';
-import { runBuild } from './build.js';
+import { itemOwner } from '../tenancy/callers.js';
+import { imageOwner, runBuild } from './build.js';
 import { buildName } from './names.js';
 import { RESERVED_ENV } from '../container-environment.js';
-import { requireImage } from './lookup.js';
+import { requireOwnImage } from './lookup.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
 import { replaceContainer } from './replace-container.js';
@@ -20,16 +21,19 @@ const schema = z.object({
 /**
  * D/updateImage(name, updateContainers=false): rebuild from the recorded URL (with its #ref:subdir). With
  * updateContainers, every container created from that image name is replaced (replace-container.ts: the new one runs
- * before the old one goes) on the new image, with the same name, the environment its caller gave and the same limits.
+ * before the old one goes) on the new image, with the same name, the environment its caller gave and the same limits,
+ * the same owner and the same ticket. Only the image's owner (or an admin) may, and only its own containers are replaced.
  */
 export function updateImageProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {
+    const caller = ctx.callers.identify(call);
     const { name, updateContainers } = parseArgs(call, ['name', 'updateContainers'], schema);
-    const old = await requireImage(ctx, name);
+    const old = await requireOwnImage(ctx, caller, name);
     const url = old.labels[LABELS.url];
     if (!url) throw new BerthError('invalid_argument', `image "${name}" was not built from a git URL, so it cannot be rebuilt`, { argument: 'name' });
     const oldImage = (await ctx.engine.fetchImage(old.id)) ?? old;
-    const { lines, image } = await runBuild(ctx, call, name, url);
+    // The rebuilt image keeps its owner, whoever rebuilds it (an admin may).
+    const { lines, image } = await runBuild(ctx, call, caller, name, url, imageOwner(old.labels));
     const say = (line: string) => {
       lines.push(line);
       call.progress?.(line);
@@ -39,7 +43,8 @@ export function updateImageProcedure(ctx: OpsContext): Handler {
       ctx.index.assertAvailable();
       const newImage = await ctx.engine.fetchImage(image.id);
       if (!newImage) throw new BerthError('internal', `the image just built for "${name}" is gone`, { name });
-      const users = ctx.index.getAll().filter((c) => c.image === name && c.imageId !== image.id);
+      // Only containers the caller may manage (another's may use an admin's image); each replacement keeps its owner.
+      const users = ctx.index.getAll().filter((c) => c.image === name && c.imageId !== image.id && ctx.callers.owns(caller, itemOwner(c.labels)));
       for (const user of users) {
         const replaced = await ctx.locks.run(user.name, async () => {
           const c = ctx.index.getByName(user.name);

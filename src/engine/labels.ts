@@ -7,6 +7,16 @@ export const LABELS = {
   /** On containers: `sha256:<hex>` of the container's own ticket (WAMP_TICKET); the ticket itself is kept nowhere else. */
   ticket: 'berth.ticket',
   /**
+   * On containers berth creates and images it builds: the owner (issue 9), the caller's authid (`anonymous` for every
+   * anonymous caller). An item without it was made before owners existed and belongs to `anonymous`.
+   */
+  owner: 'berth.owner',
+  /**
+   * Beside berth.owner: the role the owner called with when it made the item. An image built by an admin role
+   * (adminRoles) may be used by everyone's create; a container's is informational.
+   */
+  ownerRole: 'berth.owner-role',
+  /**
    * On every container berth itself creates (`berth`): a container of berth's that never started was left half-made by
    * a berth killed in the middle of create. Containers made out-of-band lack it and are never swept.
    */

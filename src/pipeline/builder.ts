@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
-import { BerthError, isBerthError } from '../errors.js';
+import { BerthError, failures, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { singleFlight } from '../single-flight.js';
 import { missingBase, resolveBase } from './bases.js';
@@ -25,6 +25,12 @@ export interface BuilderOptions {
   readonly bases: BasesConfig;
   readonly config: BuildConfig;
   readonly log: Logger;
+}
+
+export interface BuildOptions {
+  readonly nocache?: boolean;
+  /** Added to the image's labels (berth's own keys cannot be overridden by them: they are set after). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface BuildResult {
@@ -77,8 +83,9 @@ export class Builder {
     return this.jobs.has(name);
   }
 
-  async build(name: string, rawUrl: string, onLine: (line: string) => void, options: { nocache?: boolean } = {}): Promise<BuildResult> {
-    if (this.jobs.has(name)) throw new BerthError('busy', `image "${name}" is already being built in domain ${this.o.domain}`, { name });
+  /** `options.labels` go on the image besides berth's own (the owner, issue 9). */
+  async build(name: string, rawUrl: string, onLine: (line: string) => void, options: BuildOptions = {}): Promise<BuildResult> {
+    if (this.jobs.has(name)) throw failures.buildBusy(name, this.o.domain);
     const controller = new AbortController();
     let finish!: () => void;
     this.jobs.set(name, { controller, done: new Promise((r) => (finish = r)) });
@@ -172,7 +179,7 @@ export class Builder {
     }
   }
 
-  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: { nocache?: boolean }): Promise<string> {
+  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: BuildOptions): Promise<string> {
     const { config } = this.o;
     const { signal } = controller;
     const url = parseBuildUrl(rawUrl);
@@ -217,7 +224,7 @@ export class Builder {
     b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string },
     emit: Emit,
     signal: AbortSignal,
-    options: { nocache?: boolean },
+    options: BuildOptions,
   ): Promise<string> {
     const { engine, domain } = this.o;
     const tail: string[] = [];
@@ -252,6 +259,7 @@ export class Builder {
       });
       throwIfAborted(signal);
       labelled = await engine.labelImage(built, {
+        ...options.labels,
         [LABELS.domain]: domain,
         [LABELS.name]: name,
         [LABELS.url]: b.url.source,

@@ -6,7 +6,7 @@ import { routeAutobahnLog } from './autobahn-log.js';
 import type { Handler } from './call.js';
 import { RegistrationError } from './registration-error.js';
 import { Registrations, type Link } from './registrations.js';
-import type { SessionEvents, WampSession } from './wamp-session.js';
+import type { PublishOptions, SessionEvents, WampSession } from './wamp-session.js';
 
 export interface AutobahnSessionOptions extends SessionEvents {
   readonly url: string;
@@ -119,7 +119,7 @@ export class AutobahnSession implements WampSession {
     }
   }
 
-  async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<void> {
+  async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}, options: PublishOptions = {}): Promise<void> {
     const s = this.session;
     if (!s) return;
     const { log, maxResultBytes } = this.options;
@@ -127,7 +127,7 @@ export class AutobahnSession implements WampSession {
     const bytes = jsonBytes([args, kwargs]);
     if (bytes > maxResultBytes) return log.warn({ topic, bytes, limit: maxResultBytes }, 'publish skipped: over maxResultBytes');
     try {
-      await s.publish(topic, args, kwargs, { exclude_me: false });
+      await s.publish(topic, args, kwargs, { ...options, exclude_me: false } as autobahn.IPublishOptions);
     } catch (err) {
       log.warn({ err, topic }, 'publish failed');
     }

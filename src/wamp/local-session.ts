@@ -6,7 +6,7 @@ import { MSG } from '../router/wamp-message.js';
 import { answerCall, jsonBytes } from './answer-call.js';
 import { RegistrationError } from './registration-error.js';
 import { Registrations, type Link } from './registrations.js';
-import type { SessionEvents, WampSession } from './wamp-session.js';
+import type { PublishOptions, SessionEvents, WampSession } from './wamp-session.js';
 
 export interface LocalSessionOptions extends SessionEvents {
   /** Joins the embedded router's realm in this process (`EmbeddedRouter.joinLocal`). */
@@ -89,13 +89,13 @@ export class LocalSession implements WampSession {
     return this.registrations.unregister(uri);
   }
 
-  async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<void> {
+  async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}, options: PublishOptions = {}): Promise<void> {
     const peer = this.peer;
     if (!peer) return;
     if (!isConcreteUri(topic)) return this.options.log.warn({ topic }, 'publish skipped: not a valid topic URI');
     const bytes = jsonBytes([args, kwargs]);
     if (bytes > this.options.maxResultBytes) return this.options.log.warn({ topic, bytes, limit: this.options.maxResultBytes }, 'publish skipped: over maxResultBytes');
-    peer.receive({ type: 'publish', request: this.nextRequest(), options: { exclude_me: false }, topic, args, kwargs });
+    peer.receive({ type: 'publish', request: this.nextRequest(), options: { ...copy(options), exclude_me: false }, topic, args, kwargs });
   }
 
   private ask<T>(action: Pending['action'], procedure: string, make: (request: number) => Parameters<LocalPeer['receive']>[0]): Promise<T> {
@@ -176,4 +176,9 @@ export class LocalSession implements WampSession {
     this.request = this.request >= 2 ** 53 ? 1 : this.request + 1;
     return this.request;
   }
+}
+
+/** Publish options as the router's message parser gives them (mutable lists). */
+function copy(o: PublishOptions): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, [...(v as readonly string[])]]));
 }

@@ -17,8 +17,19 @@ export interface WampSession {
   register(uri: string, handler: Handler): Promise<void>;
   /** Like `register`: rejects with a `RegistrationError` only if the router refuses it while joined. */
   unregister(uri: string): Promise<void>;
-  /** Fire and forget (`exclude_me: false`); a topic that is not a valid URI or too large is logged and dropped. */
-  publish(topic: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<void>;
+  /**
+   * Fire and forget (`exclude_me: false`); a topic that is not a valid URI or too large is logged and dropped. `options`
+   * narrow who receives the event (WAMP subscriber black- and whitelisting, which the router applies).
+   */
+  publish(topic: string, args: unknown[], kwargs?: Record<string, unknown>, options?: PublishOptions): Promise<void>;
+}
+
+/** Subscriber black- and whitelisting by authid and authrole (WAMP advanced profile; Crossbar.io and the embedded router). */
+export interface PublishOptions {
+  readonly eligible_authid?: readonly string[];
+  readonly eligible_authrole?: readonly string[];
+  readonly exclude_authid?: readonly string[];
+  readonly exclude_authrole?: readonly string[];
 }
 
 export interface SessionEvents {

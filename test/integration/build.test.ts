@@ -51,7 +51,8 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     busyboxCommit = git.addFixture('busybox-app');
     git.addFixture('mono', 'mono', { branches: { release: { 'services/hello/marker.txt': 'marker of the release branch\n' } }, tags: ['v1'] });
     for (const n of ['slow1', 'slow2', 'slow3', 'slowcancel']) git.addRepo(n, slowRepo(n === 'slowcancel' ? 60 : 3, n));
-    const config = writeConfig(dir, { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true, concurrency: 2 } });
+    // Three builds at once queue past build.concurrency; every anonymous caller is one owner, whose quotas.builds is 2 by default.
+    const config = writeConfig(dir, { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true, concurrency: 2 }, quotas: { builds: 3 } });
     berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--config', config], { procedures: 8 });
     client = await WampClient.connect(routerUrl);
   });
