@@ -43,7 +43,10 @@ export class Daemon {
     if (!config.router) {
       // A container's ticket check waits for the index's first sync (started by the appliance below), bounded.
       const containers = containerDirectory(this.index, config.embeddedRouter.handshakeTimeoutMs / 2);
-      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers });
+      // Build topics' owners come from the policy below (the appliance's view), asked at each subscription; none is
+      // handled before the appliance exists (nothing awaits in between), and one that were would fail closed.
+      const buildOwner = (name: string) => policy.buildOwner(name);
+      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers, buildOwner });
     }
     const url = this.router?.url ?? config.router!;
     // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.

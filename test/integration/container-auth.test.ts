@@ -158,3 +158,42 @@ describe('containers on the embedded router: tickets and confinement (issue 9)',
     expect(await containersOf(D)).toEqual([]);
   });
 });
+
+describe('users of embeddedRouter.tickets: build topics only for their owner (issue 9, embedded router)', { timeout: 300_000 }, () => {
+  const D2 = testDomain('cu');
+  const dir2 = mkdtempSync(join(tmpdir(), 'berth-cu-'));
+  let git2: GitServer;
+  let users: BerthProcess | undefined;
+  const url = { value: '' };
+  const secrets = { alice: 'alice-secret-for-the-test', bob: 'bob-secret-for-the-test', root: 'root-secret-for-the-test' };
+
+  beforeAll(async () => {
+    git2 = await GitServer.start();
+    git2.addRepo('app', { 'Run.yaml': 'Base: busybox\nCommand: trap "exit 0" TERM; while true; do sleep 1; done\n' });
+    const tickets = { alice: { secret: secrets.alice, role: 'user' }, bob: { secret: secrets.bob, role: 'user' }, root: { secret: secrets.root, role: 'admin' } };
+    const config = writeConfig(dir2, { bases: { busybox: 'berth-test/busybox:latest' }, build: { allowPrivateHosts: true }, embeddedRouter: { tickets, anonymous: false } });
+    const p = await freePort();
+    url.value = `ws://127.0.0.1:${p}/ws`;
+    users = await BerthProcess.start(['--listen', `127.0.0.1:${p}`, '--domain', D2, '--config', config]);
+  });
+
+  afterAll(async () => {
+    await users?.stop();
+    await cleanDomain(D2);
+    await removeTags(D2);
+    await git2?.[Symbol.asyncDispose]();
+    rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it("Bob may not subscribe to Alice's build topic; Alice and the admin may; anonymous may not join at all", async () => {
+    await using alice = await WampClient.connect(url.value, { authid: 'alice', ticket: secrets.alice });
+    await using bob = await WampClient.connect(url.value, { authid: 'bob', ticket: secrets.bob });
+    await using root = await WampClient.connect(url.value, { authid: 'root', ticket: secrets.root });
+    await alice.call(`${D2}/build`, ['aimg', git2.url('app')]);
+    const subscribe = (c: WampClient, topic: string) => c.session.subscribe(topic, () => undefined).then(() => 'allowed', (e: { error: string }) => e.error);
+    expect(await subscribe(bob, `${D2}/build/aimg`)).toBe('wamp.error.not_authorized');
+    expect(await subscribe(alice, `${D2}/build/aimg`)).toBe('allowed');
+    expect(await subscribe(root, `${D2}/build/aimg`)).toBe('allowed');
+    expect(outcome(await tryJoin(url.value))).toBe('abort wamp.error.no_auth_method');
+  });
+});
