@@ -9,6 +9,7 @@ import type { Engine } from './engine/engine.js';
 import { engineSecurity, type EngineSecurity } from './engine/engine-security.js';
 import type { Logger } from './log.js';
 import { startStandaloneRouter, type StandaloneRouter } from './standalone-router.js';
+import { containerDirectory } from './tenancy/container-directory.js';
 import { AutobahnSession } from './wamp/autobahn-session.js';
 import { LocalSession } from './wamp/local-session.js';
 import type { WampSession } from './wamp/wamp-session.js';
@@ -23,6 +24,7 @@ export class Daemon {
   private router: StandaloneRouter | undefined;
   private session: WampSession | undefined;
   private stopping: Promise<void> | undefined;
+  private revoke: (authid: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly config: Config,
@@ -38,7 +40,14 @@ export class Daemon {
     const { config, log } = this;
     // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
-    if (!config.router) this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }));
+    if (!config.router) {
+      // A container's ticket check waits for the index's first sync (started by the appliance below), bounded.
+      const containers = containerDirectory(this.index, config.embeddedRouter.handshakeTimeoutMs / 2);
+      // Build topics' owners come from the policy below (the appliance's view), asked at each subscription; none is
+      // handled before the appliance exists (nothing awaits in between), and one that were would fail closed.
+      const buildOwner = (name: string) => policy.buildOwner(name);
+      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers, buildOwner });
+    }
     const url = this.router?.url ?? config.router!;
     // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.
     let security: EngineSecurity | undefined;
@@ -77,6 +86,14 @@ export class Daemon {
       revokeSessions = (authid) => revokeOnCrossbar(external, authid, log);
       if (config.callers === 'owner') probe = once(() => void probeCallerDisclosure(external, config.domain, log));
     }
+    if (router) {
+      // The embedded router kills them itself.
+      revokeSessions = async (authid) => {
+        const killed = router.killSessions(authid);
+        if (killed.length > 0) log.info({ authid, sessions: killed.length }, 'revoked sessions');
+      };
+    }
+    this.revoke = revokeSessions;
     const appliance = new Appliance({
       domain: config.domain,
       realm: config.realm,
@@ -98,6 +115,11 @@ export class Daemon {
     await appliance.start();
     if (this.stopping) return;
     session.start();
+  }
+
+  /** End every session joined as `authid` (what the appliance's `tenancy.revokeSessions` does, e.g. for a removed `D.N`). */
+  revokeSessions(authid: string): Promise<void> {
+    return this.revoke(authid);
   }
 
   stop(): Promise<void> {

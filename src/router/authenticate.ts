@@ -10,7 +10,15 @@ export interface HelloInfo {
   readonly authextra: Readonly<Record<string, unknown>>;
   /** The id the session will have once welcomed (WAMP-CRA puts it in the challenge). */
   readonly sessionId: number;
+  /** The client's address and port (`address:port`). */
   readonly peer: string;
+  /** The name of the listener the client connected to (router config `listen[].name`), if it has one. */
+  readonly listener: string | undefined;
+  /**
+   * The local address the client connected to (IPv4-mapped IPv6 addresses given as plain IPv4): on a wildcard listener
+   * this tells which interface the client came in on.
+   */
+  readonly localAddress: string;
 }
 
 export interface Welcome {
@@ -48,7 +56,7 @@ export interface RealmDirectory {
 }
 
 // Methods Crossbar.io knows: one of these that is not configured is skipped; anything else is refused outright.
-const KNOWN_METHODS = new Set(['anonymous', 'anonymous-proxy', 'ticket', 'wampcra', 'tls', 'cryptosign', 'cryptosign-proxy', 'scram', 'cookie']);
+export const KNOWN_METHODS: ReadonlySet<string> = new Set(['anonymous', 'anonymous-proxy', 'ticket', 'wampcra', 'tls', 'cryptosign', 'cryptosign-proxy', 'scram', 'cookie']);
 
 export const deny = (message: string, reason = 'wamp.error.not_authorized'): Deny => ({ outcome: 'deny', reason, message });
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { createLogger, type Logger } from '../log.js';
 import { staticAuthenticator } from './authenticate.js';
 import { staticAuthorizer } from './authorize.js';
@@ -27,6 +27,7 @@ export class EmbeddedRouter {
   private stopping: Promise<void> | undefined;
   private lastRefusalLog = 0;
   private realms: ReadonlyMap<string, Realm> = new Map();
+  private accept: (ws: WebSocket, req: IncomingMessage, listener: string | undefined) => void = () => undefined;
 
   private constructor(
     readonly urls: string[],
@@ -55,11 +56,12 @@ export class EmbeddedRouter {
     const urls: string[] = [];
     const router = new EmbeddedRouter(urls, servers, wss, log);
     router.realms = realms;
-    wss.on('connection', (ws, req) => {
-      const session = new RouterSession(ws, ctx, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
+    router.accept = (ws, req, listener) => {
+      const transport = { peer: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, listener, localAddress: plainAddress(req.socket.localAddress) };
+      const session = new RouterSession(ws, ctx, transport);
       router.sessions.add(session);
       ws.once('close', () => router.sessions.delete(session));
-    });
+    };
     try {
       for (const listener of config.listen) {
         const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WAMP over WebSocket only\n'));
@@ -68,7 +70,7 @@ export class EmbeddedRouter {
         server.maxConnections = config.limits.maxConnections + 64;
         server.headersTimeout = config.limits.handshakeTimeoutMs;
         server.requestTimeout = config.limits.handshakeTimeoutMs;
-        server.on('upgrade', (req, socket, head) => router.upgrade(config, req, socket, head));
+        server.on('upgrade', (req, socket, head) => router.upgrade(config, listener.name, req, socket, head));
         servers.push(server);
         const port = await listen(server, listener.host, listener.port);
         urls.push(`ws://${listener.host.includes(':') ? `[${listener.host}]` : listener.host}:${port}${config.path}`);
@@ -117,11 +119,29 @@ export class EmbeddedRouter {
     return new LocalPeer(r, identity, this.log.child({ session: 'local', authid: identity.authid }));
   }
 
+  /**
+   * End every session on `realm` joined as `authid` (a revoked principal), as Crossbar.io's `wamp.session.kill_by_authid`
+   * does: each gets GOODBYE with `reason` (default `wamp.close.killed`) and leaves the realm before this returns, so
+   * nothing it registered or subscribed outlives the call; its socket closes in the background (bounded). Returns the
+   * IDs of the sessions killed. In-process sessions (`joinLocal`) are not touched.
+   */
+  killByAuthid(realm: string, authid: string, options: { reason?: string; message?: string } = {}): number[] {
+    const reason = options.reason ?? 'wamp.close.killed';
+    const message = options.message ?? 'the session was killed by the router';
+    const killed: number[] = [];
+    for (const s of this.sessions) {
+      if (!s.joined || s.info.realm !== realm || s.info.authid !== authid) continue;
+      killed.push(s.info.id);
+      void s.kill(reason, message, STOP_TIMEOUT_MS);
+    }
+    return killed;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
 
-  private upgrade(config: RouterConfig, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(config: RouterConfig, listener: string | undefined, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (this.stopping) return reject(socket, 503, 'Service Unavailable');
@@ -148,7 +168,7 @@ export class EmbeddedRouter {
       if (n > 0) this.perAddress.set(address, n);
       else this.perAddress.delete(address);
     });
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, listener));
   }
 }
 
@@ -161,6 +181,12 @@ function listen(server: Server, host: string, port: number): Promise<number> {
       resolve(typeof address === 'object' && address ? address.port : port);
     });
   });
+}
+
+/** `::ffff:172.17.0.1` (an IPv4 client on a dual-stack wildcard listener) → `172.17.0.1`. */
+function plainAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
 function reject(socket: Duplex, status: number, text: string): void {

@@ -38,7 +38,8 @@ const authSchema = z.strictObject({
   wampcra: z.strictObject({ users: z.record(z.string(), wampcraUserSchema) }).optional(),
 });
 
-const listenerSchema = z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) });
+/** One listening address; `name` tells the authenticator which listener a client came in on (HelloInfo.listener). */
+const listenerSchema = z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535), name: z.string().min(1).optional() });
 
 /**
  * What one peer (or one address) may hold, so that no peer can exhaust the router or starve the others (issue 8).

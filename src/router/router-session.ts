@@ -21,6 +21,16 @@ const MAX_BACKLOG = 10_000;
 
 type State = 'new' | 'challenged' | 'joined' | 'closing' | 'closed';
 
+/** Where a connection came from and in on: what the authenticator may judge besides the HELLO. */
+export interface Transport {
+  /** The client's `address:port`. */
+  readonly peer: string;
+  /** The name of the listener it connected to, if the listener has one. */
+  readonly listener: string | undefined;
+  /** The local address it connected to (IPv4-mapped IPv6 given as plain IPv4). */
+  readonly localAddress: string;
+}
+
 const ROUTER_ROLES = {
   broker: { features: { publisher_identification: true, pattern_based_subscription: true, subscriber_blackwhite_listing: true, publisher_exclusion: true, session_meta_api: true, subscription_meta_api: true } },
   dealer: { features: { caller_identification: true, pattern_based_registration: true, shared_registration: true, call_canceling: true, call_timeout: true, progressive_call_results: true, session_meta_api: true, registration_meta_api: true } },
@@ -48,9 +58,9 @@ export class RouterSession implements Peer {
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
-    private readonly peer: string,
+    private readonly transport: Transport,
   ) {
-    this.log = ctx.log.child({ peer });
+    this.log = ctx.log.child({ peer: transport.peer, listener: transport.listener });
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => (this.alive = true));
@@ -80,15 +90,29 @@ export class RouterSession implements Peer {
   }
 
   /** Router shutdown: GOODBYE, wait (bounded) for the client's GOODBYE, then close the socket; kill it if it lingers. */
-  async shutdown(timeoutMs: number): Promise<void> {
+  shutdown(timeoutMs: number): Promise<void> {
+    return this.end('wamp.close.system_shutdown', 'the router is stopping', timeoutMs, 1001, 'router stopping');
+  }
+
+  /**
+   * The router ends this session (as Crossbar.io's `wamp.session.kill*` does): GOODBYE with `reason`, and the session
+   * leaves its realm at once (its registrations and subscriptions go before this returns); then, in the background, the
+   * socket closes once the client answers, or after `timeoutMs` anyway.
+   */
+  kill(reason: string, message: string, timeoutMs: number): Promise<void> {
+    this.log.info({ session: this.info.id, reason }, 'killing the session');
+    return this.end(reason, message, timeoutMs, 1000, 'session killed');
+  }
+
+  private async end(reason: string, message: string, timeoutMs: number, code: number, text: string): Promise<void> {
     if (this.state === 'closed') return;
     if (this.state === 'joined') {
-      this.send([MSG.GOODBYE, { message: 'the router is stopping' }, 'wamp.close.system_shutdown']);
+      this.send([MSG.GOODBYE, { message }, reason]);
       this.leaveRealm('closing');
       const answered = await Promise.race([this.closed.then(() => true), delay(timeoutMs / 2).then(() => false)]);
       if (answered) return;
     }
-    this.ws.close(1001, 'router stopping');
+    this.ws.close(code, text);
     const closed = await Promise.race([this.closed.then(() => true), delay(timeoutMs / 2).then(() => false)]);
     if (!closed) this.ws.terminate();
   }
@@ -186,7 +210,9 @@ export class RouterSession implements Peer {
       authmethods: details.authmethods && details.authmethods.length > 0 ? details.authmethods : ['anonymous'],
       authextra: details.authextra ?? {},
       sessionId: id,
-      peer: this.peer,
+      peer: this.transport.peer,
+      listener: this.transport.listener,
+      localAddress: this.transport.localAddress,
     });
     return settle(decision, (d) => this.decided(d, realm, id), (err) => this.authCrashed(err));
   }
@@ -221,7 +247,7 @@ export class RouterSession implements Peer {
     }
     clearTimeout(this.handshakeTimer);
     this.info = { id, realm: realmName, authid: w.authid, authrole: w.authrole, authmethod: w.authmethod };
-    this.log = this.ctx.log.child({ peer: this.peer, session: id, realm: realmName, authid: w.authid });
+    this.log = this.ctx.log.child({ peer: this.transport.peer, listener: this.transport.listener, session: id, realm: realmName, authid: w.authid });
     this.realm = realm;
     this.state = 'joined';
     realm.join(this);

@@ -1,3 +1,4 @@
+import { wildcardReaches } from '../router/authorize.js';
 import type { MatchPolicy } from '../router/uri.js';
 
 /**
@@ -17,11 +18,12 @@ export function within(uri: string, match: MatchPolicy, ns: string): boolean {
   return fixedLead(uri, match).startsWith(ns);
 }
 
-/** Whether some URI the pattern matches could start with `ns` (conservative: a wildcard with a short lead may). */
+/** Whether some URI the pattern matches could start with `ns`. */
 export function mayReach(uri: string, match: MatchPolicy, ns: string): boolean {
   if (match === 'exact' || (match === 'wildcard' && !uri.split('.').includes(''))) return uri.startsWith(ns);
-  const lead = fixedLead(uri, match);
-  return lead.startsWith(ns) || ns.startsWith(lead);
+  // Component by component, as the static authorizer judges wildcards (issue 8): `xs..other` never reaches `xs.demo.berth/`.
+  if (match === 'wildcard') return wildcardReaches(uri, ns);
+  return uri.startsWith(ns) || ns.startsWith(uri);
 }
 
 /** Empty components (`a..b`, `.a`, `a.`) in a URI meant literally (an exact match). */

@@ -52,16 +52,19 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     await client.call(`${D}/remove`, ['p1']);
   });
 
-  it("keeps the appliance's namespace berth's own: others may call it but not register or publish under it", async () => {
+  it("keeps the appliance's namespace berth's own and the containers' domains theirs: others may call but not register or publish there", async () => {
     const port = await freePort();
     await using _berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
     await using client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
     await expect(client.session.register(`${D}/evil`, () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     await expect(client.session.register(`${D}/ghost/start`, () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     await expect(client.session.publish(`${D}/build/x`, ['forged'], {}, { acknowledge: true })).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
-    // A container's own domain is open to it.
-    const reg = await client.session.register(`${D}.web/hello`, () => 'hi');
-    expect(await client.call(`${D}.web/hello`)).toBe('hi');
+    // A container's domain is its own (issue 9): others may not register or publish there either.
+    await expect(client.session.register(`${D}.web/hello`, () => 'forged')).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
+    await expect(client.session.publish(`${D}.web/news`, ['forged'], {}, { acknowledge: true })).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
+    // Everything outside the domain stays open to them.
+    const reg = await client.session.register('com.example.hello', () => 'hi');
+    expect(await client.call('com.example.hello')).toBe('hi');
     await client.session.unregister(reg);
     expect(await client.call(`${D}/list`)).toEqual([]);
   });
