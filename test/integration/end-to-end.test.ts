@@ -73,8 +73,9 @@ describe('end to end: a backend built from git joins the fabric under its own do
     const config = writeConfig(dir, { build: { allowPrivateHosts: true } });
     await using standalone = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', config]);
     await using caller = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
-    await caller.call(`${D}/build`, ['hello', git.url('hello-backend')]);
-    await caller.call(`${D}/create`, ['hello', 'hb2']);
+    // An anonymous caller here: its own image (Alice owns `hello` in this domain since the test above).
+    await caller.call(`${D}/build`, ['hello-anon', git.url('hello-backend')]);
+    await caller.call(`${D}/create`, ['hello-anon', 'hb2']);
     expect(await hello('hb2', 'carol', caller)).toBe(`hello carol from ${D}.hb2`);
     expect(await caller.call<string>(`${D}/hb2/logs`)).toContain(`joining ws://host.docker.internal:${port}/ws realm realm1 as ${D}.hb2`);
     await caller.call(`${D}/remove`, ['hb2']);
