@@ -56,8 +56,8 @@ export const configSchema = z
   .strict()
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })
   // A user named like a container's authid (D.N) would pass for that container's owner or be mistaken for it.
-  .refine((c) => [...Object.keys(c.embeddedRouter.tickets), ...Object.keys(c.embeddedRouter.wampcra)].every((id) => !id.startsWith(`${c.domain}.`)), {
-    message: 'user authids must not start with the domain and a dot (those are the containers\' authids)',
+  .refine((c) => [...Object.keys(c.embeddedRouter.tickets), ...Object.keys(c.embeddedRouter.wampcra)].every((id) => !id.startsWith(`${c.domain}.`) && id !== 'anonymous'), {
+    message: 'user authids must not start with the domain and a dot (those are the containers\' authids) nor be "anonymous" (the owner of every anonymous caller)',
     path: ['embeddedRouter'],
   });
 
@@ -108,7 +108,9 @@ function describeIssue(issue: z.core.$ZodIssue, merged: Record<string, unknown>)
   const key = String(issue.path[0] ?? '');
   const spelling = OPTIONS[key as OptionKey];
   const where = spelling ? `--${spelling.flag} (${spelling.env})` : `config key ${issue.path.map(String).join('.')}`;
-  const shown = key === 'ticket' || merged[key] === undefined ? '' : ` (got ${JSON.stringify(merged[key])})`;
+  // Only scalar options are echoed: a file block may hold secrets (embeddedRouter's users), and a ticket always is one.
+  const value = merged[key];
+  const shown = key === 'ticket' || value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;
   return `invalid option ${where}: ${issue.message}${shown}`;
 }
 

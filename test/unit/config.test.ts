@@ -35,6 +35,25 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(flags, {})).toThrow(message);
   });
 
+  it('tenancy: defaults, and users that would pass for a container or for every anonymous caller are refused', () => {
+    const c = resolveConfig({ router: R }, {});
+    expect(c).toMatchObject({ callers: 'owner', adminRoles: ['admin'], quotas: { containers: 50, builds: 2 }, containers: { callAppliance: false } });
+    expect(c.embeddedRouter).toMatchObject({ anonymous: true, tickets: {}, wampcra: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const file = (users: string) => {
+      const f = join(dir, `c${Math.random()}.yaml`);
+      writeFileSync(f, `embeddedRouter:\n  tickets:\n${users}`);
+      return f;
+    };
+    expect(resolveConfig({}, {}, file('    alice: { secret: s, role: user }\n')).embeddedRouter.tickets).toEqual({ alice: { secret: 's', role: 'user' } });
+    expect(() => resolveConfig({}, {}, file('    berth.web1: { secret: s, role: user }\n'))).toThrow(/containers' authids/);
+    expect(() => resolveConfig({}, {}, file('    anonymous: { secret: s, role: user }\n'))).toThrow(/anonymous/);
+    expect(() => resolveConfig({}, {}, file('    eve: { secret: s, role: container }\n'))).toThrow(/berth's own roles/);
+    expect(() => resolveConfig({}, {}, file('    eve: { secret: s, role: berth }\n'))).toThrow(/berth's own roles/);
+    // A bad user never echoes the users' secrets.
+    expect(() => resolveConfig({}, {}, file('    alice: { secret: topsecret, role: user }\n    eve: { secret: s, role: berth }\n'))).not.toThrow(/topsecret/);
+  });
+
   it('never echoes a ticket in an error', () => {
     expect(() => resolveConfig({ router: R, ticket: 's3cr3t' }, {})).toThrow(/--authid/);
     expect(() => resolveConfig({ router: R, ticket: 's3cr3t' }, {})).not.toThrow(/s3cr3t/);
