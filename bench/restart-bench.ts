@@ -23,7 +23,7 @@ export async function restartBench(routerUrl: string): Promise<{ rows: Row[]; js
         docker('create', '--name', `${D}.c${i + j}`, '--label', `berth.domain=${D}`, '--label', `berth.name=c${i + j}`, '--label', 'berth.image=bb', imageId),
       ));
     }
-    const procedures = 8 + 7 * CONTAINERS; // the appliance (create … updateImage) and 7 per container
+    const procedures = 10 + 7 * CONTAINERS; // the appliance (create … updateImage, D._authenticate, D._authorize) and 7 per container
     const runs: { seconds: number; rss: number; peak: number }[] = [];
     for (let run = 0; run < 3; run++) {
       const t0 = process.hrtime.bigint();

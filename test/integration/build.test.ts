@@ -153,7 +153,8 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     expect(busy.error).toBe('berth.error.busy');
     const results = await Promise.all(calls);
     expect(results.filter((lines) => lines.some((l) => l.startsWith('queued:'))).length).toBe(1);
-    expect(results[2]!.some((l) => l.startsWith('queued:'))).toBe(true);
+    // Which of the three is queued depends on which reaches the queue last: each call first checks who owns the name (an
+    // engine look-up), so arrival order is not call order.
     // Two at once, then the third: about two Setup sleeps, not three.
     expect(Date.now() - t0).toBeGreaterThan(5_500);
     expect(await tagsOf(D)).toEqual(expect.arrayContaining([`berth/${D}:slow1`, `berth/${D}:slow2`, `berth/${D}:slow3`]));
