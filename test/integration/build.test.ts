@@ -183,18 +183,19 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
   });
 
   it('cancelBuild stops a queued build too', async () => {
-    const a = client.callError(`${D}/build`, ['q1', git.url('slowcancel')]);
-    const b = client.callError(`${D}/build`, ['q2', git.url('slowcancel')]);
-    const topic = await watchTopic(client, 'q3');
-    const c = client.callError(`${D}/build`, ['q3', git.url('slow1')]);
-    await waitFor('q3 queued', () => topic.lines.some((l) => l.startsWith('queued:')), 30_000);
-    await client.call(`${D}/cancelBuild`, ['q3']);
-    expect((await c).error).toBe('berth.error.canceled');
-    await Promise.all([client.call(`${D}/cancelBuild`, ['q1']), client.call(`${D}/cancelBuild`, ['q2'])]);
-    expect((await a).error).toBe('berth.error.canceled');
-    expect((await b).error).toBe('berth.error.canceled');
+    // Three builds at once with build.concurrency 2: one of them (whichever reaches the queue last: each call first looks
+    // up who owns its name) waits in the queue.
+    const names = ['q1', 'q2', 'q3'];
+    const topics = await Promise.all(names.map((n) => watchTopic(client, n)));
+    const calls = names.map((n) => client.callError(`${D}/build`, [n, git.url('slowcancel')]));
+    const queued = await waitFor('a queued build', () => names.find((_, i) => topics[i]!.lines.some((l) => l.startsWith('queued:'))), 30_000);
+    await client.call(`${D}/cancelBuild`, [queued]);
+    expect((await calls[names.indexOf(queued)]!).error).toBe('berth.error.canceled');
+    const running = names.filter((n) => n !== queued);
+    await Promise.all(running.map((n) => client.call(`${D}/cancelBuild`, [n])));
+    for (const n of running) expect((await calls[names.indexOf(n)]!).error).toBe('berth.error.canceled');
     expect(buildDirs(berth.child.pid)).toEqual([]);
-    await topic.close();
+    await Promise.all(topics.map((t) => t.close()));
   });
 
   it('updateImage rebuilds from the recorded URL and recreates the containers with their environment', async () => {
