@@ -12,6 +12,7 @@ import { ContainerEndpoints } from './container-endpoints.js';
 import type { ApplianceContext } from './context.js';
 import { createProcedure } from './create.js';
 import { imagesProcedure, listProcedure } from './list.js';
+import { EventsTopic } from './events-topic.js';
 import { findImage } from './lookup.js';
 import type { OpsContext } from './ops-context.js';
 import { recoverContainers } from './recover-containers.js';
@@ -27,6 +28,7 @@ export class Appliance {
   constructor(ctx: ApplianceContext) {
     const locks = new KeyedLock();
     const ops: Omit<OpsContext, 'endpoints'> & { endpoints?: ContainerEndpoints } = {
+      events: new EventsTopic(ctx),
       ...ctx,
       locks,
       // Concurrent creates share one look-up (and at most one creation) of the domain's network.
@@ -79,6 +81,7 @@ export class Appliance {
     ops.index.on('removed', (c) => {
       if (!ops.index.getByName(c.name)) void ops.endpoints.drop(c.name);
     });
+    ops.events.start();
     await Promise.all(Object.entries(this.procedures()).map(([op, h]) => ops.session.register(applianceUri(ops.domain, op), h)));
     let recovered = await this.recover();
     // The engine may be away at start: recover when it first comes back, before anything else happens on it.

@@ -86,6 +86,7 @@ export async function runBuild(
       const record = await ctx.engine.fetchImage(imageId);
       const image = record ? imageDict(record) : imageDict({ id: imageId, name, created: new Date().toISOString(), size: 0, labels, tags: [] });
       final({ name, status: 'succeeded', image });
+      ctx.events.imageBuilt(image);
       return { lines, image };
     } catch (err) {
       if (!isBerthError(err, 'busy')) {

@@ -2,6 +2,7 @@ import type { KeyedLock } from '../keyed-lock.js';
 import type { Callers } from '../tenancy/callers.js';
 import type { OwnerReservations } from '../tenancy/owner-reservations.js';
 import type { ContainerEndpoints } from './container-endpoints.js';
+import type { EventsTopic } from './events-topic.js';
 import type { ApplianceContext } from './context.js';
 import type { RunningBuilds } from './running-builds.js';
 
@@ -19,4 +20,6 @@ export interface OpsContext extends ApplianceContext {
   readonly builds: RunningBuilds;
   /** Container places held by creates in flight (the containers quota). */
   readonly creating: OwnerReservations;
+  /** `D/events` (issue 10). */
+  readonly events: EventsTopic;
 }

@@ -7,6 +7,7 @@ import { requireOwnContainer, requireOwnImage } from './lookup.js';
 import { containerName, imageName } from './names.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
+import { itemOwner } from '../tenancy/callers.js';
 import { removeContainer } from './remove-container.js';
 
 /**
@@ -43,6 +44,7 @@ export function removeImageProcedure(ctx: OpsContext): Handler {
       if (isBerthError(err, 'in_use')) throw new BerthError('in_use', `image "${name}" cannot be removed: ${err.message}`, { name }, { cause: err });
       throw err;
     }
+    ctx.events.imageRemoved(name, itemOwner(image.labels));
     return { name, removed: true };
   };
 }

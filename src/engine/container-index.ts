@@ -1,18 +1,29 @@
 import { EventEmitter } from 'node:events';
 import { failures } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ContainerRecord, Engine, EventSubscription } from './engine.js';
+import type { ContainerRecord, Engine, EngineEvent, EventSubscription } from './engine.js';
 import { engineContainerName, LABELS } from './labels.js';
+
+/** One engine event on a container of this domain, once the index has applied it. */
+export interface IndexChange {
+  readonly event: EngineEvent;
+  /** The record as the index had it before (undefined: not in view, e.g. new, or a replacement under its temporary name). */
+  readonly before: ContainerRecord | undefined;
+  /** The record after (undefined: gone, or not in view). */
+  readonly after: ContainerRecord | undefined;
+}
 
 export interface ContainerIndexEvents {
   added: [ContainerRecord];
   removed: [ContainerRecord];
   available: [boolean];
+  change: [IndexChange];
 }
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
 const SYNC_CONCURRENCY = 32;
+const GONE_KEPT = 1_000;
 
 /**
  * The in-memory view of this domain's containers, kept current by the engine's event stream.
@@ -21,6 +32,11 @@ const SYNC_CONCURRENCY = 32;
 export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
   private readonly byId = new Map<string, ContainerRecord>();
   private readonly byName = new Map<string, ContainerRecord>();
+  /**
+   * Records lately dropped (e.g. `forget` after a remove, before the engine's `destroy` event arrives), so that the
+   * `change` for a late event still says which container it was. Bounded: the oldest go first.
+   */
+  private readonly gone = new Map<string, ContainerRecord>();
   /** Per-id chain so that refreshes of one container apply in the order they were asked for. */
   private readonly pending = new Map<string, Promise<void>>();
   private subscription: EventSubscription | undefined;
@@ -118,6 +134,8 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
 
   private drop(record: ContainerRecord): void {
     this.byId.delete(record.id);
+    this.gone.set(record.id, record);
+    if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.keys().next().value!);
     if (this.byName.get(record.name)?.id === record.id) this.byName.delete(record.name);
     this.emit('removed', record);
   }
@@ -128,7 +146,7 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
       // Subscribe first so that nothing that happens during the full sync is missed.
       this.subscription = await this.engine.watchContainers(
         this.domain,
-        (e) => this.refresh(e.id).catch((err: Error) => this.log.warn({ err: err.message, id: e.id }, 'refresh after an engine event failed')),
+        (e) => this.onEngineEvent(e),
         (err) => this.onStreamEnd(err),
         (line) => this.log.warn({ line }, 'skipped a malformed engine event'),
       );
@@ -142,6 +160,21 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
       this.log.warn({ err: (err as Error).message, retryInMs: this.retryDelay }, 'Docker engine unavailable');
       this.scheduleRetry();
     }
+  }
+
+  /**
+   * Apply what an engine event changed, then tell listeners (`change`: the event, the record before and after), in the
+   * engine's order per container (refreshes of one container are serialized).
+   */
+  private onEngineEvent(e: EngineEvent): void {
+    const before = this.byId.get(e.id) ?? this.gone.get(e.id);
+    this.refresh(e.id).then(
+      () => {
+        if (e.action === 'destroy') this.gone.delete(e.id);
+        this.emit('change', { event: e, before, after: this.byId.get(e.id) } satisfies IndexChange);
+      },
+      (err: Error) => this.log.warn({ err: err.message, id: e.id }, 'refresh after an engine event failed'),
+    );
   }
 
   private onStreamEnd(err?: Error): void {

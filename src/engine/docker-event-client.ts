@@ -66,7 +66,9 @@ function parseEvent(line: string): EngineEvent | undefined {
   } catch {
     return undefined;
   }
-  const { Action: action, Actor: actor } = (e ?? {}) as { Action?: unknown; Actor?: { ID?: unknown } | null };
+  const { Action: action, Actor: actor, timeNano, time } = (e ?? {}) as { Action?: unknown; Actor?: { ID?: unknown } | null; timeNano?: unknown; time?: unknown };
   const id = actor && typeof actor === 'object' ? actor.ID : undefined;
-  return typeof action === 'string' && typeof id === 'string' && id !== '' ? { id, action } : undefined;
+  if (typeof action !== 'string' || typeof id !== 'string' || id === '') return undefined;
+  const ms = typeof timeNano === 'number' ? timeNano / 1e6 : typeof time === 'number' ? time * 1000 : NaN;
+  return Number.isFinite(ms) && ms > 0 ? { id, action, time: new Date(ms).toISOString() } : { id, action };
 }

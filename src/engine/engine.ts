@@ -108,6 +108,8 @@ export interface ProcessTable {
 export interface EngineEvent {
   readonly id: string;
   readonly action: string;
+  /** When the engine says it happened (ISO 8601), if it says. */
+  readonly time?: string;
 }
 
 export interface EventSubscription {

@@ -1,0 +1,69 @@
+import type { IndexChange } from '../engine/container-index.js';
+import { buildAudience } from '../tenancy/build-audience.js';
+import { itemOwner } from '../tenancy/callers.js';
+import { applianceUri } from '../wamp/uris.js';
+import type { ApplianceContext } from './context.js';
+import { containerDict, type ImageDict } from './shape.js';
+
+/** The engine's container actions as `D/events` names them (issue 10); other actions change nothing a caller sees. */
+const CONTAINER_EVENTS: Readonly<Record<string, string>> = {
+  create: 'created',
+  start: 'started',
+  die: 'died',
+  stop: 'stopped',
+  restart: 'restarting',
+  destroy: 'removed',
+};
+
+export type ApplianceEvent = Record<string, unknown> & { event: string; name: string; time: string };
+
+/**
+ * One `D/events` event for an engine event on a container of this domain, or undefined when there is none to tell: an
+ * action nobody needs, or a container out of view (a replacement under its temporary name). A replacement swapped in
+ * under the container's name (a rename into view) is told as `created`, with the new container's dict.
+ */
+export function containerEvent(change: IndexChange, now: () => Date = () => new Date()): ApplianceEvent | undefined {
+  const { event, before, after } = change;
+  const record = after ?? before;
+  if (!record) return undefined;
+  const kind = event.action === 'rename' && after && !before ? 'created' : CONTAINER_EVENTS[event.action];
+  if (!kind) return undefined;
+  const out: ApplianceEvent = { event: kind, name: record.name, time: event.time ?? now().toISOString() };
+  if (after) out.container = containerDict(after);
+  if (kind === 'died') Object.assign(out, { exitCode: after?.exitCode ?? null, oomKilled: after?.oomKilled ?? false });
+  return out;
+}
+
+/**
+ * Publishes `D/events` (issue 10): every change of a managed container, from the engine's event stream through the
+ * index, and image-built / image-removed from the procedures that make them. Each event reaches only those who may see
+ * its item: the owner and admin roles (`callers: owner`), or everyone (`open`).
+ */
+export class EventsTopic {
+  private readonly topic: string;
+
+  constructor(private readonly ctx: ApplianceContext) {
+    this.topic = applianceUri(ctx.domain, 'events');
+  }
+
+  /** Follow the index; call once, before the index starts. */
+  start(): void {
+    this.ctx.index.on('change', (change) => {
+      const e = containerEvent(change);
+      const record = change.after ?? change.before;
+      if (e && record) this.publish(e, itemOwner(record.labels));
+    });
+  }
+
+  imageBuilt(image: ImageDict): void {
+    this.publish({ event: 'image-built', name: image.name, time: new Date().toISOString(), image }, image.owner);
+  }
+
+  imageRemoved(name: string, owner: string): void {
+    this.publish({ event: 'image-removed', name, time: new Date().toISOString() }, owner);
+  }
+
+  private publish(e: ApplianceEvent, owner: string): void {
+    for (const options of buildAudience(this.ctx.tenancy, owner)) void this.ctx.session.publish(this.topic, [e], {}, options);
+  }
+}
