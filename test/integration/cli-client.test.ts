@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthCli, type CliResult } from '../helpers/berth-cli.js';
+import { BERTH_MAIN, BerthCli, type CliResult } from '../helpers/berth-cli.js';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { buildContainersOf, buildDirs, danglingOf, removeTags, tagsOf, writeConfig } from '../helpers/build-helpers.js';
 import { BUSYBOX_IMAGE, cleanDomain, containersOf, makeImage, testDomain } from '../helpers/docker.js';
@@ -15,6 +17,7 @@ import { WampClient } from '../helpers/wamp-client.js';
  * and the real engine: each command's --json output is the procedure's result, its plain output is for people, and
  * every failure is one line with its exit status.
  */
+const run = promisify(execFile);
 const D = testDomain('cli');
 const dir = mkdtempSync(join(tmpdir(), 'berth-cli-client-'));
 let berth: BerthProcess;
@@ -197,6 +200,19 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       expect(human).not.toContain('{');
     });
 
+    it('a reader that leaves early (berth logs NAME | head) is no error', async () => {
+      await makeImage(D, 'chatty', { cmd: ['/bin/sh', '-c', 'seq 1 30000; trap "exit 0" TERM; while true; do sleep 1; done'] });
+      await client.call(`${D}/create`, ['chatty', 'chatty']);
+      await waitFor('30000 lines', async () => (await client.call<string>(`${D}/chatty/logs`, [1])).startsWith('30000'));
+      // More than a pipe holds (64 KiB): the write fails with EPIPE once head has gone.
+      const { stdout, stderr } = await run('bash', ['-o', 'pipefail', '-c', `node -- ${BERTH_MAIN} logs chatty --tail 30000 | head -c 2`], {
+        env: { ...process.env, BERTH_ROUTER: url, BERTH_DOMAIN: D },
+      });
+      expect([stdout, stderr]).toEqual(['1\n', '']);
+      await client.call(`${D}/remove`, ['chatty']);
+      await client.call(`${D}/removeImage`, ['chatty']);
+    });
+
     it('stop, start, restart several names: one line each; an unknown name fails alone with exit 1', async () => {
       const stop = await berthCli(['stop', 'web1', 'nosuch', 'web2']);
       expect(stop.code).toBe(1);
@@ -259,9 +275,10 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       expect(ok(await berthCli(['rm', 'web2']))).toBe('removed web2\n');
       expect(JSON.parse(ok(await berthCli(['rm', 'web1', '--json'])))).toEqual({ name: 'web1', removed: true });
       expect(await containersOf(D)).toEqual([]);
-      const r = await berthCli(['rmi', 'spare', 'nosuch', 'bb']);
+      expect(JSON.parse(ok(await berthCli(['rmi', 'spare', '--json'])))).toEqual({ name: 'spare', removed: true });
+      const r = await berthCli(['rmi', 'nosuch', 'bb']);
       expect(r.code).toBe(1);
-      expect(r.stdout).toBe('removed image spare\nremoved image bb\n');
+      expect(r.stdout).toBe('removed image bb\n');
       expect(r.stderr).toBe(`berth: no image "nosuch" in domain ${D} (berth.error.not_found)\n`);
       expect(await client.call(`${D}/images`)).toEqual([]);
       await makeImage(D, 'bb');
@@ -311,14 +328,20 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       ok(await berthCli(['rm', 'appc']));
     });
 
-    it('cancel NAME cancels a running build; the build call reports canceled', async () => {
+    it('cancel NAME cancels a running build (both output modes); the build command reports canceled', async () => {
       const before = await danglingOf(D);
       await using p = spawnCli(['build', 'tocancel', git.url('slowcancel')]);
-      await waitFor(() => `the marker (stdout: ${p.stdout})`, () => /^cancel-marker$/m.test(p.stdout), 60_000);
+      await using q = spawnCli(['build', 'tocancel2', git.url('slowcancel'), '--json']);
+      await waitFor(() => `the markers (stdout: ${p.stdout} stderr: ${q.stderr})`, () => /^cancel-marker$/m.test(p.stdout) && /^cancel-marker$/m.test(q.stderr), 60_000);
       expect(ok(await berthCli(['cancel', 'tocancel']))).toBe('canceled the build of tocancel\n');
-      expect(await p.exited).toBe(1);
-      expect(p.stderr).toMatch(/\(berth\.error\.canceled\)\n$/);
+      expect(JSON.parse(ok(await berthCli(['cancel', 'tocancel2', '--json'])))).toEqual({ name: 'tocancel2', canceled: true });
+      for (const [cli, name] of [[p, 'tocancel'], [q, 'tocancel2']] as const) {
+        expect(await cli.exited).toBe(1);
+        expect(cli.stdout).not.toContain('built image');
+        expect(cli.stderr).toMatch(new RegExp(`(^|\\n)berth: the build of "${name}" was canceled \\(berth\\.error\\.canceled\\)\\n$`));
+      }
       await expectNoTrace('tocancel', before);
+      await expectNoTrace('tocancel2', before);
     });
 
     it('Ctrl-C (SIGINT) during build calls D/cancelBuild, exits 130 once canceled, and leaves nothing behind', async () => {
