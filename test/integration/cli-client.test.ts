@@ -128,6 +128,29 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       if (r.code === 3) expect(r.stderr).toContain('ws://127.0.0.1:8080/ws');
     });
 
+    it('a router that dies during a command: exit 3, naming the URL, not a hang', async () => {
+      const port = await freePort();
+      const D2 = testDomain('clilost');
+      const other = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D2, '--config', join(dir, 'berth.yaml')]);
+      try {
+        await using p = BerthCli.spawn(['build', 'lost', git.url('slowcancel')], { BERTH_ROUTER: `ws://127.0.0.1:${port}/ws`, BERTH_DOMAIN: D2 });
+        await waitFor(() => `the marker (stdout: ${p.stdout})`, () => /^cancel-marker$/m.test(p.stdout), 60_000);
+        // Killed, so that it answers nothing more (a berth that stops cleanly first fails its builds with an error).
+        other.child.kill('SIGKILL');
+        const t0 = Date.now();
+        expect(await p.exited).toBe(3);
+        expect(Date.now() - t0).toBeLessThan(20_000);
+        expect(p.stderr).toMatch(new RegExp(`^berth: lost the connection to the router at ws://127\\.0\\.0\\.1:${port}/ws`));
+        expect(p.stderr.trim().split('\n')).toHaveLength(1);
+      } finally {
+        await other.stop();
+        // The engine removes the killed build's step container itself meanwhile ("removal already in progress").
+        await waitFor('the killed berth\'s leftovers to be removed', async () => (await cleanDomain(D2), true), 30_000, 1_000);
+        await removeTags(D2);
+        for (const d of buildDirs(other.child.pid)) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+      }
+    });
+
     it('flags override BERTH_* variables; a domain nobody serves is named', async () => {
       ok(await berthCli(['ps', '--domain', D], { BERTH_DOMAIN: 'nobody-here' }));
       const r = await berthCli(['ps'], { BERTH_DOMAIN: 'nobody-here' });
