@@ -19,7 +19,8 @@ import { WampClient } from '../helpers/wamp-client.js';
  */
 const run = promisify(execFile);
 const D = testDomain('cli');
-const dir = mkdtempSync(join(tmpdir(), 'berth-cli-client-'));
+/** Made in beforeAll, so that a run that filters out every test here leaves no directory behind. */
+let dir: string;
 let berth: BerthProcess;
 let client: WampClient;
 let git: GitServer;
@@ -51,6 +52,7 @@ async function expectNoTrace(name: string | undefined, danglingBefore: string[])
 
 describe('berth client commands against a real berth', { timeout: 240_000 }, () => {
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-cli-client-'));
     git = await GitServer.start();
     git.addFixture('busybox-app');
     git.addRepo('slowstream', slowRepo(8, 'first-line-marker'));
@@ -72,7 +74,7 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       await cleanDomain(D);
       await removeTags(D);
       await git?.[Symbol.asyncDispose]();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -19,7 +19,8 @@ const run = promisify(execFile);
  * What is on it must be readable: aligned columns, state in colour, no JSON; builds stream and Ctrl-C cancels.
  */
 const D = testDomain('tty');
-const dir = mkdtempSync(join(tmpdir(), 'berth-cli-tty-'));
+/** Made in beforeAll, so that a run that filters out every test here leaves no directory behind. */
+let dir: string;
 const socket = `berth-test-${D}`;
 let berth: BerthProcess;
 let client: WampClient;
@@ -51,6 +52,7 @@ const columns = (header: string) => [...header.matchAll(/\S+/g)].map((m) => m.in
 
 describe('berth in a real terminal (tmux)', { timeout: 240_000 }, () => {
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-cli-tty-'));
     git = await GitServer.start();
     git.addRepo('slow', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo tty-marker; sleep 6\nCommand: [/bin/true]\n' });
     git.addRepo('slowcancel', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo tty-cancel-marker; sleep 90\nCommand: [/bin/true]\n' });
@@ -82,7 +84,7 @@ describe('berth in a real terminal (tmux)', { timeout: 240_000 }, () => {
       await cleanDomain(D);
       await removeTags(D);
       await git?.[Symbol.asyncDispose]();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 
