@@ -1,87 +1,63 @@
-#!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { ConfigError, OPTIONS, resolveConfig, type OptionKey } from './config.js';
-import { Daemon } from './daemon.js';
-import { createLogger } from './log.js';
+#!/usr/bin/env -S node --
+// The "--" ends node's own options: Node 20 reads a script argument "--env-file F" as its own option and exits 9 when F
+// does not exist (nodejs/node#54232), which would break "berth create … --env-file F".
+import { createRequire } from 'node:module';
+import { CommanderError } from 'commander';
+import { CliError } from './cli/cli-error.js';
+import { EXIT } from './cli/exit-codes.js';
+import { commanderExit, createProgram } from './cli/program.js';
 
-const USAGE = `usage: berth [--router ws://host:port/ws] [options]
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-  --router URL          external WAMP router (BERTH_ROUTER); without it berth embeds its own
-  --listen HOST:PORT    embedded router address, default 127.0.0.1:8080 (BERTH_LISTEN)
-  --realm NAME          realm to join, default realm1 (BERTH_REALM)
-  --domain D            appliance domain, default berth (BERTH_DOMAIN)
-  --authid ID           authid; anonymous unless given (BERTH_AUTHID)
-  --ticket T            ticket for ticket authentication (BERTH_TICKET)
-  --docker-host URL     Docker engine, default the local socket (DOCKER_HOST)
-  --log-level LEVEL     fatal|error|warn|info|debug|trace|silent, default info (BERTH_LOG_LEVEL)
-  --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
-  --config FILE         YAML file with the same options in camelCase (docker-host → dockerHost)
-  --help, --version`;
+/** Set once the daemon runs: it then holds the process until SIGINT/SIGTERM, instead of exiting like a command. */
+let daemonRunning = false;
 
-const EXIT_USAGE = 2;
-const STOP_DEADLINE_MS = 5_000;
-
-function fail(message: string): never {
-  process.stderr.write(`berth: ${message}\n`);
-  process.exit(EXIT_USAGE);
+/** The daemon's modules (engine, router, …) load only for `berth serve`, so that a client command starts quickly. */
+async function serve(args: string[]): Promise<void> {
+  const { runServe } = await import('./cli/serve.js');
+  daemonRunning = (await runServe(args, VERSION)) === 'running';
 }
 
-function readFlags() {
-  const options = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }]));
-  try {
-    return parseArgs({
-      args: process.argv.slice(2),
-      options: { ...options, config: { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    return fail(`${(err as Error).message.split('\n')[0]} (see berth --help)`);
-  }
-}
+/** The daemon's flags given without `serve`, as berth was run before it had client commands. */
+const DAEMON_FLAG = /^--(router|listen|docker-host|log-level|container-router-url|config|realm|domain|authid|ticket)(=|$)/;
 
-async function main(): Promise<void> {
-  const values = readFlags();
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'serve' || (argv[0] === 'help' && argv[1] === 'serve')) {
+    await serve(argv[0] === 'serve' ? argv.slice(1) : ['--help']);
+    return EXIT.ok;
   }
-  if (values.version) {
-    process.stdout.write('berth 0.1.0\n');
-    return;
+  const program = createProgram(VERSION, serve);
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
+    return EXIT.ok;
   }
-  const flags: Partial<Record<OptionKey, string>> = {};
-  for (const [key, o] of Object.entries(OPTIONS)) {
-    const v = values[o.flag];
-    if (typeof v === 'string') flags[key as OptionKey] = v;
-  }
-  let config;
+  // Not echoed: the arguments may hold a ticket.
+  if (DAEMON_FLAG.test(argv[0]!)) throw new CliError('the daemon is now "berth serve [options]" (see berth serve --help; berth --help for the other commands)', undefined, EXIT.usage);
   try {
-    config = resolveConfig(flags, process.env, typeof values.config === 'string' ? values.config : undefined);
+    await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
+    if (err instanceof CommanderError) return commanderExit(err);
     throw err;
   }
-  const log = createLogger(config.logLevel);
-  const daemon = new Daemon(config, log);
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'stopping');
-    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
-    void daemon.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
-  try {
-    await daemon.start();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') fail(`cannot listen on --listen (BERTH_LISTEN) ${config.listen}: ${code}`);
-    throw err;
-  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 }
 
-void main().catch((err) => {
-  process.stderr.write(`berth: ${(err as Error).stack ?? err}\n`);
-  process.exit(1);
+// `berth ps | head -1`: the reader left; the command has nothing more to say to anyone.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  throw err;
 });
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (!daemonRunning) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.line()}\n`);
+      process.exit(err.exitCode);
+    }
+    process.stderr.write(`berth: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(EXIT.failed);
+  },
+);

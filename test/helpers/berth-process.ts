@@ -10,7 +10,7 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** berth as a user runs it: the built CLI in its own process, its JSON log lines collected. */
+/** berth as a user runs it: the built `berth serve` in its own process, its JSON log lines collected. */
 export class BerthProcess implements AsyncDisposable {
   readonly lines: LogLine[] = [];
   stdout = '';
@@ -29,8 +29,9 @@ export class BerthProcess implements AsyncDisposable {
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /** `berth serve ARGS`: the daemon. */
   static spawn(args: string[], env: Record<string, string> = {}): BerthProcess {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     return new BerthProcess(child);
   }
 

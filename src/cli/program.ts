@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { addBuildCommands } from './commands/build-commands.js';
+import { addCallCommand } from './commands/call-command.js';
+import { addContainerCommands } from './commands/container-commands.js';
+import { addListCommands } from './commands/list-commands.js';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * The berth command: `serve` runs the daemon (main.ts hands it its arguments untouched); every other command is a
+ * client of a running berth through the router, as any WAMP client is.
+ */
+export function createProgram(version: string, serve: (args: string[]) => Promise<void>): Command {
+  const program = new Command('berth')
+    .description('The Container appliance for WAMP fabrics: run the daemon (berth serve), or manage containers through it.')
+    .version(`berth ${version}`, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: oneLine('berth --help') });
+  program.addHelpText('after', '\nRun "berth <command> --help" for a command\'s options. Exit status: 0 ok, 1 an error berth answered, 2 usage, 3 router unreachable, 130 interrupted.');
+  program
+    .command('serve')
+    .description('run the berth daemon (see berth serve --help for its options)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(function (this: Command) {
+      return serve(this.args);
+    });
+  addListCommands(program);
+  addContainerCommands(program);
+  addBuildCommands(program);
+  addCallCommand(program);
+  for (const cmd of program.commands) cmd.configureOutput({ outputError: oneLine(`berth ${cmd.name()} --help`) });
+  return program;
+}
+
+/** A usage error is one line, like every other error of berth: "berth: <what> (see berth <command> --help)". */
+function oneLine(help: string): (text: string, write: (s: string) => void) => void {
+  return (text, write) => write(`berth: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see ${help})\n`);
+}
+
+/** Commander's own exits: help and version are fine, anything else it refuses is a usage error. */
+export function commanderExit(err: CommanderError): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+  return EXIT.usage;
+}

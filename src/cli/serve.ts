@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, OPTIONS, resolveConfig, type OptionKey } from '../config.js';
+import { Daemon } from '../daemon.js';
+import { createLogger } from '../log.js';
+import { EXIT } from './exit-codes.js';
+
+export const SERVE_USAGE = `usage: berth serve [--router ws://host:port/ws] [options]
+
+Run the berth daemon: it joins the router (or embeds its own) and serves the appliance procedures.
+
+  --router URL          external WAMP router (BERTH_ROUTER); without it berth embeds its own
+  --listen HOST:PORT    embedded router address, default 127.0.0.1:8080 (BERTH_LISTEN)
+  --realm NAME          realm to join, default realm1 (BERTH_REALM)
+  --domain D            appliance domain, default berth (BERTH_DOMAIN)
+  --authid ID           authid; anonymous unless given (BERTH_AUTHID)
+  --ticket T            ticket for ticket authentication (BERTH_TICKET)
+  --docker-host URL     Docker engine, default the local socket (DOCKER_HOST)
+  --log-level LEVEL     fatal|error|warn|info|debug|trace|silent, default info (BERTH_LOG_LEVEL)
+  --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
+  --config FILE         YAML file with the same options in camelCase (docker-host → dockerHost)
+  --help, --version`;
+
+const STOP_DEADLINE_MS = 5_000;
+
+function fail(message: string): never {
+  process.stderr.write(`berth: ${message}\n`);
+  process.exit(EXIT.usage);
+}
+
+function readFlags(args: string[]) {
+  const options = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }]));
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, config: { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    return fail(`${(err as Error).message.split('\n')[0]} (see berth serve --help)`);
+  }
+}
+
+/**
+ * `berth serve [options]`: the daemon, with exactly the flags, environment and config file it has always read. Returns
+ * whether the daemon runs (it then holds the process until a signal), or only printed its help or version.
+ */
+export async function runServe(args: string[], version: string): Promise<'running' | 'done'> {
+  const values = readFlags(args);
+  if (values.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 'done';
+  }
+  if (values.version) {
+    process.stdout.write(`berth ${version}\n`);
+    return 'done';
+  }
+  const flags: Partial<Record<OptionKey, string>> = {};
+  for (const [key, o] of Object.entries(OPTIONS)) {
+    const v = values[o.flag];
+    if (typeof v === 'string') flags[key as OptionKey] = v;
+  }
+  let config;
+  try {
+    config = resolveConfig(flags, process.env, typeof values.config === 'string' ? values.config : undefined);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const daemon = new Daemon(config, log);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'stopping');
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+    void daemon.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  try {
+    await daemon.start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') fail(`cannot listen on --listen (BERTH_LISTEN) ${config.listen}: ${code}`);
+    throw err;
+  }
+  return 'running';
+}
