@@ -93,6 +93,23 @@ export class BerthClient {
     }
   }
 
+  /**
+   * Subscribe to `topic`; resolves once the router has the subscription. `untilLost()` then waits for the router to go
+   * away (the command runs until Ctrl-C otherwise).
+   */
+  async subscribe(topic: string, onEvent: (args: unknown[], kwargs: Record<string, unknown>) => void): Promise<void> {
+    try {
+      await Promise.race([this.session.subscribe(topic, (args, kwargs) => onEvent(args ?? [], (kwargs ?? {}) as Record<string, unknown>)), this.lost]);
+    } catch (err) {
+      throw toCliError(err, topic, this.connection);
+    }
+  }
+
+  /** Rejects (exit 3, with the URL) when the router goes away. */
+  untilLost(): Promise<never> {
+    return this.lost;
+  }
+
   /** Leave the router (GOODBYE), bounded. */
   async close(): Promise<void> {
     if (!this.session.isOpen) return;

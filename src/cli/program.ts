@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { addBuildCommands } from './commands/build-commands.js';
 import { addCallCommand } from './commands/call-command.js';
 import { addContainerCommands } from './commands/container-commands.js';
+import { addEventsCommand } from './commands/events-command.js';
 import { addListCommands } from './commands/list-commands.js';
 import { EXIT } from './exit-codes.js';
 
@@ -30,6 +31,7 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
   addListCommands(program);
   addContainerCommands(program);
   addBuildCommands(program);
+  addEventsCommand(program);
   addCallCommand(program);
   for (const cmd of program.commands) cmd.configureOutput({ outputError: oneLine(`berth ${cmd.name()} --help`) });
   return program;

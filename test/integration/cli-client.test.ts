@@ -78,6 +78,22 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
     }
   });
 
+  it('events: prints created → started → died → stopped → removed live for a container driven by another client; Ctrl-C exits 0', async () => {
+    await using events = spawnCli(['events', '--json']);
+    await waitFor('berth events to subscribe', async () => (await client.call(`wamp.subscription.lookup`, [`${D}/events`])) != null, 15_000);
+    await client.call(`${D}/create`, ['bb', 'evc']);
+    await client.call(`${D}/evc/stop`);
+    await client.call(`${D}/remove`, ['evc']);
+    const seen = () => events.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; name: string });
+    await waitFor('removed in the output', () => seen().some((e) => e.event === 'removed' && e.name === 'evc'), 15_000);
+    const order = seen().filter((e) => e.name === 'evc').map((e) => e.event);
+    const at = ['created', 'started', 'died', 'stopped', 'removed'].map((w) => order.indexOf(w));
+    expect(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)), order.join(',')).toBe(true);
+    events.child.kill('SIGINT');
+    expect(await events.exited).toBe(0);
+    expect(events.stderr).toBe('');
+  });
+
   describe('help and usage', () => {
     it('berth alone and berth --help list the commands; berth <command> --help explains one; --version', async () => {
       for (const args of [[], ['--help']]) {
