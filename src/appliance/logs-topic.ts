@@ -2,6 +2,7 @@ import type { ContainerIndex } from '../engine/container-index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import { buildAudience } from '../tenancy/build-audience.js';
+import { mayReachLogs } from '../tenancy/fabric-policy.js';
 import { itemOwner } from '../tenancy/callers.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { containerUri } from '../wamp/uris.js';
@@ -70,7 +71,11 @@ export class LogsTopic {
     session.onJoined(() => void this.reconcile());
     index.on('change', ({ event, after }) => {
       // A start (or a replacement swapped in under the name, already running) follows again from the last line told.
-      if (after && (event.action === 'start' || event.action === 'rename')) this.followers.get(after.name)?.follow();
+      // A new name may be one a pattern subscription already matches.
+      if (!after || (event.action !== 'start' && event.action !== 'rename')) return;
+      const follower = this.followers.get(after.name);
+      if (follower) follower.follow();
+      else this.update();
     });
   }
 
@@ -123,7 +128,7 @@ export class LogsTopic {
   /** Whether this subscription may receive some container's logs topic (now or later). */
   private reachesLogs(info: SubscriptionInfo): boolean {
     if (info.match === 'exact') return this.nameOf(info.uri) !== undefined;
-    return subscriptionMatches(info, this.topic('x')) || [...this.names()].some((n) => subscriptionMatches(info, this.topic(n)));
+    return (info.match === 'prefix' || info.match === 'wildcard') && mayReachLogs(this.o.domain, info.uri.toLowerCase(), info.match);
   }
 
   /** Every name someone may want: the containers, and the names exact subscriptions ask for (a container yet to come). */

@@ -197,4 +197,11 @@ describe('LogsTopic (D/<name>/logs follows a container only while someone listen
     expect(w.topic.following()).toEqual([]);
     expect(w.open()).toHaveLength(0);
   });
+
+  it('a pattern made before its container exists follows it once it starts', async () => {
+    const w = (current = world());
+    w.session.create(4, `${D}/we`, 'prefix');
+    w.index.set(record('web'), 'start');
+    await waitFor('web followed', () => w.topic.following().join() === 'web', 2_000, 5);
+  });
 });
