@@ -52,6 +52,8 @@ export const configSchema = z
      * session for an answer that is too large.
      */
     maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_000_000),
+    /** `D/<name>/logs` (issue 10): a line longer than `maxLineBytes` is cut (so one endless line cannot grow memory). */
+    logs: z.strictObject({ maxLineBytes: z.number().int().min(256).max(256 * 1024).default(16_384) }).prefault({}),
   })
   .strict()
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })

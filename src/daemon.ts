@@ -1,4 +1,5 @@
 import { Appliance } from './appliance/appliance.js';
+import { LogsTopic } from './appliance/logs-topic.js';
 import { containerRouterUrl } from './container-router-url.js';
 import { Builder } from './pipeline/builder.js';
 import { recoverBuilds } from './pipeline/recover-builds.js';
@@ -9,6 +10,7 @@ import type { Engine } from './engine/engine.js';
 import { engineSecurity, type EngineSecurity } from './engine/engine-security.js';
 import type { Logger } from './log.js';
 import { startStandaloneRouter, type StandaloneRouter } from './standalone-router.js';
+import { itemOwner } from './tenancy/callers.js';
 import { containerDirectory } from './tenancy/container-directory.js';
 import { AutobahnSession } from './wamp/autobahn-session.js';
 import { LocalSession } from './wamp/local-session.js';
@@ -23,6 +25,7 @@ export class Daemon {
   private readonly builder: Builder;
   private router: StandaloneRouter | undefined;
   private session: WampSession | undefined;
+  private logs: LogsTopic | undefined;
   private stopping: Promise<void> | undefined;
   private revoke: (authid: string) => Promise<void> = async () => undefined;
 
@@ -38,6 +41,11 @@ export class Daemon {
   /** Sync from the engine first so that the first join registers everything in one go. */
   async start(): Promise<void> {
     const { config, log } = this;
+    // Whose output `D/<name>/logs` carries (issue 10), read from the index at each subscription.
+    const containerOwner = (name: string) => {
+      const record = this.index.getByName(name);
+      return record ? itemOwner(record.labels) : undefined;
+    };
     // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
     if (!config.router) {
@@ -46,7 +54,7 @@ export class Daemon {
       // Build topics' owners come from the policy below (the appliance's view), asked at each subscription; none is
       // handled before the appliance exists (nothing awaits in between), and one that were would fail closed.
       const buildOwner = (name: string) => policy.buildOwner(name);
-      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers, buildOwner });
+      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers, buildOwner, containerOwner });
     }
     const url = this.router?.url ?? config.router!;
     // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.
@@ -77,6 +85,7 @@ export class Daemon {
       callAppliance: config.containers.callAppliance,
       // Read at each decision: the appliance knows who runs a build and who owns an image.
       buildOwner: (name) => appliance.buildOwner(name),
+      containerOwner,
     };
     let revokeSessions: (authid: string) => Promise<void> = async () => undefined;
     if (external) {
@@ -112,6 +121,17 @@ export class Daemon {
         revokeSessions,
       },
     });
+    // D/<name>/logs: follows a container while its topic has subscribers (issue 10), known from the router's meta events.
+    this.logs = new LogsTopic({
+      domain: config.domain,
+      index: this.index,
+      engine: this.engine,
+      session,
+      tenancy: { callers: config.callers, adminRoles: config.adminRoles },
+      maxLineBytes: config.logs.maxLineBytes,
+      log: log.child({ part: 'logs' }),
+    });
+    this.logs.start();
     await appliance.start();
     if (this.stopping) return;
     session.start();
@@ -125,6 +145,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.index.stop();
+      this.logs?.stop();
       await this.builder.stop();
       await this.session?.stop();
       await this.router?.stop();

@@ -28,6 +28,8 @@ export interface StandaloneRouterDeps {
   readonly containers: ContainerDirectory;
   /** The owner of what `D/build/<name>` carries now (FabricPolicy.buildOwner); unknown by default. */
   readonly buildOwner?: (name: string) => Promise<string | undefined>;
+  /** The owner of container `<name>` (FabricPolicy.containerOwner, for `D/<name>/logs`); unknown by default. */
+  readonly containerOwner?: (name: string) => string | undefined;
 }
 
 /** The listener on the bridge gateway, where containers connect. */
@@ -66,6 +68,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
         adminRoles: config.adminRoles,
         callAppliance: config.containers.callAppliance,
         buildOwner: deps.buildOwner ?? (async () => undefined),
+        containerOwner: deps.containerOwner ?? (() => undefined),
       }),
       limits: routerLimits(config.embeddedRouter),
       logger: log,

@@ -3,7 +3,8 @@ import { BerthError } from '../errors.js';
 import { demuxLogs } from './demux-logs.js';
 import type { DockerRequests } from './docker-requests.js';
 import { hasStatus } from './engine-error.js';
-import type { ContainerClient, ContainerRecord, ContainerSummary, ContainerSpec, ContainerUsage, ProcessTable } from './engine.js';
+import type { ContainerClient, ContainerRecord, ContainerSummary, ContainerSpec, ContainerUsage, LogLine, LogStream, ProcessTable } from './engine.js';
+import { LogLines } from './log-lines.js';
 import { domainFilter } from './labels.js';
 import { toContainerRecord, toUsage, type DockerStats } from './to-container-record.js';
 
@@ -98,6 +99,34 @@ export class DockerContainerClient implements ContainerClient {
       this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail, abortSignal }),
     );
     return demuxLogs(buf as Buffer);
+  }
+
+  async followLogs(id: string, options: { sinceSeconds: number; maxLineBytes: number }, onLine: (line: LogLine) => void): Promise<LogStream> {
+    // No request deadline on the stream itself (it is meant to stay open); only its start is bounded.
+    const stream = (await this.r.request('follow container logs', () =>
+      this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: Math.floor(options.sinceSeconds) }),
+    )) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const lines = new LogLines(options.maxLineBytes, onLine);
+    let closed = false;
+    let settle!: (err: Error | undefined) => void;
+    const ended = new Promise<Error | undefined>((resolve) => (settle = resolve));
+    const end = (err?: Error) => {
+      if (!closed) lines.end();
+      closed = true;
+      settle(err);
+    };
+    stream.on('data', (chunk: Buffer) => closed || lines.push(chunk));
+    stream.on('error', (err: Error) => end(err));
+    stream.on('end', () => end());
+    stream.on('close', () => end());
+    return {
+      ended,
+      close() {
+        closed = true;
+        stream.destroy();
+        settle(undefined);
+      },
+    };
   }
 
   async fetchUsage(id: string): Promise<ContainerUsage> {

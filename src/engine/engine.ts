@@ -1,4 +1,7 @@
 /** The narrow interface the rest of berth uses to reach the Docker engine, one part per resource. Only the Docker* adapters in this folder implement it. */
+import type { LogLine } from './log-lines.js';
+
+export type { LogLine } from './log-lines.js';
 
 export interface ContainerRecord {
   readonly id: string;
@@ -116,6 +119,14 @@ export interface EventSubscription {
   close(): void;
 }
 
+/** A followed log stream (`followLogs`). */
+export interface LogStream {
+  /** Stop following; safe to call twice. */
+  close(): void;
+  /** Settles once the stream is over: the container stopped, the engine failed (with the error), or `close()`. */
+  readonly ended: Promise<Error | undefined>;
+}
+
 /** Containers: create, run, stop, inspect, remove. */
 export interface ContainerClient {
   /** IDs of every container (any state) labelled with this domain. */
@@ -134,6 +145,12 @@ export interface ContainerClient {
   /** Idempotent: removing a container that is already gone succeeds. */
   removeContainer(id: string): Promise<void>;
   fetchLogs(id: string, tail: number): Promise<string>;
+  /**
+   * Follow a container's output from `sinceSeconds` (a UNIX time; whole seconds, as the engine takes it) as lines, each
+   * cut at `maxLineBytes`. The engine ends the stream when the container stops; `ended` settles then (or on an error),
+   * and at `close()`.
+   */
+  followLogs(id: string, options: { sinceSeconds: number; maxLineBytes: number }, onLine: (line: LogLine) => void): Promise<LogStream>;
   fetchUsage(id: string): Promise<ContainerUsage>;
   /** Processes of a running container; empty when it is not running. */
   fetchProcesses(id: string): Promise<ProcessTable>;

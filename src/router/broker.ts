@@ -37,16 +37,21 @@ export class Broker {
         return;
       }
       let sub = this.subscriptions.get(msg.topic, match);
+      const created = !sub;
       if (!sub) {
         sub = { id: randomId(), uri: msg.topic, match, created: new Date().toISOString(), subscribers: new Set() };
         this.subscriptions.add(sub);
       }
+      const already = sub.subscribers.has(peer);
       sub.subscribers.add(peer);
       let mine = this.byPeer.get(peer);
       if (!mine) this.byPeer.set(peer, (mine = new Set()));
       mine.add(sub);
       this.log.debug({ session: peer.info.id, topic: msg.topic, match, subscription: sub.id }, 'subscribed');
       peer.send([MSG.SUBSCRIBED, msg.request, sub.id]);
+      // Crossbar.io's meta events, after the SUBSCRIBED (as Crossbar.io sends them), never about the meta API itself.
+      if (created) this.metaEvent(sub, 'wamp.subscription.on_create', [peer.info.id, { id: sub.id, created: sub.created, uri: sub.uri, match: sub.match }]);
+      if (!already) this.metaEvent(sub, 'wamp.subscription.on_subscribe', [peer.info.id, sub.id]);
     }, false, match);
   }
 
@@ -91,14 +96,35 @@ export class Broker {
   }
 
   detach(peer: Peer): void {
-    for (const sub of [...(this.byPeer.get(peer) ?? [])]) this.drop(peer, sub);
+    for (const sub of [...(this.byPeer.get(peer) ?? [])]) this.drop(peer, sub, true);
     this.byPeer.delete(peer);
   }
 
-  private drop(peer: Peer, sub: Subscription): void {
+  /**
+   * Unsubscribed, or left: `on_unsubscribe`, then `on_delete` when it was the last subscriber. As on Crossbar.io, the
+   * session of these events is null when it left (Crossbar.io has forgotten the session's ID by then).
+   */
+  private drop(peer: Peer, sub: Subscription, left = false): void {
     sub.subscribers.delete(peer);
     this.byPeer.get(peer)?.delete(sub);
     if (sub.subscribers.size === 0) this.subscriptions.remove(sub);
+    const session = left ? null : peer.info.id;
+    this.metaEvent(sub, 'wamp.subscription.on_unsubscribe', [session, sub.id]);
+    if (sub.subscribers.size === 0) this.metaEvent(sub, 'wamp.subscription.on_delete', [session, sub.id]);
+  }
+
+  /**
+   * A subscription meta event (args `[session, …]`), published by the router itself: to every subscriber of the meta
+   * topic (their subscription was authorized), publisher undisclosed. None for subscriptions to `wamp.…` topics.
+   */
+  private metaEvent(about: Subscription, topic: string, args: unknown[]): void {
+    if (about.uri.startsWith('wamp.')) return;
+    const payload = new Payload(args, undefined);
+    const publication = randomId();
+    for (const sub of this.subscriptions.matching(topic)) {
+      const event = payload.message([MSG.EVENT, sub.id, publication, sub.match === 'exact' ? {} : { topic }]);
+      for (const s of sub.subscribers) s.send(event);
+    }
   }
 }
 

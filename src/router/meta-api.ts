@@ -78,7 +78,11 @@ export function metaProcedures(realm: RealmView): Map<string, MetaProcedure> {
       const sub = realm.broker.subscriptions.get(parse(z.string(), topic), parse(match, options)?.match ?? 'exact');
       return sub && visible(sub) ? sub.id : null;
     },
-    'wamp.subscription.match': (_p, [topic]) => ids(realm.broker.subscriptions.matching(parse(z.string(), topic))),
+    // null rather than [] when none matches, as Crossbar.io answers.
+    'wamp.subscription.match': (_p, [topic]) => {
+      const found = ids(realm.broker.subscriptions.matching(parse(z.string(), topic)));
+      return found.length > 0 ? found : null;
+    },
     'wamp.subscription.get': (_p, [raw]) => {
       const { id: subId, created, uri, match: m } = subscription(raw);
       return { id: subId, created, uri, match: m };

@@ -4,7 +4,7 @@ import type { ContainerRecord } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { Handler } from '../wamp/call.js';
 import { checkContainerTicket } from './container-credentials.js';
-import { authorizeFabric, CONTAINER_ROLE, type FabricPolicy } from './fabric-policy.js';
+import { authorizeFabric, CONTAINER_ROLE, logsTopicName, type FabricPolicy } from './fabric-policy.js';
 import { mayReach } from './uri-reach.js';
 
 export interface CrossbarAuthOptions {
@@ -53,9 +53,10 @@ export function crossbarAuthProcedures(domain: string, options: CrossbarAuthOpti
       if (!session.authrole || !session.authid) return { allow: false, disclose: false };
       const match = opts?.match ?? 'exact';
       const decision = await authorizeFabric(policy, { authid: session.authid, authrole: session.authrole }, action, uri, match);
-      // Only a build topic's decision depends on berth's state (who owns that build now); Crossbar.io may cache the rest
-      // for the session, sparing a round trip to berth on every call.
-      const cache = !(action === 'subscribe' && mayReach(uri.toLowerCase(), match, `${domain}/build/`));
+      // Only a build or logs topic's decision depends on berth's state (who owns that build or container now); Crossbar.io
+      // may cache the rest for the session, sparing a round trip to berth on every call.
+      const stateful = mayReach(uri.toLowerCase(), match, `${domain}/build/`) || (match === 'exact' && logsTopicName(domain, uri) !== undefined);
+      const cache = !(action === 'subscribe' && stateful);
       return { allow: decision.allow, disclose: decision.disclose ?? false, cache };
     },
   };

@@ -6,6 +6,7 @@ import { routeAutobahnLog } from './autobahn-log.js';
 import type { Handler } from './call.js';
 import { RegistrationError } from './registration-error.js';
 import { Registrations, type Link } from './registrations.js';
+import { Subscriptions, type EventHandler, type SubscribeLink } from './subscriptions.js';
 import type { PublishOptions, SessionEvents, WampSession } from './wamp-session.js';
 
 export interface AutobahnSessionOptions extends SessionEvents {
@@ -35,8 +36,11 @@ const REFUSED_MAX_MS = 10_000;
 export class AutobahnSession implements WampSession {
   private readonly connection: autobahn.Connection;
   private readonly registrations: Registrations<autobahn.IRegistration>;
+  private readonly subscriptions: Subscriptions;
+  private readonly joinedListeners: (() => void)[] = [];
   private session: autobahn.Session | null = null;
   private link: (Link<autobahn.IRegistration> & { leave: () => void }) | null = null;
+  private heard: SubscribeLink | null = null;
   private stopping = false;
   private readonly closed: Promise<void>;
   private markClosed!: () => void;
@@ -46,6 +50,7 @@ export class AutobahnSession implements WampSession {
   constructor(private readonly options: AutobahnSessionOptions) {
     routeAutobahnLog(options.log);
     this.registrations = new Registrations(options.log);
+    this.subscriptions = new Subscriptions(options.log);
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     const auth = options.ticket
       ? { authmethods: ['ticket'], authid: options.authid, onchallenge: (_s: unknown, method: string) => this.answerChallenge(method) }
@@ -99,6 +104,15 @@ export class AutobahnSession implements WampSession {
 
   unregister(uri: string): Promise<void> {
     return this.registrations.unregister(uri);
+  }
+
+  subscribe(topic: string, handler: EventHandler): Promise<void> {
+    if (!isConcreteUri(topic)) return Promise.reject(new Error(`cannot subscribe to ${topic}: not a valid WAMP URI`));
+    return this.subscriptions.subscribe(topic, handler);
+  }
+
+  onJoined(listener: () => void): void {
+    this.joinedListeners.push(listener);
   }
 
   /**
@@ -162,13 +176,24 @@ export class AutobahnSession implements WampSession {
       },
     };
     this.link = link;
-    void this.registrations.attach(link).then((procedures) => {
-      if (this.session === session) this.options.onReady?.({ procedures });
+    const heard = {
+      gone,
+      subscribe: async (topic: string) => {
+        await session.subscribe(topic, (args, kwargs) => this.subscriptions.handler(topic)?.(Array.isArray(args) ? args : [], kwargs && typeof kwargs === 'object' ? (kwargs as Record<string, unknown>) : {}));
+      },
+    };
+    this.heard = heard;
+    void Promise.all([this.registrations.attach(link), this.subscriptions.attach(heard)]).then(([procedures]) => {
+      if (this.session !== session) return;
+      this.options.onReady?.({ procedures });
+      for (const listener of this.joinedListeners) listener();
     });
   }
 
   private onClose(reason: string, details: { reason?: string; message?: string }): boolean {
     this.session = null;
+    if (this.heard) this.subscriptions.detach(this.heard);
+    this.heard = null;
     if (this.link) {
       this.registrations.detach(this.link);
       this.link.leave();

@@ -6,6 +6,7 @@ import { MSG } from '../router/wamp-message.js';
 import { answerCall, jsonBytes } from './answer-call.js';
 import { RegistrationError } from './registration-error.js';
 import { Registrations, type Link } from './registrations.js';
+import { Subscriptions, type EventHandler, type SubscribeLink } from './subscriptions.js';
 import type { PublishOptions, SessionEvents, WampSession } from './wamp-session.js';
 
 export interface LocalSessionOptions extends SessionEvents {
@@ -17,9 +18,22 @@ export interface LocalSessionOptions extends SessionEvents {
 
 interface Pending {
   readonly resolve: (value: unknown) => void;
-  readonly reject: (err: RegistrationError) => void;
-  readonly action: 'register' | 'unregister';
+  readonly reject: (err: Error) => void;
+  readonly action: 'register' | 'unregister' | 'subscribe' | 'call';
   readonly procedure: string;
+}
+
+/** The router's answer to a call or subscribe of berth's session, as autobahn reports one (`error`, `args`). */
+export class RouterRefusal extends Error {
+  override name = 'RouterRefusal';
+
+  constructor(
+    readonly error: string,
+    readonly args: unknown[],
+    what: string,
+  ) {
+    super(`${what} refused by the router: ${error}${typeof args[0] === 'string' ? ` (${args[0]})` : ''}`);
+  }
 }
 
 type InvocationDetails = { receive_progress?: boolean; procedure?: string; caller?: number; caller_authid?: string; caller_authrole?: string };
@@ -32,8 +46,12 @@ type InvocationDetails = { receive_progress?: boolean; procedure?: string; calle
  */
 export class LocalSession implements WampSession {
   private readonly registrations: Registrations<number>;
+  private readonly subscriptions: Subscriptions;
+  private readonly topics = new Map<number, string>();
+  private readonly joinedListeners: (() => void)[] = [];
   private peer: LocalPeer | undefined;
   private link: Link<number> | undefined;
+  private heard: SubscribeLink | undefined;
   private leave: (() => void) | undefined;
   private stopped = false;
   private request = 0;
@@ -44,6 +62,7 @@ export class LocalSession implements WampSession {
 
   constructor(private readonly options: LocalSessionOptions) {
     this.registrations = new Registrations(options.log);
+    this.subscriptions = new Subscriptions(options.log);
   }
 
   start(): void {
@@ -65,8 +84,19 @@ export class LocalSession implements WampSession {
       gone,
     };
     this.link = link;
-    void this.registrations.attach(link).then((procedures) => {
-      if (this.peer === peer) this.options.onReady?.({ procedures });
+    const heard: SubscribeLink = {
+      gone,
+      subscribe: (topic) =>
+        this.ask<number>('subscribe', topic, (request) => ({ type: 'subscribe', request, options: {}, topic })).then((id) => {
+          this.topics.set(id, topic);
+          return id;
+        }),
+    };
+    this.heard = heard;
+    void Promise.all([this.registrations.attach(link), this.subscriptions.attach(heard)]).then(([procedures]) => {
+      if (this.peer !== peer) return;
+      this.options.onReady?.({ procedures });
+      for (const listener of this.joinedListeners) listener();
     });
   }
 
@@ -75,6 +105,7 @@ export class LocalSession implements WampSession {
     const peer = this.peer;
     this.peer = undefined;
     if (this.link) this.registrations.detach(this.link);
+    if (this.heard) this.subscriptions.detach(this.heard);
     this.leave?.();
     this.pending.clear();
     peer?.leave();
@@ -87,6 +118,30 @@ export class LocalSession implements WampSession {
 
   unregister(uri: string): Promise<void> {
     return this.registrations.unregister(uri);
+  }
+
+  subscribe(topic: string, handler: EventHandler): Promise<void> {
+    if (!isConcreteUri(topic)) return Promise.reject(new Error(`cannot subscribe to ${topic}: not a valid WAMP URI`));
+    return this.subscriptions.subscribe(topic, handler);
+  }
+
+  onJoined(listener: () => void): void {
+    this.joinedListeners.push(listener);
+  }
+
+  /** A call to the router's meta API (or any procedure), answered like autobahn's: the first result argument. */
+  async call(uri: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<unknown> {
+    if (!this.peer) throw new Error(`cannot call ${uri}: not joined`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to ${uri} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const answer = this.ask<unknown[] | undefined>('call', uri, (request) => ({ type: 'call', request, options: {}, procedure: uri, args, kwargs }));
+    try {
+      return (await Promise.race([answer, timeout]))?.[0];
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}, options: PublishOptions = {}): Promise<void> {
@@ -114,23 +169,41 @@ export class LocalSession implements WampSession {
         return this.settle(m[1] as number, m[2]);
       case MSG.UNREGISTERED:
         return this.settle(m[1] as number, undefined);
+      case MSG.SUBSCRIBED:
+        return this.settle(m[1] as number, m[2]);
+      case MSG.RESULT:
+        return this.settle(m[1] as number, m[3] ?? []);
+      case MSG.EVENT:
+        return this.event(m[1] as number, m[4] as unknown[] | undefined, m[5] as Record<string, unknown> | undefined);
       case MSG.ERROR:
-        return this.settle(m[2] as number, undefined, { error: m[4] as string, reason: (m[5] as unknown[] | undefined)?.[0] });
+        return this.settle(m[2] as number, undefined, { error: m[4] as string, args: (m[5] as unknown[] | undefined) ?? [] });
       case MSG.INVOCATION:
         return this.invoke(m[1] as number, m[2] as number, (m[3] ?? {}) as InvocationDetails, m[4] as unknown[] | undefined, m[5] as Record<string, unknown> | undefined);
       case MSG.INTERRUPT:
         return this.interrupt(m[1] as number);
       default:
-        return; // berth's session neither calls nor subscribes
+        return;
     }
   }
 
-  private settle(request: number, value: unknown, refusal?: { error: string; reason: unknown }): void {
+  private settle(request: number, value: unknown, refusal?: { error: string; args: unknown[] }): void {
     const p = this.pending.get(request);
     if (!p) return;
     this.pending.delete(request);
     if (!refusal) return p.resolve(value);
-    p.reject(new RegistrationError(p.action, p.procedure, refusal.error, typeof refusal.reason === 'string' ? refusal.reason : undefined));
+    const reason = refusal.args[0];
+    if (p.action === 'register' || p.action === 'unregister') p.reject(new RegistrationError(p.action, p.procedure, refusal.error, typeof reason === 'string' ? reason : undefined));
+    else p.reject(new RouterRefusal(refusal.error, refusal.args, `${p.action} ${p.procedure}`));
+  }
+
+  private event(subscription: number, args: unknown[] = [], kwargs: Record<string, unknown> = {}): void {
+    const topic = this.topics.get(subscription);
+    const handler = topic === undefined ? undefined : this.subscriptions.handler(topic);
+    try {
+      handler?.(args, kwargs);
+    } catch (err) {
+      this.options.log.error({ err, topic }, 'event handler failed');
+    }
   }
 
   private invoke(id: number, registration: number, details: InvocationDetails, args: unknown[] = [], kwargs: Record<string, unknown> = {}): void {

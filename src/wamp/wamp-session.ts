@@ -1,4 +1,5 @@
 import type { Handler } from './call.js';
+import type { EventHandler } from './subscriptions.js';
 
 /**
  * berth's own WAMP session, whatever carries it: autobahn over WebSocket to an external router (`AutobahnSession`), or
@@ -22,6 +23,18 @@ export interface WampSession {
    * narrow who receives the event (WAMP subscriber black- and whitelisting, which the router applies).
    */
   publish(topic: string, args: unknown[], kwargs?: Record<string, unknown>, options?: PublishOptions): Promise<void>;
+  /**
+   * Hear a topic (berth listens to the router's meta events, e.g. `wamp.subscription.on_create`), subscribed again on
+   * every join. Resolves once subscribed, or at once while not joined; rejects if the router refuses while joined.
+   */
+  subscribe(topic: string, handler: EventHandler): Promise<void>;
+  /**
+   * Call a procedure on the router (its meta API), bounded by `timeoutMs`. Rejects with the router's error (`error`,
+   * `args`), or an Error while not joined or on timeout.
+   */
+  call(uri: string, args?: unknown[], kwargs?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  /** `listener` runs after every join, once every wanted subscription and registration is in place. */
+  onJoined(listener: () => void): void;
 }
 
 /** Subscriber black- and whitelisting by authid and authrole (WAMP advanced profile; Crossbar.io and the embedded router). */

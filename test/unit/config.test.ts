@@ -35,6 +35,19 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(flags, {})).toThrow(message);
   });
 
+  it('logs.maxLineBytes: 16384 by default, bounded, no unknown keys (issue 10)', () => {
+    expect(resolveConfig({ router: R }, {}).logs).toEqual({ maxLineBytes: 16_384 });
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const file = (text: string) => {
+      const f = join(dir, `l${Math.random()}.yaml`);
+      writeFileSync(f, text);
+      return f;
+    };
+    expect(resolveConfig({}, {}, file('logs:\n  maxLineBytes: 1024\n')).logs.maxLineBytes).toBe(1024);
+    expect(() => resolveConfig({}, {}, file('logs:\n  maxLineBytes: 10\n'))).toThrow(/logs\.maxLineBytes/);
+    expect(() => resolveConfig({}, {}, file('logs:\n  maxLines: 10\n'))).toThrow(ConfigError);
+  });
+
   it('tenancy: defaults, and users that would pass for a container or for every anonymous caller are refused', () => {
     const c = resolveConfig({ router: R }, {});
     expect(c).toMatchObject({ callers: 'owner', adminRoles: ['admin'], quotas: { containers: 50, builds: 2 }, containers: { callAppliance: false } });

@@ -18,6 +18,7 @@ const policy: FabricPolicy = {
   adminRoles: ['admin'],
   callAppliance: false,
   buildOwner: async (name) => (name === 'app' ? 'alice' : undefined),
+  containerOwner: (name) => (name === 'web1' ? 'alice' : undefined),
 };
 const procs = crossbarAuthProcedures(D, { realm: 'realm1', policy, lookup: (n) => containers[n] as ContainerRecord | undefined, log: createLogger('silent') });
 const authenticate = (...args: unknown[]) => procs[`${D}._authenticate`]!({ procedure: `${D}._authenticate`, args, kwargs: {} });
@@ -77,6 +78,10 @@ describe('D._authorize (Crossbar.io dynamic authorizer)', () => {
     expect(await authorize(session('root', 'admin'), `${D}/build/app`, 'subscribe', { match: 'exact' })).toMatchObject({ allow: true });
     expect(await authorize(session('bob', 'user'), `${D}/build/`, 'subscribe', { match: 'prefix' })).toMatchObject({ allow: false });
     expect(await authorize(session('bob', 'user'), `${D}/list`, 'call', {})).toEqual({ allow: true, disclose: true, cache: true });
+    // issue 10: a logs topic's decision follows who owns the container now, so it is never cached; a refused pattern is
+    expect(await authorize(session('bob', 'user'), `${D}/web1/logs`, 'subscribe', { match: 'exact' })).toEqual({ allow: false, disclose: false, cache: false });
+    expect(await authorize(session('alice', 'user'), `${D}/web1/logs`, 'subscribe', { match: 'exact' })).toEqual({ allow: true, disclose: true, cache: false });
+    expect(await authorize(session('bob', 'user'), `${D}/web1/`, 'subscribe', { match: 'prefix' })).toEqual({ allow: false, disclose: false, cache: true });
   });
 
   it('denies what it cannot read', async () => {

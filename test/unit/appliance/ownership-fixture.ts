@@ -150,6 +150,11 @@ export class FakeSession implements WampSession {
   async publish(topic: string, args: unknown[], kwargs?: Record<string, unknown>, options?: PublishOptions) {
     this.published.push({ topic, args, kwargs, options });
   }
+  async subscribe() {}
+  async call(): Promise<unknown> {
+    return null;
+  }
+  onJoined() {}
 }
 
 /** pino's JSON lines, collected (the sink pattern from pino's own tests). */

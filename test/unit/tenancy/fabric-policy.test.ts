@@ -10,6 +10,7 @@ const policy = (over: Partial<FabricPolicy> = {}): FabricPolicy => ({
   adminRoles: ['admin'],
   callAppliance: false,
   buildOwner: async (name) => ({ mine: 'alice', anon: 'anonymous' })[name],
+  containerOwner: (name) => ({ web: 'alice', anonweb: 'anonymous' })[name],
   ...over,
 });
 const berth: FabricSession = { authid: 'berth', authrole: 'berth' };
@@ -267,5 +268,43 @@ describe('build topics D/build/<name>: only their owner and admins (owner mode)'
     expect(await may(bob, 'subscribe', 'berth/build/x', 'exact', p)).toBe(false);
     owner = 'bob';
     expect(await may(bob, 'subscribe', 'berth/build/x', 'exact', p)).toBe(true);
+  });
+});
+
+describe('logs topics D/<name>/logs (issue 10): only the container\'s owner and admins (owner mode)', () => {
+  it('the owner, an admin, and anyone for a container that does not exist; not another user', async () => {
+    expect(await may(alice, 'subscribe', 'berth/web/logs')).toBe(true);
+    expect(await may(admin, 'subscribe', 'berth/web/logs')).toBe(true);
+    expect(await may(bob, 'subscribe', 'berth/web/logs')).toBe(false);
+    expect(await may(bob, 'subscribe', 'berth/none/logs')).toBe(true);
+    expect(await may(anonymous, 'subscribe', 'berth/anonweb/logs')).toBe(true);
+    expect(await may(alice, 'subscribe', 'berth/anonweb/logs')).toBe(false);
+    expect(await may(bob, 'subscribe', 'berth/web/status')).toBe(true); // not a topic berth publishes: not its business
+  });
+  it('patterns that could reach logs topics are refused to non-admins; patterns that cannot are not', async () => {
+    for (const [uri, match] of [['berth/', 'prefix'], ['berth/w', 'prefix'], ['berth/web/', 'prefix'], ['berth/web/lo', 'prefix'], ['BERTH/', 'prefix'], ['ber', 'prefix'], ['', 'prefix'], ['', 'wildcard']] as [string, MatchPolicy][]) {
+      expect(await may(bob, 'subscribe', uri, match), `${match} ${uri}`).toBe(false);
+      expect(await may(admin, 'subscribe', uri, match), `admin ${match} ${uri}`).toBe(true);
+    }
+    expect(await may(bob, 'subscribe', 'berth/web/status', 'prefix')).toBe(true);
+    expect(await may(bob, 'subscribe', 'berth/events', 'prefix')).toBe(false); // would reach berth/events-1/logs
+    expect(await may(bob, 'subscribe', 'berth/events', 'exact')).toBe(true);
+    expect(await may(bob, 'subscribe', 'com.example.', 'prefix')).toBe(true);
+    const dotted = policy({ domain: 'xs.demo.berth' });
+    expect(await may(bob, 'subscribe', 'xs..berth/web/logs', 'wildcard', dotted)).toBe(false);
+    expect(await may(bob, 'subscribe', 'xs.demo.', 'wildcard', dotted)).toBe(false);
+    expect(await may(bob, 'subscribe', 'xs..other', 'wildcard', dotted)).toBe(true);
+    expect(await may(bob, 'subscribe', 'xs.demo', 'wildcard', dotted)).toBe(true);
+  });
+  it('open mode: everyone; the owner is read at each decision', async () => {
+    expect(await may(bob, 'subscribe', 'berth/web/logs', 'exact', policy({ callers: 'open' }))).toBe(true);
+    let owner: string | undefined = 'alice';
+    const p = policy({ containerOwner: () => owner });
+    expect(await may(bob, 'subscribe', 'berth/web/logs', 'exact', p)).toBe(false);
+    owner = 'bob';
+    expect(await may(bob, 'subscribe', 'berth/web/logs', 'exact', p)).toBe(true);
+  });
+  it('containers may not subscribe to D/…, logs topics included', async () => {
+    expect(await may(web, 'subscribe', 'berth/web/logs')).toBe(false);
   });
 });
