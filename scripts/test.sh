@@ -24,6 +24,7 @@ ROUTER_SENSITIVE=(
   test/integration/container-confinement.test.ts
   test/integration/ownership.test.ts
   test/integration/events-topic.test.ts
+  test/integration/logs-topic.test.ts
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.
