@@ -94,6 +94,22 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
     expect(events.stderr).toBe('');
   });
 
+  it('logs -f: the tail, then new lines as the container writes them, across a restart; Ctrl-C exits 0 and berth stops following', async () => {
+    await makeImage(D, 'ticker', { cmd: ['/bin/sh', '-c', 'trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'] });
+    await client.call(`${D}/create`, ['ticker', 'tick1']);
+    await using follow = spawnCli(['logs', 'tick1', '-f', '--tail', '1']);
+    await waitFor('live lines', () => follow.stdout.split('\n').filter((l) => l.startsWith('tick ')).length >= 5, 15_000);
+    await client.call(`${D}/tick1/restart`);
+    const before = follow.stdout.length;
+    // After the restart the counter starts again at 1: those lines come through the topic too.
+    await waitFor('lines after the restart', () => /tick 3\n/.test(follow.stdout.slice(before)), 20_000);
+    const mark = berth.lines.length;
+    follow.child.kill('SIGINT');
+    expect(await follow.exited).toBe(0);
+    await waitFor('berth to stop following', () => berth.lines.slice(mark).some((l) => l.msg === 'stopped following logs'), 10_000);
+    await client.call(`${D}/remove`, ['tick1']);
+  });
+
   describe('help and usage', () => {
     it('berth alone and berth --help list the commands; berth <command> --help explains one; --version', async () => {
       for (const args of [[], ['--help']]) {

@@ -155,4 +155,17 @@ describe('berth in a real terminal (tmux)', { timeout: 240_000 }, () => {
     expect(buildDirs(berth.child.pid)).toEqual([]);
     await waitFor('the build containers to go', async () => (await buildContainersOf(D)).length === 0, 30_000);
   });
+  it('berth logs -f: the lines appear on the screen as the container writes them, plain text; Ctrl-C ends it with 0', async () => {
+    await makeImage(D, 'tty-ticker', { cmd: ['/bin/sh', '-c', 'trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo "tty-tick $i"; sleep 0.3; done'] });
+    await client.call(`${D}/create`, ['tty-ticker', 'ticker']);
+    // The terminal echoes ^C at the start of the next line: an empty echo puts the status line on a line of its own.
+    const done = type('berth logs ticker -f --tail 1; echo');
+    // Lines numbered past what the tail could have held: they came live.
+    await waitFor('live lines on the screen', async () => /^tty-tick ([89]|\d\d+)$/m.test(await screen()), 30_000);
+    await tmux('send-keys', '-t', 'cli', 'C-c');
+    const { status, output } = await done;
+    expect(status).toBe(0);
+    expect(output).not.toMatch(/[{}]/);
+    await client.call(`${D}/remove`, ['ticker']);
+  });
 });

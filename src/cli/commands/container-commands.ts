@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
 import type { ContainerDict } from '../../appliance/shape.js';
 import { clientCommand, eachName, run } from '../client-command.js';
 import { megabytes } from '../format.js';
@@ -49,14 +50,30 @@ export function addContainerCommands(program: Command): void {
     );
   }
 
-  clientCommand(program, 'logs <name>', "print a container's output, stdout and stderr in order (D/<name>/logs)", 'print the result as a JSON string')
+  clientCommand(program, 'logs <name>', "print a container's output, stdout and stderr in order (D/<name>/logs)", 'print the result as a JSON string (with -f: one JSON event per line)')
     .option('--tail <n>', 'only the last n lines (berth\'s default: 1000)', integer(0))
+    .option('-f, --follow', 'then keep printing new lines as the container writes them (topic D/<name>/logs), across restarts, until Ctrl-C')
     .action(
       run(async ({ client, out, opts, args, uri }) => {
         const name = args[0] as string;
-        const text = await client.call<string>(uri(`${name}/logs`), opts.tail === undefined ? [] : [opts.tail]);
-        if (opts.json) return out.json(text);
-        if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        const topic = uri(`${name}/logs`);
+        // Subscribed before the tail is read, so that no line falls between the two (one may show twice instead).
+        const live: unknown[] = [];
+        let show: ((e: unknown) => void) | undefined;
+        if (opts.follow) await client.subscribe(topic, ([e]) => (show ? show(e) : live.push(e)));
+        const text = await client.call<string>(topic, opts.tail === undefined ? [] : [opts.tail]);
+        if (opts.json && !opts.follow) return out.json(text);
+        if (opts.json) out.line(JSON.stringify({ tail: text }));
+        else if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        if (!opts.follow) return;
+        show = (e) => {
+          const { stream, line } = (e ?? {}) as { stream?: string; line?: string };
+          if (opts.json) out.line(JSON.stringify(e));
+          else (stream === 'stderr' ? process.stderr : process.stdout).write(`${line ?? ''}\n`);
+        };
+        for (const e of live.splice(0)) show(e);
+        const interrupted = new Promise<number>((resolve) => process.once('SIGINT', () => resolve(EXIT.ok)));
+        return await Promise.race([interrupted, client.untilLost()]);
       }),
     );
 
