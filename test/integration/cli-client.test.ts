@@ -108,6 +108,7 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
     expect(await follow.exited).toBe(0);
     await waitFor('berth to stop following', () => berth.lines.slice(mark).some((l) => l.msg === 'stopped following logs'), 10_000);
     await client.call(`${D}/remove`, ['tick1']);
+    await client.call(`${D}/removeImage`, ['ticker']); // the tests below count the images
   });
 
   describe('help and usage', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthCli } from '../helpers/berth-cli.js';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { removeTags, writeConfig } from '../helpers/build-helpers.js';
 import { Crossbar, TEST_AUTHID, TEST_TICKET } from '../helpers/crossbar.js';
@@ -126,6 +127,19 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
     await Promise.all(subs.map(([c, s]) => c.session.unsubscribe(s)));
     expect(await bob.session.subscribe(`${D}/build/anew`, () => undefined).then(() => 'allowed', (e: { error: string }) => e.error)).toBe('wamp.error.not_authorized');
     expect(await alice.call(`${D}/removeImage`, ['anew'])).toEqual({ name: 'anew', removed: true });
+  });
+
+  it('berth ps: the admin gets an OWNER column, a user sees only their own rows and no such column', async () => {
+    const ps = (who: 'alice' | 'root') => BerthCli.run(['ps'], { BERTH_ROUTER: url, BERTH_DOMAIN: D, BERTH_AUTHID: who, BERTH_TICKET: DOCS_USERS[who] });
+    const admin = await ps('root');
+    expect(admin.code, admin.stderr).toBe(0);
+    const [header, ...rows] = admin.stdout.trim().split('\n');
+    expect(header).toMatch(/\bOWNER\b/);
+    expect(rows.find((r) => r.startsWith('aweb '))).toMatch(/\balice\b/);
+    expect(rows.find((r) => r.startsWith('bweb '))).toMatch(/\bbob\b/);
+    const user = await ps('alice');
+    expect(user.stdout).not.toMatch(/OWNER|bweb/);
+    expect(user.stdout).toMatch(/^aweb /m);
   });
 
   it('the admin sees, inspects and manages containers of both', async () => {

@@ -12,8 +12,8 @@ export function addListCommands(program: Command): void {
       run(async ({ client, out, opts, uri }) => {
         const list = await client.call<ContainerDict[]>(uri('list'));
         if (opts.json) return out.json(list);
-        const rows = list.map((c) => [c.name, c.image, out.state(c.state), c.status, ago(c.created), shortId(c.id)]);
-        out.line(formatTable(['NAME', 'IMAGE', 'STATE', 'STATUS', 'CREATED', 'ID'], rows));
+        const rows = list.map((c) => [c.name, c.image, out.state(c.state), c.status, ago(c.created), shortId(c.id), ...ownerCell(list, c)]);
+        out.line(formatTable(['NAME', 'IMAGE', 'STATE', 'STATUS', 'CREATED', 'ID', ...ownerHeader(list)], rows));
       }),
     );
 
@@ -21,8 +21,8 @@ export function addListCommands(program: Command): void {
     run(async ({ client, out, opts, uri }) => {
       const images = await client.call<ImageDict[]>(uri('images'));
       if (opts.json) return out.json(images);
-      const rows = images.map((i) => [i.name, shortId(i.id), megabytes(i.size), ago(i.created), source(i)]);
-      out.line(formatTable(['NAME', 'ID', 'SIZE', 'CREATED', 'SOURCE'], rows));
+      const rows = images.map((i) => [i.name, shortId(i.id), megabytes(i.size), ago(i.created), ...ownerCell(images, i), source(i)]);
+      out.line(formatTable(['NAME', 'ID', 'SIZE', 'CREATED', ...ownerHeader(images), 'SOURCE'], rows));
     }),
   );
 
@@ -37,4 +37,13 @@ export function addListCommands(program: Command): void {
 function source(i: ImageDict): string {
   if (!i.url) return '-';
   return i.commit ? `${i.url} @ ${i.commit.slice(0, 7)}` : i.url;
+}
+
+/** An OWNER column only when the list holds more than one owner (an admin's view): a user sees only their own. */
+function ownerHeader(items: readonly { owner?: string }[]): string[] {
+  return new Set(items.map((i) => i.owner)).size > 1 ? ['OWNER'] : [];
+}
+
+function ownerCell(items: readonly { owner?: string }[], item: { owner?: string }): string[] {
+  return ownerHeader(items).length ? [item.owner ?? '-'] : [];
 }
