@@ -3,20 +3,11 @@ import { cleanDomain, makeImage, testDomain } from '../test/helpers/docker.js';
 import { freePort } from '../test/helpers/wait-for.js';
 import { WampClient } from '../test/helpers/wamp-client.js';
 import { engineGet, listPath } from './engine-http.js';
-import { round, summarize, type Row } from './stats.js';
+import { round, summarize, timeEach, type Row } from './stats.js';
 
 const CONTAINERS = 50;
 const CALLS = 2_000;
 
-async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return out;
-}
 
 /**
  * list() through a router (answered from berth's index) vs the engine's own list call with the same filter. Without a

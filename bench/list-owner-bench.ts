@@ -6,21 +6,12 @@ import { writeConfig } from '../test/helpers/build-helpers.js';
 import { cleanDomain, makeImage, testDomain } from '../test/helpers/docker.js';
 import { freePort } from '../test/helpers/wait-for.js';
 import { WampClient } from '../test/helpers/wamp-client.js';
-import { round, summarize, type Row } from './stats.js';
+import { round, summarize, timeEach, type Row } from './stats.js';
 
 const CONTAINERS = 50;
 const CALLS = 1_000;
 const ROUNDS = 2;
 
-async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return out;
-}
 
 /**
  * Issue 9: what ownership costs list(). The same 50 containers (all the caller's, so both modes answer the same payload)

@@ -32,3 +32,14 @@ export function printTable(rows: Row[]): void {
   console.log(cols.map((c) => '-'.repeat(width(c))).join('-|-'));
   for (const r of rows) console.log(line(r));
 }
+
+/** Milliseconds each of `n` sequential runs of `fn` took. */
+export async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
 import autobahn from 'autobahn';
 import type { Logger } from '../log.js';
+import { within } from './within.js';
 import { isConcreteUri } from '../router/uri.js';
 import { answerCall, jsonBytes } from './answer-call.js';
 import { routeAutobahnLog } from './autobahn-log.js';
@@ -122,15 +123,7 @@ export class AutobahnSession implements WampSession {
   async call(uri: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<unknown> {
     const s = this.session;
     if (!s) throw new Error(`cannot call ${uri}: not joined`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer to ${uri} within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([s.call(uri, args, kwargs, { timeout: Math.ceil(timeoutMs / 1000) } as autobahn.ICallOptions), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(s.call(uri, args, kwargs, { timeout: Math.ceil(timeoutMs / 1000) } as autobahn.ICallOptions), timeoutMs, uri);
   }
 
   async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}, options: PublishOptions = {}): Promise<void> {

@@ -1,6 +1,7 @@
 import type autobahn from 'autobahn';
 import type { Logger } from '../log.js';
 import type { LocalPeer } from '../router/local-peer.js';
+import { within } from './within.js';
 import { isConcreteUri } from '../router/uri.js';
 import { MSG } from '../router/wamp-message.js';
 import { answerCall, jsonBytes } from './answer-call.js';
@@ -132,16 +133,8 @@ export class LocalSession implements WampSession {
   /** A call to the router's meta API (or any procedure), answered like autobahn's: the first result argument. */
   async call(uri: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<unknown> {
     if (!this.peer) throw new Error(`cannot call ${uri}: not joined`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer to ${uri} within ${timeoutMs} ms`)), timeoutMs);
-    });
     const answer = this.ask<unknown[] | undefined>('call', uri, (request) => ({ type: 'call', request, options: {}, procedure: uri, args, kwargs }));
-    try {
-      return (await Promise.race([answer, timeout]))?.[0];
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await within(answer, timeoutMs, uri))?.[0];
   }
 
   async publish(topic: string, args: unknown[], kwargs: Record<string, unknown> = {}, options: PublishOptions = {}): Promise<void> {

@@ -6,14 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autobahn from 'autobahn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthProcess } from '../helpers/berth-process.js';
-import { removeTags, writeConfig } from '../helpers/build-helpers.js';
+import { removeTags } from '../helpers/build-helpers.js';
 import { PYTHON } from '../helpers/crossbar.js';
-import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from '../helpers/crossbar-docs.js';
-import { bridgeGateway, BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
+import { startTenantBerth, type TenantBerth } from '../helpers/tenant-berth.js';
+import { BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { ROUTER_KIND } from '../helpers/test-router.js';
-import { freePort, waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
@@ -25,12 +24,9 @@ import { WampClient } from '../helpers/wamp-client.js';
 const D = testDomain('conf');
 const dir = mkdtempSync(join(tmpdir(), 'berth-confine-'));
 let git: GitServer;
-let crossbar: DocsCrossbar | undefined;
-let berth: BerthProcess;
-let berthArgs: string[];
+let tenant: TenantBerth;
 let alice: WampClient;
-/** Where users join, and where containers join as the host reaches that listener. */
-let usersUrl: string;
+/** Where containers join, as the host reaches that listener. */
 let containersUrl: string;
 
 const NOT_AUTHORIZED = 'wamp.error.not_authorized';
@@ -67,23 +63,9 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
     git = await GitServer.start();
     git.addFixture('busybox-app');
     const common = { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true } };
-    if (ROUTER_KIND === 'crossbar') {
-      crossbar = await startDocsCrossbar(D);
-      berthArgs = [...crossbar.berthArgs(D), '--config', writeConfig(dir, common)];
-      usersUrl = crossbar.url;
-      containersUrl = crossbar.containerUrlFromHost;
-    } else {
-      const port = await freePort();
-      const users = Object.fromEntries(
-        Object.entries({ alice: 'user', bob: 'user', root: 'admin' }).map(([id, role]) => [id, { secret: DOCS_USERS[id as keyof typeof DOCS_USERS], role }]),
-      );
-      const config = writeConfig(dir, { ...common, embeddedRouter: { tickets: users, anonymous: false } });
-      berthArgs = ['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', config];
-      usersUrl = `ws://127.0.0.1:${port}/ws`;
-      containersUrl = `ws://${await bridgeGateway()}:${port}/ws`;
-    }
-    berth = await BerthProcess.start(berthArgs);
-    alice = await WampClient.connect(usersUrl, { authid: 'alice', ticket: DOCS_USERS.alice });
+    tenant = await startTenantBerth(ROUTER_KIND, D, dir, common);
+    containersUrl = tenant.containersUrl;
+    alice = await tenant.connect('alice');
     await alice.call(`${D}/build`, ['app', git.url('busybox-app')]);
     await alice.call(`${D}/create`, ['app', 'c1']);
     await alice.call(`${D}/create`, ['app', 'c2']);
@@ -91,11 +73,10 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
 
   afterAll(async () => {
     await alice?.close();
-    await berth?.stop();
+    await tenant?.[Symbol.asyncDispose]();
     await cleanDomain(D);
     await removeTags(D);
     await git?.[Symbol.asyncDispose]();
-    await crossbar?.[Symbol.asyncDispose]();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -175,9 +156,8 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
 
   it('berth restarted: a container\'s ticket still joins, a forged one still does not', async () => {
     await alice.close();
-    await berth.stop();
-    berth = await BerthProcess.start(berthArgs);
-    alice = await WampClient.connect(usersUrl, { authid: 'alice', ticket: DOCS_USERS.alice });
+    await tenant.restart();
+    alice = await tenant.connect('alice');
     const c1 = await credentials('c1');
     expect(await waitFor('the container to join again', async () => ((await joinError(containersUrl, c1)) === 'joined' ? 'joined' : undefined), 15_000)).toBe('joined');
     expect(await joinError(containersUrl, { authid: c1.authid, ticket: 'forged' })).toMatch(/authentication_failed|not_authorized/);

@@ -2,13 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthProcess } from '../helpers/berth-process.js';
-import { removeTags, writeConfig } from '../helpers/build-helpers.js';
-import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from '../helpers/crossbar-docs.js';
+import { removeTags } from '../helpers/build-helpers.js';
 import { BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { ROUTER_KIND } from '../helpers/test-router.js';
-import { freePort, waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-berth.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
@@ -21,8 +20,7 @@ const RUNS = 'Base: busybox\nCommand: trap "exit 0" TERM; while true; do sleep 1
 type Event = { event: string; name: string; time: string; container?: { name: string; state: string; owner: string }; exitCode?: number | null; oomKilled?: boolean; image?: { name: string } };
 
 let git: GitServer;
-let crossbar: DocsCrossbar | undefined;
-let berth: BerthProcess;
+let tenant: TenantBerth;
 const clients: Record<'alice' | 'bob' | 'root', WampClient> = {} as never;
 const seen: Record<'alice' | 'bob' | 'root', Event[]> = { alice: [], bob: [], root: [] };
 
@@ -38,30 +36,19 @@ describe(`D/events (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     git = await GitServer.start();
     git.addRepo('app', { 'Run.yaml': RUNS });
     const common = { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true } };
-    let url: string;
-    if (ROUTER_KIND === 'crossbar') {
-      crossbar = await startDocsCrossbar(D);
-      url = crossbar.url;
-      berth = await BerthProcess.start([...crossbar.berthArgs(D), '--config', writeConfig(dir, common)]);
-    } else {
-      const port = await freePort();
-      url = `ws://127.0.0.1:${port}/ws`;
-      const tickets = { alice: { secret: DOCS_USERS.alice, role: 'user' }, bob: { secret: DOCS_USERS.bob, role: 'user' }, root: { secret: DOCS_USERS.root, role: 'admin' } };
-      berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', writeConfig(dir, { ...common, embeddedRouter: { tickets, anonymous: false } })]);
-    }
-    for (const who of ['alice', 'bob', 'root'] as const) {
-      clients[who] = await WampClient.connect(url, { authid: who, ticket: DOCS_USERS[who] });
+    tenant = await startTenantBerth(ROUTER_KIND, D, dir, common);
+    for (const who of USERS) {
+      clients[who] = await tenant.connect(who);
       await clients[who].session.subscribe(`${D}/events`, (args?: unknown[]) => void seen[who].push(args![0] as Event));
     }
   });
 
   afterAll(async () => {
     for (const c of Object.values(clients)) await c?.close();
-    await berth?.stop();
+    await tenant?.[Symbol.asyncDispose]();
     await cleanDomain(D);
     await removeTags(D);
     await git?.[Symbol.asyncDispose]();
-    await crossbar?.[Symbol.asyncDispose]();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type autobahn from 'autobahn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthProcess } from '../helpers/berth-process.js';
-import { removeTags, writeConfig } from '../helpers/build-helpers.js';
-import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from '../helpers/crossbar-docs.js';
+import { removeTags } from '../helpers/build-helpers.js';
 import { BUSYBOX_IMAGE, cleanDomain, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { ROUTER_KIND } from '../helpers/test-router.js';
-import { freePort, waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-berth.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
@@ -25,15 +24,14 @@ type Line = { stream: 'stdout' | 'stderr'; line: string; time: string; at: numbe
 type Who = 'alice' | 'bob' | 'root';
 
 let git: GitServer;
-let crossbar: DocsCrossbar | undefined;
-let berth: BerthProcess;
+let tenant: TenantBerth;
 const clients: Record<Who, WampClient> = {} as never;
 const seen: Record<Who, Line[]> = { alice: [], bob: [], root: [] };
 const subs: Partial<Record<Who, autobahn.ISubscription>> = {};
 const topic = `${D}/w1/logs`;
 
 /** berth's debug lines about following w1's logs, in order. */
-const follows = () => berth.lines.filter((l) => l.name === 'w1' && (l.msg === 'following logs' || l.msg === 'stopped following logs'));
+const follows = () => tenant.berth.lines.filter((l) => l.name === 'w1' && (l.msg === 'following logs' || l.msg === 'stopped following logs'));
 const isFollowing = () => follows().at(-1)?.msg === 'following logs';
 
 async function subscribe(who: Who): Promise<void> {
@@ -45,29 +43,18 @@ describe(`D/<name>/logs (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     git = await GitServer.start();
     git.addRepo('app', { 'Run.yaml': RUNS });
     const common = { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true } };
-    let url: string;
-    if (ROUTER_KIND === 'crossbar') {
-      crossbar = await startDocsCrossbar(D);
-      url = crossbar.url;
-      berth = await BerthProcess.start([...crossbar.berthArgs(D), '--config', writeConfig(dir, common)]);
-    } else {
-      const port = await freePort();
-      url = `ws://127.0.0.1:${port}/ws`;
-      const tickets = { alice: { secret: DOCS_USERS.alice, role: 'user' }, bob: { secret: DOCS_USERS.bob, role: 'user' }, root: { secret: DOCS_USERS.root, role: 'admin' } };
-      berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', writeConfig(dir, { ...common, embeddedRouter: { tickets, anonymous: false } })]);
-    }
-    for (const who of ['alice', 'bob', 'root'] as const) clients[who] = await WampClient.connect(url, { authid: who, ticket: DOCS_USERS[who] });
+    tenant = await startTenantBerth(ROUTER_KIND, D, dir, common);
+    for (const who of USERS) clients[who] = await tenant.connect(who);
     await clients.alice.call(`${D}/build`, ['app', git.url('app')]);
     await clients.alice.call(`${D}/create`, ['app', 'w1']);
   });
 
   afterAll(async () => {
     for (const c of Object.values(clients)) await c?.close();
-    await berth?.stop();
+    await tenant?.[Symbol.asyncDispose]();
     await cleanDomain(D);
     await removeTags(D);
     await git?.[Symbol.asyncDispose]();
-    await crossbar?.[Symbol.asyncDispose]();
     rmSync(dir, { recursive: true, force: true });
   });
 

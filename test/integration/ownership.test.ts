@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthCli } from '../helpers/berth-cli.js';
 import { BerthProcess } from '../helpers/berth-process.js';
-import { removeTags, writeConfig } from '../helpers/build-helpers.js';
+import { removeTags } from '../helpers/build-helpers.js';
 import { Crossbar, TEST_AUTHID, TEST_TICKET } from '../helpers/crossbar.js';
-import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from '../helpers/crossbar-docs.js';
+import { DOCS_USERS } from '../helpers/crossbar-docs.js';
+import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-berth.js';
 import { ROUTER_KIND } from '../helpers/test-router.js';
 import { BUSYBOX_IMAGE, cleanDomain, containersOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
-import { freePort, waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 // Issue 9, "Callers own what they create", with ticket users alice and bob (role user) and root (role admin): on
@@ -29,11 +30,7 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
   const D = testDomain('own');
   const dir = mkdtempSync(join(tmpdir(), 'berth-own-'));
   let git: GitServer;
-  let crossbar: DocsCrossbar | undefined;
-  let url: string;
-  let berth: BerthProcess;
-  let args: string[];
-  const connect = (who: 'alice' | 'bob' | 'root') => WampClient.connect(url, { authid: who, ticket: DOCS_USERS[who] });
+  let tenant: TenantBerth;
   let alice: WampClient;
   let bob: WampClient;
   let root: WampClient;
@@ -43,18 +40,8 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
     git.addRepo('app', { 'Run.yaml': RUNS });
     git.addRepo('slow', { 'Run.yaml': SLOW });
     const common = { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true }, quotas: { containers: 2, builds: 1 } };
-    if (ROUTER_KIND === 'crossbar') {
-      crossbar = await startDocsCrossbar(D);
-      url = crossbar.url;
-      args = [...crossbar.berthArgs(D), '--config', writeConfig(dir, common)];
-    } else {
-      const port = await freePort();
-      url = `ws://127.0.0.1:${port}/ws`;
-      const tickets = { alice: { secret: DOCS_USERS.alice, role: 'user' }, bob: { secret: DOCS_USERS.bob, role: 'user' }, root: { secret: DOCS_USERS.root, role: 'admin' } };
-      args = ['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', writeConfig(dir, { ...common, embeddedRouter: { tickets, anonymous: false } })];
-    }
-    berth = await BerthProcess.start(args, { procedures: 8 });
-    [alice, bob, root] = await Promise.all((['alice', 'bob', 'root'] as const).map(connect));
+    tenant = await startTenantBerth(ROUTER_KIND, D, dir, common, 8);
+    [alice, bob, root] = await Promise.all(USERS.map((who) => tenant.connect(who)));
     await Promise.all([alice.call(`${D}/build`, ['aimg', git.url('app')]), bob.call(`${D}/build`, ['bimg', git.url('app')])]);
     await alice.call(`${D}/create`, ['aimg', 'aweb']);
     await bob.call(`${D}/create`, ['bimg', 'bweb']);
@@ -62,8 +49,7 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
 
   afterAll(async () => {
     await Promise.all([alice?.close(), bob?.close(), root?.close()]);
-    await berth?.stop();
-    await crossbar?.[Symbol.asyncDispose]();
+    await tenant?.[Symbol.asyncDispose]();
     await cleanDomain(D);
     await removeTags(D);
     await git?.[Symbol.asyncDispose]();
@@ -104,7 +90,7 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
     expect((await bob.callError(`${D}/create`, ['bimg', 'aweb'])).error).toBe('berth.error.already_exists');
     expect((await containersOf(D)).map((c) => [c.name, c.state]).sort()).toEqual([[`${D}.aweb`, 'running'], [`${D}.bweb`, 'running']]);
     expect(await alice.call(`${D}/images`)).toEqual([expect.objectContaining({ name: 'aimg' })]);
-    const audit = berth.lines.find((l) => l.msg === 'audit' && l.procedure === `${D}/aweb/stop`);
+    const audit = tenant.berth.lines.find((l) => l.msg === 'audit' && l.procedure === `${D}/aweb/stop`);
     expect(audit).toMatchObject({ name: 'aweb', authid: 'bob', authrole: 'user', outcome: 'wamp.error.not_authorized' });
   });
 
@@ -130,7 +116,7 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
   });
 
   it('berth ps: the admin gets an OWNER column, a user sees only their own rows and no such column', async () => {
-    const ps = (who: 'alice' | 'root') => BerthCli.run(['ps'], { BERTH_ROUTER: url, BERTH_DOMAIN: D, BERTH_AUTHID: who, BERTH_TICKET: DOCS_USERS[who] });
+    const ps = (who: 'alice' | 'root') => BerthCli.run(['ps'], { BERTH_ROUTER: tenant.url, BERTH_DOMAIN: D, BERTH_AUTHID: who, BERTH_TICKET: DOCS_USERS[who] });
     const admin = await ps('root');
     expect(admin.code, admin.stderr).toBe(0);
     const [header, ...rows] = admin.stdout.trim().split('\n');
@@ -173,9 +159,8 @@ describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { t
 
   it('berth restarted: ownership still holds', async () => {
     await Promise.all([alice.close(), bob.close(), root.close()]);
-    await berth.stop();
-    berth = await BerthProcess.start(args, { procedures: 8 });
-    [alice, bob, root] = await Promise.all((['alice', 'bob', 'root'] as const).map(connect));
+    await tenant.restart();
+    [alice, bob, root] = await Promise.all(USERS.map((who) => tenant.connect(who)));
     await waitFor('berth to list again', async () => (await alice.call<Item[]>(`${D}/list`).catch(() => [])).length > 0, 20_000);
     const mine = await alice.call<Item[]>(`${D}/list`);
     expect(mine.map((i) => i.owner)).toEqual(['alice', 'alice']);
