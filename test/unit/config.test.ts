@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, resolveConfig } from '../../src/config.js';
 import { containerRouterUrl } from '../../src/container-router-url.js';
 
@@ -17,6 +17,7 @@ describe('resolveConfig', () => {
 
   it('layers file < environment < flags', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'c.yaml');
     writeFileSync(file, 'router: ws://file/ws\nrealm: fromfile\ndomain: fromfile\n');
     const c = resolveConfig({ domain: 'fromflag' }, { BERTH_REALM: 'fromenv', BERTH_DOMAIN: 'fromenv' }, file);
@@ -38,6 +39,7 @@ describe('resolveConfig', () => {
   it('logs.maxLineBytes: 16384 by default, bounded, no unknown keys (issue 10)', () => {
     expect(resolveConfig({ router: R }, {}).logs).toEqual({ maxLineBytes: 16_384 });
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = (text: string) => {
       const f = join(dir, `l${Math.random()}.yaml`);
       writeFileSync(f, text);
@@ -53,6 +55,7 @@ describe('resolveConfig', () => {
     expect(c).toMatchObject({ callers: 'owner', adminRoles: ['admin'], quotas: { containers: 50, builds: 2 }, containers: { callAppliance: false } });
     expect(c.embeddedRouter).toMatchObject({ anonymous: true, tickets: {}, wampcra: {} });
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = (users: string) => {
       const f = join(dir, `c${Math.random()}.yaml`);
       writeFileSync(f, `embeddedRouter:\n  tickets:\n${users}`);
