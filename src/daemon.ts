@@ -78,11 +78,11 @@ export class Daemon {
       ? new LocalSession({ join: () => router.joinLocal(), log: sessionLog, maxResultBytes: config.maxResultBytes, onReady })
       : external!;
     this.session = session;
+    // The tenancy settings both the router's rules and the appliance enforce, read from the config once.
+    const rules = { callers: config.callers, adminRoles: config.adminRoles, callAppliance: config.containers.callAppliance };
     const policy: FabricPolicy = {
       domain: config.domain,
-      callers: config.callers,
-      adminRoles: config.adminRoles,
-      callAppliance: config.containers.callAppliance,
+      ...rules,
       // Read at each decision: the appliance knows who runs a build and who owns an image.
       buildOwner: (name) => appliance.buildOwner(name),
       containerOwner,
@@ -113,13 +113,7 @@ export class Daemon {
       log: log.child({ part: 'appliance' }),
       sandbox: config.sandbox,
       builder: this.builder,
-      tenancy: {
-        callers: config.callers,
-        adminRoles: config.adminRoles,
-        quotas: config.quotas,
-        callAppliance: config.containers.callAppliance,
-        revokeSessions,
-      },
+      tenancy: { ...rules, quotas: config.quotas, revokeSessions },
     });
     // D/<name>/logs: follows a container while its topic has subscribers (issue 10), known from the router's meta events.
     this.logs = new LogsTopic({
@@ -127,7 +121,7 @@ export class Daemon {
       index: this.index,
       engine: this.engine,
       session,
-      tenancy: { callers: config.callers, adminRoles: config.adminRoles },
+      tenancy: rules,
       maxLineBytes: config.logs.maxLineBytes,
       log: log.child({ part: 'logs' }),
     });
