@@ -14,6 +14,7 @@ import { GitServer } from '../helpers/git-server.js';
 import { ROUTER_KIND } from '../helpers/test-router.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
+import { peerSteps } from '../helpers/peer-steps.js';
 
 /**
  * Issue 9: a container acts only in its own domain. The same story on both routers: Crossbar.io exactly as
@@ -110,7 +111,7 @@ describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeo
   it('Autobahn|Python with a container\'s credentials: joins as role container, serves its own domain, refused elsewhere', async () => {
     const c1 = await credentials('c1');
     const { stdout } = await run(PYTHON, [PEER, containersUrl, D, 'c1', c1.authid, c1.ticket, 'c2'], { timeout: 60_000 });
-    const steps = Object.fromEntries(stdout.trim().split('\n').map((l) => JSON.parse(l) as { step: string }).map((s) => [s.step, s])) as Record<string, Record<string, unknown>>;
+    const steps = peerSteps<Record<string, unknown>>(stdout);
     expect(steps.joined).toMatchObject({ authid: `${D}.c1`, authrole: 'container' });
     expect(steps.register_own).toMatchObject({ outcome: 'ok' });
     expect(steps.register_other).toMatchObject({ outcome: NOT_AUTHORIZED });

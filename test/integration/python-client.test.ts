@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { PYTHON } from '../helpers/crossbar.js';
 import { cleanDomain, containersOf, makeImage, testDomain } from '../helpers/docker.js';
+import { peerSteps } from '../helpers/peer-steps.js';
 
 const run = promisify(execFile);
 const PEER = fileURLToPath(new URL('../peers/appliance_client.py', import.meta.url));
@@ -24,7 +25,7 @@ describe('an independent Autobahn|Python caller', { timeout: 180_000 }, () => {
 
   it('drives the whole container lifecycle with positional and keyword arguments', async () => {
     const { stdout } = await run(PYTHON, [PEER, routerUrl, D, 'bb', 'pyweb'], { timeout: 120_000 });
-    const steps = Object.fromEntries(stdout.trim().split('\n').map((l) => JSON.parse(l) as { step: string }).map((s) => [s.step, s])) as Record<string, Record<string, any>>;
+    const steps = peerSteps<Record<string, any>>(stdout);
     expect(steps.crash).toBeUndefined();
     expect(steps.images!.result.map((i: { name: string }) => i.name)).toEqual(['bb']);
     expect(steps.create!.result).toMatchObject({ name: 'pyweb', image: 'bb', domain: `${D}.pyweb`, state: 'running' });

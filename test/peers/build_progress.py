@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 
+import txaio
 from autobahn.asyncio.wamp import ApplicationRunner, ApplicationSession
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import CallOptions
@@ -32,4 +33,6 @@ class Client(ApplicationSession):
 
 
 if __name__ == "__main__":
+    # Autobahn logs to stdout by default; stdout carries only this peer's JSON lines.
+    txaio.start_logging(out=sys.stderr, level="info")
     ApplicationRunner(URL, "realm1").run(Client)

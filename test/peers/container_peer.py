@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 
+import txaio
 from autobahn.asyncio.wamp import ApplicationRunner, ApplicationSession
 from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.types import PublishOptions
@@ -55,4 +56,6 @@ class Peer(ApplicationSession):
 
 
 if __name__ == "__main__":
+    # Autobahn logs to stdout by default; stdout carries only this peer's JSON lines.
+    txaio.start_logging(out=sys.stderr, level="info")
     ApplicationRunner(URL, "realm1").run(Peer)
