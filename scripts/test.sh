@@ -25,6 +25,10 @@ ROUTER_SENSITIVE=(
   test/integration/ownership.test.ts
   test/integration/events-topic.test.ts
   test/integration/logs-topic.test.ts
+  test/integration/releases.test.ts
+  test/integration/volumes.test.ts
+  test/integration/health.test.ts
+  test/integration/exec.test.ts
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
+import { byteSize } from './bytes.js';
 import { sandboxSchema } from './sandbox-config.js';
 import { basesSchema, buildSchema, DEFAULT_BASES } from './pipeline/build-config.js';
 import { embeddedRouterSchema, tenancySchema } from './tenancy/tenancy-config.js';
@@ -54,6 +55,19 @@ export const configSchema = z
     maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_000_000),
     /** `D/<name>/logs` (issue 10): a line longer than `maxLineBytes` is cut (so one endless line cannot grow memory). */
     logs: z.strictObject({ maxLineBytes: z.number().int().min(256).max(256 * 1024).default(16_384) }).prefault({}),
+    /** `D/<name>/exec` (issue 11): output kept per exec, the longest timeout a caller may ask, execs at once per container. */
+    exec: z
+      .strictObject({
+        maxOutputBytes: byteSize.refine((b) => b >= 1024, 'must be at least 1k').default(1024 ** 2),
+        maxTimeout: z.number().int('must be an integer').min(1).max(86_400).default(3600),
+        perContainer: z.number().int('must be an integer').min(1).max(64).default(4),
+      })
+      .prefault({}),
+    /**
+     * Replacing a container (updateImage, rollback; issue 11): a replacement without a health check must still be
+     * running `settleSeconds` after it started before the old one goes.
+     */
+    update: z.strictObject({ settleSeconds: z.number().min(0).max(300).default(2) }).prefault({}),
   })
   .strict()
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })
@@ -64,6 +78,8 @@ export const configSchema = z
   });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ExecConfig = Config['exec'];
+export type UpdateConfig = Config['update'];
 
 /** How each config key is spelled as a flag and as an environment variable. */
 export const OPTIONS = {

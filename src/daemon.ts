@@ -114,6 +114,8 @@ export class Daemon {
       sandbox: config.sandbox,
       builder: this.builder,
       tenancy: { ...rules, quotas: config.quotas, revokeSessions },
+      exec: config.exec,
+      update: config.update,
     });
     // D/<name>/logs: follows a container while its topic has subscribers (issue 10), known from the router's meta events.
     this.logs = new LogsTopic({

@@ -19,6 +19,11 @@ export const ERRORS = {
   quota_exceeded: { uri: 'berth.error.quota_exceeded', summary: 'the caller\'s owner already has quotas.containers containers or runs quotas.builds builds; nothing was created' },
   too_large: { uri: 'berth.error.too_large', summary: 'the answer would be larger than a WAMP message may be (ask for less, e.g. a smaller tail)' },
   authentication_failed: { uri: 'wamp.error.authentication_failed', summary: 'D._authenticate (Crossbar.io\'s dynamic authenticator): the authid is not a container of this domain, or the ticket is not its current one' },
+  not_running: { uri: 'berth.error.not_running', summary: 'the container is not running (exec needs a running container); start it first' },
+  replacement_failed: {
+    uri: 'berth.error.replacement_failed',
+    summary: 'updateImage or rollback: a replacement container did not start, exited or was not healthy in time; it was removed and the old container kept serving',
+  },
   internal: { uri: 'berth.error.internal', summary: 'an unexpected failure; logged with its context' },
 } as const;
 
@@ -51,6 +56,9 @@ export function isBerthError(err: unknown, code?: ErrorCode): err is BerthError 
 export const failures = {
   noContainer: (name: string, domain: string) => new BerthError('not_found', `no container "${name}" in domain ${domain}`, { name }),
   noImage: (name: string, domain: string) => new BerthError('not_found', `no image "${name}" in domain ${domain}`, { name }),
+  noRelease: (name: string, release: number, domain: string) =>
+    new BerthError('not_found', `image "${name}" has no release ${release} in domain ${domain} (never built, pruned or removed); D/releases lists the kept ones`, { name, release }),
+  notRunning: (name: string, state: string) => new BerthError('not_running', `container "${name}" is ${state}, not running; start it first`, { name, state }),
   noBuild: (name: string, domain: string) => new BerthError('not_found', `no build of "${name}" is running or queued in domain ${domain}`, { name }),
   imageGone: (name: string) => new BerthError('not_found', `the image of container "${name}" no longer exists`, { name }),
   alreadyExists: (name: string, domain: string) => new BerthError('already_exists', `a container "${name}" already exists in domain ${domain}`, { name }),

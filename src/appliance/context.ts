@@ -1,4 +1,5 @@
 import type { Builder } from '../pipeline/builder.js';
+import type { ExecConfig, UpdateConfig } from '../config.js';
 import type { ContainerIndex } from '../engine/container-index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../log.js';
@@ -22,4 +23,8 @@ export interface ApplianceContext {
   readonly builder: Builder;
   /** Who may see and manage what (issue 9): callers mode, admin roles, quotas, and revoking a container's sessions. */
   readonly tenancy: Tenancy;
+  /** `D/<name>/exec` limits (issue 11). */
+  readonly exec: ExecConfig;
+  /** Replacing containers in updateImage and rollback (issue 11). */
+  readonly update: UpdateConfig;
 }

@@ -39,6 +39,21 @@ export const LABELS = {
   /** On built images: when the build finished (ISO 8601). */
   built: 'berth.built',
   /**
+   * On built images (issue 11): the release number, counting up per name from 1. The current release of a name is the
+   * one tagged `berth/<domain>:<name>`; the others are kept for rollback (build.keepReleases).
+   */
+  release: 'berth.release',
+  /**
+   * On built images: a digest of what the image is built from (URL, commit, Run.yaml, base image ID). A build whose
+   * source digest matches a kept release is an identical rebuild: it gets that release's labels, so the engine's cache
+   * gives the same image ID, and no new release is made.
+   */
+  source: 'berth.source',
+  /** On built images: Run.yaml Volumes as a JSON array of absolute paths (one named volume per path per container). */
+  volumes: 'berth.volumes',
+  /** On volumes berth makes (beside berth.domain and berth.name, the container's name): the path it is mounted on. */
+  volumePath: 'berth.volume-path',
+  /**
    * The domain whose build made a step image or a build container (set right after FROM; empty on the final image), so
    * a restarted berth finds what a killed build left. Not berth.domain: that would list step containers as the domain's.
    */

@@ -5,6 +5,7 @@ import { load as loadYaml } from 'js-yaml';
 import { z } from 'zod';
 import { RESERVED_ENV } from '../container-environment.js';
 import { BerthError } from '../errors.js';
+import { healthcheckSchema, volumesSchema } from './runfile-lifecycle.js';
 
 export const RUNFILE = 'Run.yaml';
 export const MAX_RUNFILE_BYTES = 64 * 1024;
@@ -47,10 +48,14 @@ export const runfileSchema = z
       .refine((e) => !RESERVED_ENV.some((k) => k in e), `may not set ${RESERVED_ENV.join(', ')} (berth sets them)`)
       .refine((e) => Object.keys(e).length <= 256, 'must hold at most 256 variables')
       .default({}),
+    Volumes: volumesSchema,
+    Healthcheck: healthcheckSchema.optional(),
   })
   .strict();
 
 export type Runfile = z.infer<typeof runfileSchema>;
+
+const KEYS = Object.keys(runfileSchema.shape).join(', ');
 
 /** Parse Run.yaml text: core schema, no aliases (alias bombs), bounded depth, strict keys. */
 export function parseRunfile(text: string): Runfile {
@@ -67,7 +72,7 @@ export function parseRunfile(text: string): Runfile {
   // Unknown keys first: a misspelt `base` should be named, not reported as a missing `Base`.
   const unknown = Object.keys(doc).filter((k) => !(k in runfileSchema.shape));
   if (unknown.length) {
-    throw invalid(`unknown key ${unknown.map((k) => `"${k}"`).join(', ')} in ${RUNFILE} (keys are Base, Command, Setup, Env; case-sensitive)`, { key: unknown[0] });
+    throw invalid(`unknown key ${unknown.map((k) => `"${k}"`).join(', ')} in ${RUNFILE} (keys are ${KEYS}; case-sensitive)`, { key: unknown[0] });
   }
   const missing = ['Base', 'Command'].find((k) => !(k in doc));
   if (missing) throw invalid(`${RUNFILE}: ${missing} is required`, { key: missing });
@@ -75,10 +80,10 @@ export function parseRunfile(text: string): Runfile {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
-      throw invalid(`unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${RUNFILE} (keys are Base, Command, Setup, Env; case-sensitive)`, { key: issue.keys[0] });
+      throw invalid(`unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${RUNFILE} (keys are ${KEYS}; case-sensitive)`, { key: issue.keys[0] });
     }
     const key = issue.path.map(String).join('.');
-    throw invalid(`${RUNFILE}: ${key || 'document'} ${issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message}`, { key: String(issue.path[0] ?? '') });
+    throw invalid(`${RUNFILE}: ${key || 'document'} ${issue.code === 'invalid_type' && valueAt(doc, issue.path) === undefined ? 'is required' : issue.message}`, { key: String(issue.path[0] ?? '') });
   }
   return parsed.data;
 }
@@ -105,6 +110,13 @@ export async function readRunfile(root: string): Promise<Runfile> {
   } finally {
     await fh.close();
   }
+}
+
+/** The value at a zod issue's path in the parsed document (zod does not report the input unless asked). */
+function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
+  let v = doc;
+  for (const k of path) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
 }
 
 function invalid(message: string, details: Record<string, unknown> = {}): BerthError {

@@ -208,6 +208,8 @@ export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
     log,
     sandbox: sandboxSchema.parse({}),
     builder: builder as unknown as Builder,
+    exec: { maxOutputBytes: 1024 ** 2, maxTimeout: 3600, perContainer: 4 },
+    update: { settleSeconds: 0 },
     tenancy: {
       callers: 'owner',
       adminRoles: ['admin'],

@@ -17,9 +17,9 @@ function failure(fn: () => unknown): BerthError {
 
 describe('parseRunfile', () => {
   it('reads Base, Command, Setup and Env', () => {
-    expect(parseRunfile('Base: exis-python\nCommand: python -m app\n')).toEqual({ Base: 'exis-python', Command: 'python -m app', Setup: [], Env: {} });
+    expect(parseRunfile('Base: exis-python\nCommand: python -m app\n')).toEqual({ Base: 'exis-python', Command: 'python -m app', Setup: [], Env: {}, Volumes: [] });
     expect(parseRunfile('Base: b\nCommand: [node, main.js]\nSetup:\n  - npm ci\nEnv:\n  PORT: 8080\n  DEBUG: true\n  NAME: x\n')).toEqual({
-      Base: 'b', Command: ['node', 'main.js'], Setup: ['npm ci'], Env: { PORT: '8080', DEBUG: 'true', NAME: 'x' },
+      Base: 'b', Command: ['node', 'main.js'], Setup: ['npm ci'], Env: { PORT: '8080', DEBUG: 'true', NAME: 'x' }, Volumes: [],
     });
   });
 
@@ -118,5 +118,51 @@ describe('resolveBase', () => {
     expect(err.code).toBe('invalid_runfile');
     expect(err.message).toMatch(/docker\/bases\/build-offline\.sh exis-nodejs/);
     expect(err.message).toMatch(/never pulls/);
+  });
+});
+
+describe('Run.yaml Volumes and Healthcheck (issue 11)', () => {
+  const base = 'Base: b\nCommand: x\n';
+  it('reads them, with the health check durations in milliseconds and their defaults', () => {
+    expect(parseRunfile(`${base}Volumes: [/data, /app/db]\nHealthcheck: {Command: [wget, -q], Interval: 1m30s, StartPeriod: 0}`)).toMatchObject({
+      Volumes: ['/data', '/app/db'],
+      Healthcheck: { Command: ['wget', '-q'], Interval: 90_000, Timeout: 3_000, Retries: 3, StartPeriod: 0 },
+    });
+    expect(parseRunfile(base)).toMatchObject({ Volumes: [] });
+    expect(parseRunfile(base).Healthcheck).toBeUndefined();
+  });
+
+  it.each([
+    ['data', /"data" is not an absolute path/],
+    ['/', /"\/" cannot be a volume/],
+    ['/proc', /under \/proc|is \/proc/],
+    ['/sys/fs', /under \/sys/],
+    ['/dev/shm', /under \/dev/],
+    ['/tmp/x', /under \/tmp/],
+    ['/app', /app's own directory/],
+    ['/a/../etc', /"\.\." component|"\." or "\.\." component/],
+    ['/a/./b', /"\." or "\.\." component/],
+    ['/data/', /empty component/],
+    ['//data', /empty component/],
+    ['/da ta', /may contain only/],
+  ])('refuses the volume path %j', (path, message) => {
+    expect(() => parseRunfile(`${base}Volumes: [${JSON.stringify(path)}]`)).toThrow(message);
+  });
+
+  it('refuses duplicates, nested paths, more than 8 and a non-list', () => {
+    expect(() => parseRunfile(`${base}Volumes: [/data, /data]`)).toThrow(/listed twice/);
+    expect(() => parseRunfile(`${base}Volumes: [/data, /data/x]`)).toThrow(/inside "\/data"/);
+    expect(() => parseRunfile(`${base}Volumes: [${Array.from({ length: 9 }, (_, i) => `/v${i}`).join(', ')}]`)).toThrow(/at most 8/);
+    expect(() => parseRunfile(`${base}Volumes: /data`)).toThrow(/Volumes must be a list/);
+  });
+
+  it('refuses a shell-string or empty health command, bad durations and unknown keys', () => {
+    expect(() => parseRunfile(`${base}Healthcheck: {Command: wget -q}`)).toThrow(/Healthcheck.Command must be a list/);
+    expect(() => parseRunfile(`${base}Healthcheck: {Command: []}`)).toThrow(/Healthcheck.Command must not be empty/);
+    expect(() => parseRunfile(`${base}Healthcheck: {Interval: 5s}`)).toThrow(/Healthcheck.Command is required/);
+    expect(() => parseRunfile(`${base}Healthcheck: {Command: [x], Interval: 10 s}`)).toThrow(/Interval must be a duration/);
+    expect(() => parseRunfile(`${base}Healthcheck: {Command: [x], Timeout: 0s}`)).toThrow(/Timeout must be between/);
+    expect(() => parseRunfile(`${base}Healthcheck: {Command: [x], Retries: 0}`)).toThrow(/Retries must be at least 1/);
+    expect(() => parseRunfile(`${base}Healthcheck: {Command: [x], Test: [y]}`)).toThrow(/Healthcheck/);
   });
 });
