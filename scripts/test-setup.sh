@@ -16,6 +16,8 @@ command -v git >/dev/null || need_pkgs+=(git)
 # The build tests' exis-python base is made offline from Debian packages (docker/bases/build-offline.sh).
 command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
+# The CLI's terminal tests type into a real terminal (tmux).
+command -v tmux >/dev/null || need_pkgs+=(tmux)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
