@@ -18,6 +18,8 @@ command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
 # The CLI's terminal tests type into a real terminal (tmux).
 command -v tmux >/dev/null || need_pkgs+=(tmux)
+# The engine-restart tests make network namespaces and bridges (ip).
+command -v ip >/dev/null || need_pkgs+=(iproute2)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
