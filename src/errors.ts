@@ -64,6 +64,16 @@ export const failures = {
   alreadyExists: (name: string, domain: string) => new BerthError('already_exists', `a container "${name}" already exists in domain ${domain}`, { name }),
   imageInUse: (name: string, containers: string[]) =>
     new BerthError('in_use', `image "${name}" is used by ${containers.length} container(s): ${containers.join(', ')}; remove them first`, { name, containers }),
+  noVolume: (name: string, domain: string) => new BerthError('not_found', `no volume "${name}" of berth in domain ${domain}`, { name }),
+  volumeInUse: (name: string, containers: string[]) =>
+    new BerthError('in_use', `volume "${name}" is mounted by ${containers.length} container(s): ${containers.join(', ')}; remove them first`, { name, containers }),
+  /** A kept volume of another owner (or one berth did not make) that a new container of the same name would mount. */
+  volumeNotYours: (volume: string, container: string, domain: string) =>
+    new BerthError(
+      'not_authorized',
+      `volume "${volume}" (kept from an earlier container "${container}" in domain ${domain}) belongs to another owner; its owner or an admin removes it first (D/removeVolume), then the name can be created`,
+      { name: container, volume },
+    ),
   registrationRefused: (name: string, reason: string, cause: unknown) =>
     new BerthError('registration_failed', `the router refused the procedures of container "${name}" (${reason}); it was not created`, { name }, { cause }),
   buildBusy: (name: string, domain: string) => new BerthError('busy', `image "${name}" is already being built in domain ${domain}`, { name }),
