@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { volumeName } from '../../src/appliance/volume-name.js';
+import { BerthCli } from '../helpers/berth-cli.js';
 import { removeTags } from '../helpers/build-helpers.js';
+import { DOCS_USERS } from '../helpers/crossbar-docs.js';
 import { BUSYBOX_IMAGE, cleanDomain, containersOf, docker, imagesOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-berth.js';
@@ -80,11 +82,13 @@ describe(`volumes: data that survives (${ROUTER_KIND})`, { timeout: 300_000 }, (
     await alice.call(`${D}/v1/restart`);
     expect(await inside('v1', 'cat /data/f')).toBe('one');
     const before = (await containersOf(D)).find((c) => c.name === `${D}.v1`)!.id;
-    git.commit('vol', { 'Run.yaml': runfile('[/data, /app/cache]') });
+    // /app/cache exists in the new image (the repository has it): the COPY --chown line still makes it the user's, and the
+    // fresh volume starts with the image's file in it (the engine's copy-up).
+    git.commit('vol', { 'Run.yaml': runfile('[/data, /app/cache]'), 'cache/keep.txt': 'kept' });
     const r = await alice.call<{ containers: string[] }>(`${D}/updateImage`, ['vol', true]);
     expect(r.containers).toEqual(['v1']);
     expect((await containersOf(D)).find((c) => c.name === `${D}.v1`)!.id).not.toBe(before);
-    expect(await inside('v1', 'cat /data/f; stat -c %u /app/cache; echo two > /app/cache/g && cat /app/cache/g')).toBe('one\n65534\ntwo');
+    expect(await inside('v1', 'cat /data/f; stat -c %u /app/cache; cat /app/cache/keep.txt; echo; echo two > /app/cache/g && cat /app/cache/g')).toBe('one\n65534\nkept\ntwo');
     expect(await volumesOfDomain()).toEqual([data, volumeName(D, 'v1', '/app/cache')].sort());
   });
 
@@ -143,6 +147,20 @@ describe(`volumes: data that survives (${ROUTER_KIND})`, { timeout: 300_000 }, (
     await alice.call(`${D}/create`, ['vol', 'v1']);
     expect(await inside('v1', 'ls -A /data | wc -l')).toBe('0');
     await alice.call(`${D}/remove`, ['v1', true]);
+    expect(await volumesOfDomain()).toEqual([]);
+  });
+
+  it('the CLI: berth volumes, berth rmv, berth rm --volumes', async () => {
+    const cli = (...args: string[]) => BerthCli.run([...args, '--router', tenant.url, '--domain', D, '--authid', 'alice', '--ticket', DOCS_USERS.alice]);
+    await alice.call(`${D}/create`, ['vol', 'v2']);
+    const table = await cli('volumes');
+    expect(table).toMatchObject({ code: 0, stderr: '' });
+    const row = table.stdout.split('\n').find((l) => l.startsWith(volumeName(D, 'v2', '/data')))!;
+    expect(row.split(/\s{2,}/).slice(1, 5)).toEqual(['v2', '/data', expect.stringMatching(/MB$/), 'yes']);
+    expect(await cli('rm', 'v2')).toMatchObject({ code: 0, stdout: 'removed v2\n' });
+    expect(await cli('rmv', volumeName(D, 'v2', '/data'))).toMatchObject({ code: 0, stdout: `removed volume ${volumeName(D, 'v2', '/data')}\n` });
+    await alice.call(`${D}/create`, ['vol', 'v2']);
+    expect(await cli('rm', '--volumes', 'v2')).toMatchObject({ code: 0, stdout: 'removed v2 and 2 volume(s)\n' });
     expect(await volumesOfDomain()).toEqual([]);
   });
 
