@@ -4,9 +4,9 @@
  */
 export const ERRORS = {
   invalid_argument: { uri: 'wamp.error.invalid_argument', summary: 'wrong number or type of arguments, or a malformed value' },
-  not_found: { uri: 'berth.error.not_found', summary: 'no such container or image in this domain' },
+  not_found: { uri: 'berth.error.not_found', summary: 'no such container, image or volume in this domain' },
   already_exists: { uri: 'berth.error.already_exists', summary: 'a container of that name already exists' },
-  in_use: { uri: 'berth.error.in_use', summary: 'the image is used by a container' },
+  in_use: { uri: 'berth.error.in_use', summary: 'the image is used by a container, or the volume is mounted by one' },
   engine_unavailable: { uri: 'berth.error.engine_unavailable', summary: 'the Docker engine cannot be reached' },
   invalid_url: { uri: 'berth.error.invalid_url', summary: 'the build URL is not an allowed http(s) git URL, or its host is refused' },
   clone_failed: { uri: 'berth.error.clone_failed', summary: 'the repository could not be cloned (unreachable, no such repository or ref, over the size or time limit)' },

@@ -101,9 +101,9 @@ describe(`volumes: data that survives (${ROUTER_KIND})`, { timeout: 300_000 }, (
     const t0 = Date.now();
     const mine = await alice.call<VolumeDict[]>(`${D}/volumes`);
     const ms = Date.now() - t0;
-    console.log(`D/volumes with the engine's disk usage (GET /system/df): ${ms} ms; 32 MiB written into a volume of volumeSize 8m: ${write}`);
     expect(mine.map((v) => v.path)).toEqual(['/app/cache', '/data'].sort((a, b) => volumeName(D, 'v1', a).localeCompare(volumeName(D, 'v1', b))));
     const d = mine.find((v) => v.path === '/data')!;
+    console.log(`D/volumes with the engine's disk usage (GET /system/df): ${ms} ms; 32 MiB written into a volume of volumeSize 8m: ${write}, size now ${d.size}`);
     expect(d).toMatchObject({ name: data, container: 'v1', owner: 'alice', inUse: true });
     expect(Date.parse(d.created!)).toBeGreaterThan(0);
     if (!enforced) expect(d.size).toBeGreaterThanOrEqual(32 * 1024 ** 2);
