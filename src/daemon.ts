@@ -35,7 +35,7 @@ export class Daemon {
     private readonly engine: Engine = new DockerEngine(createDockerode(config.dockerHost)),
   ) {
     this.index = new ContainerIndex(engine, config.domain, log.child({ part: 'index' }));
-    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }) });
+    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }), volumeOwner: config.sandbox.user });
   }
 
   /** Sync from the engine first so that the first join registers everything in one go. */

@@ -4,9 +4,9 @@
  */
 export const ERRORS = {
   invalid_argument: { uri: 'wamp.error.invalid_argument', summary: 'wrong number or type of arguments, or a malformed value' },
-  not_found: { uri: 'berth.error.not_found', summary: 'no such container or image in this domain' },
+  not_found: { uri: 'berth.error.not_found', summary: 'no such container, image or volume in this domain' },
   already_exists: { uri: 'berth.error.already_exists', summary: 'a container of that name already exists' },
-  in_use: { uri: 'berth.error.in_use', summary: 'the image is used by a container' },
+  in_use: { uri: 'berth.error.in_use', summary: 'the image is used by a container, or the volume is mounted by one' },
   engine_unavailable: { uri: 'berth.error.engine_unavailable', summary: 'the Docker engine cannot be reached' },
   invalid_url: { uri: 'berth.error.invalid_url', summary: 'the build URL is not an allowed http(s) git URL, or its host is refused' },
   clone_failed: { uri: 'berth.error.clone_failed', summary: 'the repository could not be cloned (unreachable, no such repository or ref, over the size or time limit)' },
@@ -64,6 +64,16 @@ export const failures = {
   alreadyExists: (name: string, domain: string) => new BerthError('already_exists', `a container "${name}" already exists in domain ${domain}`, { name }),
   imageInUse: (name: string, containers: string[]) =>
     new BerthError('in_use', `image "${name}" is used by ${containers.length} container(s): ${containers.join(', ')}; remove them first`, { name, containers }),
+  noVolume: (name: string, domain: string) => new BerthError('not_found', `no volume "${name}" of berth in domain ${domain}`, { name }),
+  volumeInUse: (name: string, containers: string[]) =>
+    new BerthError('in_use', `volume "${name}" is mounted by ${containers.length} container(s): ${containers.join(', ')}; remove them first`, { name, containers }),
+  /** A kept volume of another owner (or one berth did not make) that a new container of the same name would mount. */
+  volumeNotYours: (volume: string, container: string, domain: string) =>
+    new BerthError(
+      'not_authorized',
+      `volume "${volume}" (kept from an earlier container "${container}" in domain ${domain}) belongs to another owner; its owner or an admin removes it first (D/removeVolume), then the name can be created`,
+      { name: container, volume },
+    ),
   registrationRefused: (name: string, reason: string, cause: unknown) =>
     new BerthError('registration_failed', `the router refused the procedures of container "${name}" (${reason}); it was not created`, { name }, { cause }),
   buildBusy: (name: string, domain: string) => new BerthError('busy', `image "${name}" is already being built in domain ${domain}`, { name }),

@@ -20,6 +20,8 @@ import { removeImageProcedure, removeProcedure } from './remove.js';
 import { RunningBuilds } from './running-builds.js';
 import { domainNetwork } from './sandbox.js';
 import { updateImageProcedure } from './update-image.js';
+import { VolumeQuota } from './volume-quota.js';
+import { removeVolumeProcedure, volumesProcedure } from './volumes.js';
 
 /** The Container appliance: its procedures under D, and per-container endpoints that follow the index. */
 export class Appliance {
@@ -36,6 +38,7 @@ export class Appliance {
       callers: new Callers({ tenancy: ctx.tenancy, domain: ctx.domain, container: (name) => ctx.index.getByName(name), log: ctx.log }),
       builds: new RunningBuilds(),
       creating: new OwnerReservations(),
+      volumeQuota: new VolumeQuota({ engine: ctx.engine, domain: ctx.domain, size: ctx.sandbox.volumeSize, log: ctx.log }),
     };
     ops.endpoints = new ContainerEndpoints(ops as OpsContext, locks);
     this.ops = ops as OpsContext;
@@ -54,6 +57,8 @@ export class Appliance {
       build: audit(buildProcedure(ops), 0, 'name'),
       cancelBuild: audit(cancelBuildProcedure(ops), 0, 'name'),
       updateImage: audit(updateImageProcedure(ops), 0, 'name'),
+      volumes: volumesProcedure(ops),
+      removeVolume: audit(removeVolumeProcedure(ops), 0, 'name'),
     };
   }
 
@@ -83,6 +88,8 @@ export class Appliance {
     });
     ops.events.start();
     await Promise.all(Object.entries(this.procedures()).map(([op, h]) => ops.session.register(applianceUri(ops.domain, op), h)));
+    // Said once at start: whether sandbox.volumeSize is a limit on this engine (if the engine is away, at first need).
+    await ops.volumeQuota.enforced().catch(() => undefined);
     let recovered = await this.recover();
     // The engine may be away at start: recover when it first comes back, before anything else happens on it.
     if (!recovered) ops.index.on('available', (up) => void (up && !recovered && this.recover().then((ok) => (recovered = ok))));

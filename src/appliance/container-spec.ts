@@ -2,9 +2,10 @@ import { environmentSchema, toEnvList } from '../container-environment.js';
 import { hashTicket, mintTicket } from '../container-ticket.js';
 import { ownerLabels } from '../tenancy/callers.js';
 import { HOST_ALIAS } from '../container-router-url.js';
-import type { ContainerSpec, ImageRecord, SandboxSpec } from '../engine/engine.js';
+import type { ContainerSpec, ImageRecord, SandboxSpec, VolumeMount } from '../engine/engine.js';
 import { engineContainerName, LABELS } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
+import { imageVolumePaths, volumeName } from './volume-name.js';
 import type { OpsContext } from './ops-context.js';
 
 /** A container to make: what create is asked for, or what a replacement carries over. */
@@ -47,7 +48,16 @@ export function containerSpec(ctx: OpsContext, c: NewContainer, network: string)
     extraHosts: [`${HOST_ALIAS}:host-gateway`],
     network,
     sandbox: c.sandbox,
+    volumes: containerVolumes(ctx.domain, c.name, c.image),
   };
+}
+
+/**
+ * The named volumes a container of this name on this image mounts: one per path the image declares, named from the
+ * container's name and the path alone, so a replacement or a re-created container of the name mounts the same ones.
+ */
+export function containerVolumes(domain: string, name: string, image: ImageRecord): VolumeMount[] {
+  return imageVolumePaths(image).map((path) => ({ name: volumeName(domain, name, path), path }));
 }
 
 function imageEnvironment(ctx: OpsContext, image: ImageRecord): Record<string, string> {

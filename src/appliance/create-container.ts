@@ -1,6 +1,7 @@
 import type { ContainerRecord } from '../engine/engine.js';
 import { BerthError, failures, isBerthError } from '../errors.js';
 import { containerSpec, type NewContainer } from './container-spec.js';
+import { dropVolumes, ensureVolumes } from './container-volumes.js';
 import type { OpsContext } from './ops-context.js';
 
 /**
@@ -10,7 +11,8 @@ import type { OpsContext } from './ops-context.js';
  */
 export async function createContainer(ctx: OpsContext, c: NewContainer): Promise<ContainerRecord> {
   if (ctx.index.getByName(c.name)) throw alreadyExists(ctx, c.name);
-  const id = await startNewContainer(ctx, c);
+  const madeVolumes: string[] = [];
+  const id = await startNewContainer(ctx, c, madeVolumes);
   try {
     await ctx.index.refresh(id);
     const record = ctx.index.getByName(c.name);
@@ -21,17 +23,23 @@ export async function createContainer(ctx: OpsContext, c: NewContainer): Promise
     return record;
   } catch (err) {
     await discard(ctx, id);
+    await dropVolumes(ctx, madeVolumes);
     throw err;
   }
 }
 
-/** Create and start a container (a new one, or a replacement under its temporary name); nothing is left if it fails. */
-export async function startNewContainer(ctx: OpsContext, c: NewContainer): Promise<string> {
+/**
+ * Create and start a container (a new one, or a replacement under its temporary name); nothing is left if it fails.
+ * Its volumes are found or made first (container-volumes.ts); the names of those made now are added to `madeVolumes`.
+ */
+export async function startNewContainer(ctx: OpsContext, c: NewContainer, madeVolumes: string[] = []): Promise<string> {
   const spec = containerSpec(ctx, c, await ctx.network());
+  const made = await ensureVolumes(ctx, c, spec.volumes);
   let id: string;
   try {
     id = await ctx.engine.createContainer(spec);
   } catch (err) {
+    await dropVolumes(ctx, made);
     // 409 from create: the engine already has a container of that name (made out-of-band, or a leftover).
     if (isBerthError(err, 'in_use')) throw alreadyExists(ctx, c.name);
     throw err;
@@ -40,8 +48,10 @@ export async function startNewContainer(ctx: OpsContext, c: NewContainer): Promi
     await ctx.engine.startContainer(id);
   } catch (err) {
     await discard(ctx, id);
+    await dropVolumes(ctx, made);
     throw err;
   }
+  madeVolumes.push(...made);
   return id;
 }
 

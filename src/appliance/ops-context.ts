@@ -5,6 +5,7 @@ import type { ContainerEndpoints } from './container-endpoints.js';
 import type { EventsTopic } from './events-topic.js';
 import type { ApplianceContext } from './context.js';
 import type { RunningBuilds } from './running-builds.js';
+import type { VolumeQuota } from './volume-quota.js';
 
 /** What the operations (create, remove, replace, recover, build) share beyond the appliance context. */
 export interface OpsContext extends ApplianceContext {
@@ -22,4 +23,6 @@ export interface OpsContext extends ApplianceContext {
   readonly creating: OwnerReservations;
   /** `D/events` (issue 10). */
   readonly events: EventsTopic;
+  /** Whether the engine holds volumes to sandbox.volumeSize (probed once; issue 11). */
+  readonly volumeQuota: VolumeQuota;
 }

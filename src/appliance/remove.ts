@@ -9,22 +9,30 @@ import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
 import { itemOwner } from '../tenancy/callers.js';
 import { removeContainer } from './remove-container.js';
+import { domainVolumes } from './container-volumes.js';
 
 /**
- * D/remove(name): stop (gracefully) if running, remove, and take its endpoints away before answering. Removes of one
- * name run one after another: the first wins, the others find nothing (not_found). The container's sessions on the
- * fabric are ended with it: its ticket died with it (issue 9).
+ * D/remove(name, removeVolumes=false): stop (gracefully) if running, remove, and take its endpoints away before
+ * answering. Removes of one name run one after another: the first wins, the others find nothing (not_found). The
+ * container's sessions on the fabric are ended with it: its ticket died with it (issue 9). Its volumes are kept for a
+ * container of the same name and owner to re-attach, unless removeVolumes: then, after the container, every volume of
+ * that name and the container's owner goes too.
  */
 export function removeProcedure(ctx: OpsContext): Handler {
-  const schema = z.object({ name: containerName });
+  const schema = z.object({ name: containerName, removeVolumes: z.preprocess((v) => v ?? false, z.boolean({ error: 'must be a boolean' })) });
   return async (call: Call) => {
     const caller = ctx.callers.identify(call);
-    const { name } = parseArgs(call, ['name'], schema);
+    const { name, removeVolumes } = parseArgs(call, ['name', 'removeVolumes'], schema);
     requireOwnContainer(ctx, caller, name);
     return ctx.locks.run(name, async () => {
-      await removeContainer(ctx, requireOwnContainer(ctx, caller, name));
+      const record = requireOwnContainer(ctx, caller, name);
+      await removeContainer(ctx, record);
       await ctx.tenancy.revokeSessions(containerDomain(ctx.domain, name));
-      return { name, removed: true };
+      if (!removeVolumes) return { name, removed: true };
+      const owner = itemOwner(record.labels);
+      const volumes = (await domainVolumes(ctx, name)).filter((v) => itemOwner(v.labels) === owner).map((v) => v.name);
+      for (const volume of volumes) await ctx.engine.removeVolume(volume);
+      return { name, removed: true, volumes };
     });
   };
 }

@@ -46,14 +46,15 @@ export class DockerContainerClient implements ContainerClient {
         Labels: { ...spec.labels },
         User: sb.user,
         HostConfig: {
-          // Never negotiable: no privileges, no host namespaces, no host mounts (so never the Docker socket).
+          // Never negotiable: no privileges, no host namespaces, no host mounts (so never the Docker socket). The only
+          // mounts are named volumes (type volume: the engine's own storage, never a path on the host).
           Privileged: false,
           PidMode: '',
           IpcMode: 'private',
           UTSMode: '',
           UsernsMode: '',
           Binds: [],
-          Mounts: [],
+          Mounts: spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.path, ReadOnly: false })),
           CapDrop: ['ALL'],
           CapAdd: [...sb.capAdd],
           SecurityOpt: sb.noNewPrivileges ? ['no-new-privileges:true'] : [],

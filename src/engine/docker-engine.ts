@@ -4,6 +4,7 @@ import { DockerEventClient } from './docker-event-client.js';
 import { DockerImageClient } from './docker-image-client.js';
 import { DockerNetworkClient } from './docker-network-client.js';
 import { DockerRequests } from './docker-requests.js';
+import { DockerVolumeClient } from './docker-volume-client.js';
 import type { Engine } from './engine.js';
 
 /** Build the dockerode client from `DOCKER_HOST`-style addresses (unix:///path, tcp://host:port). */
@@ -20,7 +21,7 @@ export function createDockerode(dockerHost: string | undefined): Dockerode {
 export interface DockerEngine extends Engine {}
 
 /**
- * The Docker engine behind the narrow `Engine` seam: one adapter per resource (containers, images, networks, events),
+ * The Docker engine behind the narrow `Engine` seam: one adapter per resource (containers, images, networks, events, volumes),
  * sharing one dockerode client and one request policy (deadline, typed errors). This folder is the only importer of
  * dockerode.
  */
@@ -35,6 +36,7 @@ export class DockerEngine {
       new DockerImageClient(docker, this.requests),
       new DockerNetworkClient(docker, this.requests),
       new DockerEventClient(docker, this.requests),
+      new DockerVolumeClient(docker, this.requests),
     ];
     for (const part of parts) {
       for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(part))) {

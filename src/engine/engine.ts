@@ -47,7 +47,10 @@ export interface ContainerResources {
   readonly tmpfs: Readonly<Record<string, string>>;
   readonly ulimits: readonly { name: string; soft: number; hard: number }[];
   readonly log: { readonly type: string; readonly config: Readonly<Record<string, string>> };
-  /** Bind mounts and volumes; berth itself never adds any. */
+  /**
+   * Every mount as `type:source:destination`; a named volume's source is its name (never the engine's host path).
+   * berth adds only the named volumes of Run.yaml `Volumes`, never a bind mount.
+   */
   readonly mounts: readonly string[];
 }
 
@@ -78,6 +81,14 @@ export interface ContainerSpec {
   readonly extraHosts: readonly string[];
   readonly network: string;
   readonly sandbox: SandboxSpec;
+  /** Named volumes (Run.yaml `Volumes`), mounted read-write; the adapter mounts them as type volume, never a host path. */
+  readonly volumes: readonly VolumeMount[];
+}
+
+/** A named volume mounted into a container at `path` (an absolute path inside it). */
+export interface VolumeMount {
+  readonly name: string;
+  readonly path: string;
 }
 
 /** What a container may use and do; the adapter adds what is never negotiable (no privileges, no host namespaces). */
@@ -202,8 +213,43 @@ export interface EventClient {
   ): Promise<EventSubscription>;
 }
 
+/** A named volume as the engine describes it. */
+export interface VolumeRecord {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** ISO 8601, as the engine says (empty if it does not). */
+  readonly created: string;
+}
+
+export interface VolumeUsage {
+  readonly size: number | null;
+  readonly containers: number | null;
+}
+
+/** Named volumes (Run.yaml `Volumes`, issue 11). Never bind mounts: there is no way here to name a host path. */
+export interface VolumeClient {
+  /** The volume, or undefined when the engine has none of that name. */
+  fetchVolume(name: string): Promise<VolumeRecord | undefined>;
+  /** Every volume labelled with this domain. */
+  fetchVolumes(domain: string): Promise<VolumeRecord[]>;
+  /**
+   * Create a volume of the local driver. `size` (bytes) asks the driver for a quota; an engine that cannot enforce one
+   * (no project quotas on its file system) refuses the create with `internal` and its own message.
+   */
+  createVolume(name: string, labels: Readonly<Record<string, string>>, size?: number): Promise<VolumeRecord>;
+  /** Idempotent (a missing volume is removed); a volume a container mounts is `in_use`. */
+  removeVolume(name: string): Promise<void>;
+  /**
+   * The engine's disk usage of volumes (`GET /system/df`) by volume name: `size` in bytes and `containers`, how many
+   * containers (any state) mount it; null where the engine does not say.
+   */
+  fetchVolumeUsage(): Promise<Map<string, VolumeUsage>>;
+  /** Containers (any state, any domain) that mount this volume. */
+  fetchContainersUsingVolume(name: string): Promise<ContainerSummary[]>;
+}
+
 /** The narrow engine seam, one part per resource; only the Docker* adapters in this folder implement it. */
-export interface Engine extends ContainerClient, ImageClient, NetworkClient, EventClient {
+export interface Engine extends ContainerClient, ImageClient, NetworkClient, EventClient, VolumeClient {
   ping(): Promise<void>;
   /** The engine's `SecurityOptions` (`name=seccomp,profile=builtin`, `name=userns`, `name=rootless`, …). */
   fetchSecurityOptions(): Promise<string[]>;

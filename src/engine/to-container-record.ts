@@ -80,7 +80,8 @@ export function toContainerRecord(info: Dockerode.ContainerInspectInfo): Contain
       tmpfs: (host as { Tmpfs?: Record<string, string> }).Tmpfs ?? {},
       ulimits: (host.Ulimits ?? []).map((u) => ({ name: u.Name ?? '', soft: u.Soft ?? 0, hard: u.Hard ?? 0 })),
       log: { type: host.LogConfig?.Type ?? '', config: host.LogConfig?.Config ?? {} },
-      mounts: (info.Mounts ?? []).map((m) => `${m.Type}:${m.Source ?? ''}:${m.Destination}`),
+      // A named volume by its name: its source would be a path on the engine's host, which callers have no use for.
+      mounts: (info.Mounts ?? []).map((m) => `${m.Type}:${(m.Type === 'volume' ? m.Name : m.Source) ?? ''}:${m.Destination}`),
     },
   };
 }

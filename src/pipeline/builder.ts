@@ -25,6 +25,8 @@ export interface BuilderOptions {
   readonly bases: BasesConfig;
   readonly config: BuildConfig;
   readonly log: Logger;
+  /** Who owns the Run.yaml volume directories in the image: sandbox.user, the user containers run as (issue 11). */
+  readonly volumeOwner: string;
 }
 
 export interface BuildOptions {
@@ -247,7 +249,7 @@ export class Builder {
       const { config } = this.o;
       built = await engine.buildImage({
         // FROM the base's ID: the engine builds from the image berth checked, and has no name it could pull.
-        context: packContext(b.root, generateDockerfile(b.baseId, b.runfile, domain)),
+        context: packContext(b.root, generateDockerfile(b.baseId, b.runfile, domain, this.o.volumeOwner), b.runfile.Volumes),
         dockerfile: DOCKERFILE_NAME,
         nocache: options.nocache,
         network: b.network,
@@ -269,6 +271,7 @@ export class Builder {
         [LABELS.command]: JSON.stringify(commandArgv(b.runfile.Command)),
         [LABELS.built]: new Date().toISOString(),
         [LABELS.env]: JSON.stringify(b.runfile.Env),
+        [LABELS.volumes]: JSON.stringify(b.runfile.Volumes),
         // The finished image is no leftover: containers made from it must never look like build containers.
         [LABELS.build]: '',
       });

@@ -47,7 +47,7 @@ export async function makeImage(domain: string, name: string, options: { cmd?: s
   }
 }
 
-/** Remove every container, image and network labelled with this domain (build step images: berth.build=<domain>). */
+/** Remove every container, image, volume and network labelled with this domain (build step images: berth.build=<domain>). */
 export async function cleanDomain(domain: string): Promise<void> {
   const ids = (await containersOf(domain)).map((c) => c.id);
   if (ids.length) await docker('rm', '-f', ...ids);
@@ -58,6 +58,9 @@ export async function cleanDomain(domain: string): Promise<void> {
   // Untagged step images a canceled or failed build left (berth sweeps them itself, but a test may stop it first).
   const stepImages = (await docker('images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=berth.build=${domain}`)).split('\n').filter(Boolean);
   if (stepImages.length) await docker('rmi', '-f', ...new Set(stepImages)).catch(() => undefined);
+  // Named volumes (Run.yaml Volumes, issue 11): berth keeps them when a container goes, a test's cleanup does not.
+  const volumes = (await docker('volume', 'ls', '-q', '--filter', `label=berth.domain=${domain}`)).split('\n').filter(Boolean);
+  if (volumes.length) await docker('volume', 'rm', '-f', ...volumes).catch(() => undefined);
   const networks = (await docker('network', 'ls', '-q', '--filter', `label=berth.domain=${domain}`)).split('\n').filter(Boolean);
   if (networks.length) await docker('network', 'rm', ...networks);
 }

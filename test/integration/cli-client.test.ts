@@ -115,7 +115,7 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
     it('berth alone and berth --help list the commands; berth <command> --help explains one; --version', async () => {
       for (const args of [[], ['--help']]) {
         const out = ok(await berthCli(args));
-        for (const c of ['serve', 'ps|ls', 'images', 'build', 'cancel', 'update', 'create', 'rm', 'rmi', 'start', 'stop', 'restart', 'logs', 'inspect', 'top', 'call']) {
+        for (const c of ['serve', 'ps|ls', 'images', 'build', 'cancel', 'update', 'create', 'rm', 'rmi', 'start', 'stop', 'restart', 'logs', 'inspect', 'top', 'call', 'volumes', 'rmv']) {
           expect(out).toMatch(new RegExp(`^  ${c.replace('|', '\\|')} `, 'm'));
         }
       }

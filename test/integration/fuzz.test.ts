@@ -64,7 +64,7 @@ describe('fuzz: random arguments to every procedure', { timeout: Number(process.
     const seed = Number(process.env.BERTH_FUZZ_SEED ?? Date.now() % 1_000_000);
     const g = generator(seed);
     const documented = new Set<string>([...Object.values(ERRORS).map((e) => e.uri)]);
-    const ops = ['create', 'list', 'images', 'remove', 'removeImage', 'build', 'cancelBuild', 'updateImage', 'keep/image', 'keep/inspect', 'keep/logs', 'keep/top', 'keep/start'];
+    const ops = ['create', 'list', 'images', 'remove', 'removeImage', 'build', 'cancelBuild', 'updateImage', 'volumes', 'removeVolume', 'keep/image', 'keep/inspect', 'keep/logs', 'keep/top', 'keep/start'];
     const seen = new Map<string, number>();
     const bad: string[] = [];
     let done = 0;

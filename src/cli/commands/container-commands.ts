@@ -38,9 +38,18 @@ export function addContainerCommands(program: Command): void {
       }),
     );
 
-  clientCommand(program, 'rm <name...>', 'stop and remove containers (D/remove)', PER_NAME).action(
-    run((ctx) => eachName(ctx, ctx.args[0] as string[], (name) => ctx.client.call<{ name: string }>(ctx.uri('remove'), [name]), (r) => `removed ${r.name}`)),
-  );
+  clientCommand(program, 'rm <name...>', 'stop and remove containers (D/remove); their volumes are kept unless --volumes', PER_NAME)
+    .option('--volumes', "also remove the containers' volumes (D/remove with removeVolumes)")
+    .action(
+      run((ctx) =>
+        eachName(
+          ctx,
+          ctx.args[0] as string[],
+          (name) => ctx.client.call<{ name: string; volumes?: string[] }>(ctx.uri('remove'), ctx.opts.volumes ? [name, true] : [name]),
+          (r) => `removed ${r.name}${r.volumes ? ` and ${r.volumes.length} volume(s)` : ''}`,
+        ),
+      ),
+    );
 
   for (const [op, done] of [['start', 'started'], ['stop', 'stopped'], ['restart', 'restarted']] as const) {
     clientCommand(program, `${op} <name...>`, `${op} containers (D/<name>/${op})`, PER_NAME).action(

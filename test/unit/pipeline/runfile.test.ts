@@ -69,7 +69,7 @@ describe('generateDockerfile', () => {
       'FROM berth/exis-python:1',
       'LABEL berth.build="xs.demo"',
       'WORKDIR /app',
-      'COPY . /app',
+      'COPY ["app/","/app/"]',
       'RUN ["/bin/sh","-c","pip install -r requirements.txt"]',
       'RUN ["/bin/sh","-c","echo \\"$HOME\\" \\\\\\nRUN evil"]',
       'CMD ["/bin/sh","-c","python -m app"]',
