@@ -114,7 +114,7 @@ export class Daemon {
       sandbox: config.sandbox,
       builder: this.builder,
       tenancy: { ...rules, quotas: config.quotas, revokeSessions },
-      exec: config.exec,
+      exec: { ...config.exec, maxLineBytes: config.logs.maxLineBytes, maxResultBytes: config.maxResultBytes },
       update: config.update,
     });
     // D/<name>/logs: follows a container while its topic has subscribers (issue 10), known from the router's meta events.
