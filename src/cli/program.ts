@@ -3,6 +3,7 @@ import { addBuildCommands } from './commands/build-commands.js';
 import { addCallCommand } from './commands/call-command.js';
 import { addContainerCommands } from './commands/container-commands.js';
 import { addEventsCommand } from './commands/events-command.js';
+import { addExecCommand } from './commands/exec-command.js';
 import { addListCommands } from './commands/list-commands.js';
 import { EXIT } from './exit-codes.js';
 
@@ -32,6 +33,7 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
   addContainerCommands(program);
   addBuildCommands(program);
   addEventsCommand(program);
+  addExecCommand(program);
   addCallCommand(program);
   for (const cmd of program.commands) cmd.configureOutput({ outputError: oneLine(`berth ${cmd.name()} --help`) });
   return program;
