@@ -29,6 +29,8 @@ export class DockerExecClient implements ExecClient {
   constructor(
     private readonly docker: Dockerode,
     private readonly r: DockerRequests,
+    /** Where the host's processes are seen (tests point it elsewhere to take the fallback). */
+    private readonly proc = '/proc',
   ) {}
 
   async startExec(containerId: string, spec: ExecSpec): Promise<ExecProcess> {
@@ -83,7 +85,7 @@ export class DockerExecClient implements ExecClient {
   /** From the host when berth can (host-exec-kill.ts), else from inside the container; 'none' when neither worked. */
   private async killProcesses(exec: Dockerode.Exec, containerId: string, user: string, mark: string): Promise<ExecKill> {
     const pid = await this.inspect(exec).then((i) => i?.Pid ?? 0);
-    if (await killOnHost(pid, mark)) return 'host-signal';
+    if (await killOnHost(pid, mark, this.proc)) return 'host-signal';
     try {
       const killer = await this.r.request('create exec', () =>
         this.docker.getContainer(containerId).exec({ Cmd: ['sh', '-c', INSIDE_KILL_SCRIPT, 'berth-kill', mark], User: user, AttachStdout: true, AttachStderr: true, Tty: false, Privileged: false }),
