@@ -109,9 +109,17 @@ export class ExecRunner {
       if (sent > max) progressCut = true;
       else call.progress?.(line);
     };
-    let proc: ExecProcess;
+    let proc: ExecProcess | undefined;
+    const onOutput = (_s: unknown, chunk: Buffer) => {
+      output.add(chunk);
+      if (!output.truncated) return;
+      // At the cap: nothing more is looked at (the command goes on, its output is read and dropped).
+      progressCut = true;
+      proc?.discard();
+    };
     try {
-      proc = await ctx.engine.startExec(c.id, { command, user: c.user, maxLineBytes: ctx.exec.maxLineBytes ?? DEFAULT_LINE_BYTES, onLine, onOutput: (_s, chunk) => output.add(chunk) });
+      proc = await ctx.engine.startExec(c.id, { command, user: c.user, maxLineBytes: ctx.exec.maxLineBytes ?? DEFAULT_LINE_BYTES, onLine, onOutput });
+      if (output.truncated) proc.discard();
     } catch (err) {
       // The index may not know yet that the container stopped (or is paused): the engine refuses with 409.
       if (hasStatus(err, 409) || hasStatus(err, 500)) {

@@ -56,6 +56,7 @@ export class DockerExecClient implements ExecClient {
       onPayload: spec.onOutput,
     });
     let over = false;
+    let discarding = false;
     let streamDone!: () => void;
     const streamEnded = new Promise<void>((resolve) => (streamDone = resolve));
     const end = () => {
@@ -63,7 +64,7 @@ export class DockerExecClient implements ExecClient {
       over = true;
       streamDone();
     };
-    stream.on('data', (chunk: Buffer) => over || lines.push(chunk));
+    stream.on('data', (chunk: Buffer) => over || discarding || lines.push(chunk));
     stream.on('error', end);
     stream.on('end', end);
     stream.on('close', end);
@@ -79,6 +80,7 @@ export class DockerExecClient implements ExecClient {
     return {
       ended,
       kill: () => (killing ??= kill()),
+      discard: () => void (discarding = true),
     };
   }
 

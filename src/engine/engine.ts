@@ -186,6 +186,8 @@ export interface ExecProcess {
    * parent), then wait (bounded) for the stream to end and close it. Says how; safe to call twice.
    */
   kill(): Promise<ExecKill>;
+  /** From now on read and drop the output without looking at it (so the command never blocks writing, at little cost). */
+  discard(): void;
 }
 
 /** Commands in running containers (`docker exec`). */

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autobahn from 'autobahn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTags } from '../helpers/build-helpers.js';
+import { removeTags, rssOf, watchRss } from '../helpers/build-helpers.js';
+import { RawClient } from '../conformance/helpers/raw-client.js';
+import { DOCS_USERS } from '../helpers/crossbar-docs.js';
 import { BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { ROUTER_KIND } from '../helpers/test-router.js';
@@ -123,6 +125,19 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     expect(lines.at(-1)!.line).toMatch(/^line \d+ x{40}$/);
   });
 
+  it('a flood (short lines as fast as the container writes, and one endless line) does not grow berth: it drains and drops past the cap', async () => {
+    const pid = tenant.berth.child.pid!;
+    const before = rssOf(pid);
+    const rss = watchRss(pid, 50);
+    const { result, lines } = await execWithProgress(clients.alice, 'w1', ['sh', '-c', 'yes & tr "\\0" x < /dev/zero >&2'], 3);
+    const peak = rss.stop();
+    expect(result).toMatchObject({ timedOut: true, truncated: true, exitCode: null });
+    expect(Buffer.byteLength(result.output)).toBe(MAX_OUTPUT);
+    expect(lines.reduce((n, l) => n + Buffer.byteLength(l.line) + 1, 0)).toBeLessThanOrEqual(MAX_OUTPUT);
+    expect(peak - before, `berth grew from ${before} to ${peak} bytes`).toBeLessThan(100 * 1024 * 1024);
+    await waitFor('no yes left', async () => !(await processes('w1')).some((p) => p === 'yes' || p.startsWith('tr ')), 10_000);
+  });
+
   it('bad arguments answer invalid_argument naming the argument, and run nothing', async () => {
     const cases: [unknown[], Record<string, unknown>, string][] = [
       [[[]], {}, 'command'],
@@ -169,6 +184,20 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     await leaver.close();
     await waitFor('sleep 304 killed', async () => !(await processes('w1')).includes('sleep 304'), 15_000);
     expect(tenant.berth.lines.some((l) => l.msg === 'exec killed' && l.reason === 'gone')).toBe(true);
+  });
+
+  // Crossbar.io cannot interrupt berth's autobahn session, so a canceled call runs to its timeout there (README).
+  it.runIf(ROUTER_KIND === 'embedded')('a caller that cancels (and stays joined): its command is killed', async () => {
+    await using c = await RawClient.open({ name: 'embedded', url: tenant.url, realm: 'realm1' }, { join: false });
+    c.send([1, 'realm1', { roles: { caller: { features: { call_canceling: true, progressive_call_results: true } } }, authid: 'alice', authmethods: ['ticket'] }]);
+    await c.next((m) => m[0] === 4, 10_000);
+    c.send([5, DOCS_USERS.alice, {}]);
+    expect((await c.next((m) => m[0] === 2 || m[0] === 3, 10_000))[0]).toBe(2);
+    c.send([48, 1, {}, `${D}/w1/exec`, [['sleep', '314']], { timeout: 60 }]);
+    await waitFor('sleep 314 running', async () => (await processes('w1')).includes('sleep 314'), 10_000);
+    c.send([49, 1, { mode: 'kill' }]);
+    expect(await c.next((m) => m[0] === 8 && m[2] === 1, 10_000)).toEqual(expect.arrayContaining(['wamp.error.canceled']));
+    await waitFor('sleep 314 killed', async () => !(await processes('w1')).includes('sleep 314'), 10_000);
   });
 
   it('a stopped container answers not_running', async () => {

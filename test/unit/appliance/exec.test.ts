@@ -46,11 +46,16 @@ describe('exec arguments', () => {
 /** A fake engine exec: its lines and output are played by the test, and its end comes when the test says. */
 class FakeExec implements ExecProcess {
   kills = 0;
+  discarded = false;
   private finish!: (r: { exitCode: number | null }) => void;
   readonly ended = new Promise<{ exitCode: number | null }>((r) => (this.finish = r));
   constructor(readonly spec: ExecSpec) {}
+  discard(): void {
+    this.discarded = true;
+  }
   write(stream: 'stdout' | 'stderr', text: string): void {
     this.spec.onOutput(stream, Buffer.from(text));
+    if (this.discarded) return;
     for (const line of text.split('\n').filter(Boolean)) this.spec.onLine({ stream, line });
   }
   exit(code: number): void {
@@ -114,6 +119,7 @@ describe('ExecRunner', () => {
     expect(result.truncated).toBe(true);
     expect(Buffer.byteLength(result.output)).toBe(1024);
     expect(progress).toHaveLength(10);
+    expect(e.discarded).toBe(true); // past the cap the output is no longer looked at
   });
 
   it('shrinks the output further when the answer would not fit maxResultBytes (JSON escaping)', async () => {
