@@ -44,6 +44,11 @@ export class ContainerEndpoints {
     return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.unregister(containerUri(this.ctx.domain, name, op)))));
   }
 
+  /** berth is stopping: kill the running execs (bounded). */
+  stop(): Promise<void> {
+    return this.execs.stop();
+  }
+
   /** The latest add or drop of this name's endpoints, once it is done; rejects when the router refused a registration. */
   settled(name: string): Promise<void> {
     return this.latest.get(name) ?? Promise.resolve();

@@ -65,6 +65,9 @@ export function execSchema(maxTimeout: number) {
  */
 export class ExecRunner {
   private readonly running = new Map<string, number>();
+  /** Every running exec's kill switch and its end, for stop(). */
+  private readonly active = new Set<{ readonly kill: () => void; readonly done: Promise<void> }>();
+  private stopping = false;
   /** Kill switches of running execs, by the caller's session, for callers that leave. */
   private readonly bySession = new Map<number, Set<() => void>>();
   private readonly schema;
@@ -131,15 +134,20 @@ export class ExecRunner {
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort('timeout'), timeout * 1000);
     const gone = () => stop.abort('gone');
+    let finished!: () => void;
+    const active = { kill: () => stop.abort('stopping'), done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.active.add(active);
+    if (this.stopping) active.kill();
     if (call.signal?.aborted) gone();
     call.signal?.addEventListener('abort', gone, { once: true });
     const session = call.caller?.session;
     const switches = session === undefined ? undefined : this.bySession.get(session) ?? new Set<() => void>();
     if (session !== undefined && switches) this.bySession.set(session, switches.add(gone));
     try {
-      const stopped = new Promise<'timeout' | 'gone'>((resolve) => {
-        if (stop.signal.aborted) resolve(stop.signal.reason as 'timeout' | 'gone');
-        stop.signal.addEventListener('abort', () => resolve(stop.signal.reason as 'timeout' | 'gone'), { once: true });
+      type Reason = 'timeout' | 'gone' | 'stopping';
+      const stopped = new Promise<Reason>((resolve) => {
+        if (stop.signal.aborted) resolve(stop.signal.reason as Reason);
+        stop.signal.addEventListener('abort', () => resolve(stop.signal.reason as Reason), { once: true });
       });
       const outcome = await Promise.race([proc.ended, stopped]);
       if (typeof outcome === 'object') return this.result(outcome.exitCode, output, progressCut, false);
@@ -150,12 +158,25 @@ export class ExecRunner {
       return this.result(null, output, progressCut, outcome === 'timeout');
     } finally {
       clearTimeout(timer);
+      this.active.delete(active);
+      finished();
       call.signal?.removeEventListener('abort', gone);
       if (session !== undefined && switches) {
         switches.delete(gone);
         if (switches.size === 0 && this.bySession.get(session) === switches) this.bySession.delete(session);
       }
     }
+  }
+
+  /**
+   * berth is stopping: kill every running exec (a command such as `sleep infinity` would otherwise outlive berth's
+   * stream for good) and wait for them, bounded by the kill's own bounds. One that starts meanwhile is killed at once.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const running = [...this.active];
+    for (const a of running) a.kill();
+    await Promise.all(running.map((a) => a.done));
   }
 
   /** The answer, its output shortened further if the whole would not fit one WAMP message (`maxResultBytes`). */

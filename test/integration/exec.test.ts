@@ -207,4 +207,14 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     expect(err.error).toBe('berth.error.not_running');
     expect(err.kwargs).toMatchObject({ name: 'w2', state: 'exited' });
   });
+
+  it('berth stopping kills the running execs: a command never outlives berth', async () => {
+    const c = await tenant.connect('alice');
+    c.session.call(`${D}/w1/exec`, [['sleep', '315']], { timeout: 60 }).then(() => undefined, () => undefined);
+    await waitFor('sleep 315 running', async () => (await processes('w1')).includes('sleep 315'), 10_000);
+    await tenant.berth.stop();
+    expect(await processes('w1')).not.toContain('sleep 315');
+    expect(tenant.berth.lines.some((l) => l.msg === 'exec killed' && l.reason === 'stopping')).toBe(true);
+    await c.close().catch(() => undefined);
+  });
 });
