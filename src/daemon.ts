@@ -26,6 +26,7 @@ export class Daemon {
   private router: StandaloneRouter | undefined;
   private session: WampSession | undefined;
   private logs: LogsTopic | undefined;
+  private appliance: Appliance | undefined;
   private stopping: Promise<void> | undefined;
   private revoke: (authid: string) => Promise<void> = async () => undefined;
 
@@ -103,7 +104,7 @@ export class Daemon {
       };
     }
     this.revoke = revokeSessions;
-    const appliance = new Appliance({
+    const appliance = (this.appliance = new Appliance({
       domain: config.domain,
       realm: config.realm,
       containerRouterUrl: config.containerRouterUrl ?? this.router?.containerUrl ?? containerRouterUrl(url),
@@ -114,9 +115,9 @@ export class Daemon {
       sandbox: config.sandbox,
       builder: this.builder,
       tenancy: { ...rules, quotas: config.quotas, revokeSessions },
-      exec: config.exec,
+      exec: { ...config.exec, maxLineBytes: config.logs.maxLineBytes, maxResultBytes: config.maxResultBytes },
       update: config.update,
-    });
+    }));
     // D/<name>/logs: follows a container while its topic has subscribers (issue 10), known from the router's meta events.
     this.logs = new LogsTopic({
       domain: config.domain,
@@ -142,7 +143,8 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.index.stop();
       this.logs?.stop();
-      await this.builder.stop();
+      // Execs first: their commands would otherwise run on in the containers after berth is gone.
+      await Promise.all([this.builder.stop(), this.appliance?.stop()]);
       await this.session?.stop();
       await this.router?.stop();
     })();

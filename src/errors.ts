@@ -13,7 +13,7 @@ export const ERRORS = {
   invalid_runfile: { uri: 'berth.error.invalid_runfile', summary: 'Run.yaml is missing, too large, not YAML, or does not match the schema' },
   build_failed: { uri: 'berth.error.build_failed', summary: 'the image build failed (a Setup step, the base, or the time limit)' },
   canceled: { uri: 'berth.error.canceled', summary: 'the build was canceled by cancelBuild' },
-  busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued' },
+  busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued, or the container already runs exec.perContainer execs' },
   registration_failed: { uri: 'berth.error.registration_failed', summary: 'the router refused to register a container\'s procedures; the container was not created' },
   not_authorized: { uri: 'wamp.error.not_authorized', summary: 'the caller may not do this: the item belongs to another owner, or the router did not disclose who calls' },
   quota_exceeded: { uri: 'berth.error.quota_exceeded', summary: 'the caller\'s owner already has quotas.containers containers or runs quotas.builds builds; nothing was created' },
@@ -76,6 +76,8 @@ export const failures = {
     ),
   registrationRefused: (name: string, reason: string, cause: unknown) =>
     new BerthError('registration_failed', `the router refused the procedures of container "${name}" (${reason}); it was not created`, { name }, { cause }),
+  execBusy: (name: string, limit: number) =>
+    new BerthError('busy', `container "${name}" already runs ${limit} exec(s) at once (exec.perContainer); wait for one to end`, { name, limit }),
   buildBusy: (name: string, domain: string) => new BerthError('busy', `image "${name}" is already being built in domain ${domain}`, { name }),
   notYours: (kind: 'container' | 'image' | 'build', name: string, domain: string) =>
     new BerthError('not_authorized', `${kind} "${name}" in domain ${domain} belongs to another owner`, { name }),

@@ -96,6 +96,11 @@ export class Appliance {
     await ops.index.start();
   }
 
+  /** berth is stopping: what runs on behalf of callers (execs) is ended, bounded. */
+  stop(): Promise<void> {
+    return this.ops.endpoints.stop();
+  }
+
   private async recover(): Promise<boolean> {
     try {
       await recoverContainers(this.ops);

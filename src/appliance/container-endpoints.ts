@@ -5,15 +5,16 @@ import { containerUri } from '../wamp/uris.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { ContainerRecord } from '../engine/engine.js';
 import { audited } from './audit.js';
+import { ExecRunner } from './exec.js';
 import { requireContainer, requireOwnContainer } from './lookup.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
 import { containerDetails, containerDict, imageDict, type ContainerDict } from './shape.js';
 
-export const CONTAINER_OPS = ['image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'] as const;
+export const CONTAINER_OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'] as const;
 type Op = (typeof CONTAINER_OPS)[number];
-/** The operations that change something: audited (issue 9). */
-const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart']);
+/** The operations that change something: audited (issue 9); exec runs a command, so it is audited too (issue 11). */
+const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart', 'exec']);
 
 const none = z.object({});
 const logsSchema = z.object({
@@ -26,11 +27,14 @@ const logsSchema = z.object({
  */
 export class ContainerEndpoints {
   private readonly latest = new Map<string, Promise<void>>();
+  private readonly execs: ExecRunner;
 
   constructor(
     private readonly ctx: OpsContext,
     private readonly locks: KeyedLock,
-  ) {}
+  ) {
+    this.execs = new ExecRunner(ctx);
+  }
 
   add(name: string): Promise<void> {
     return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.register(containerUri(this.ctx.domain, name, op), this.handler(name, op)))));
@@ -38,6 +42,11 @@ export class ContainerEndpoints {
 
   drop(name: string): Promise<void> {
     return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.unregister(containerUri(this.ctx.domain, name, op)))));
+  }
+
+  /** berth is stopping: kill the running execs (bounded). */
+  stop(): Promise<void> {
+    return this.execs.stop();
   }
 
   /** The latest add or drop of this name's endpoints, once it is done; rejects when the router refused a registration. */
@@ -57,11 +66,12 @@ export class ContainerEndpoints {
 
   /**
    * Every operation first knows its caller and answers not_authorized for another owner's container (issue 9);
-   * start/stop/restart also write an audit line.
+   * start/stop/restart/exec also write an audit line (never exec's command: it may hold secrets).
    */
   private handler(name: string, op: Op): Handler {
     const ctx = this.ctx;
     const handlers: Record<Op, (call: Call, own: () => ContainerRecord) => Promise<unknown>> = {
+      exec: (call, own) => this.execs.run(call, name, own),
       image: async (call, own) => {
         parseArgs(call, [], none);
         const image = await ctx.engine.fetchImage(own().imageId);

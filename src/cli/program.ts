@@ -3,6 +3,7 @@ import { addBuildCommands } from './commands/build-commands.js';
 import { addCallCommand } from './commands/call-command.js';
 import { addContainerCommands } from './commands/container-commands.js';
 import { addEventsCommand } from './commands/events-command.js';
+import { addExecCommand } from './commands/exec-command.js';
 import { addListCommands } from './commands/list-commands.js';
 import { addVolumeCommands } from './commands/volume-commands.js';
 import { EXIT } from './exit-codes.js';
@@ -34,6 +35,7 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
   addBuildCommands(program);
   addEventsCommand(program);
   addVolumeCommands(program);
+  addExecCommand(program);
   addCallCommand(program);
   for (const cmd of program.commands) cmd.configureOutput({ outputError: oneLine(`berth ${cmd.name()} --help`) });
   return program;

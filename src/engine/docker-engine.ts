@@ -1,5 +1,6 @@
 import Dockerode from 'dockerode';
 import { DockerContainerClient } from './docker-container-client.js';
+import { DockerExecClient } from './docker-exec-client.js';
 import { DockerEventClient } from './docker-event-client.js';
 import { DockerImageClient } from './docker-image-client.js';
 import { DockerNetworkClient } from './docker-network-client.js';
@@ -21,7 +22,7 @@ export function createDockerode(dockerHost: string | undefined): Dockerode {
 export interface DockerEngine extends Engine {}
 
 /**
- * The Docker engine behind the narrow `Engine` seam: one adapter per resource (containers, images, networks, events, volumes),
+ * The Docker engine behind the narrow `Engine` seam: one adapter per resource (containers, execs, images, networks, events, volumes),
  * sharing one dockerode client and one request policy (deadline, typed errors). This folder is the only importer of
  * dockerode.
  */
@@ -33,6 +34,7 @@ export class DockerEngine {
     this.requests = new DockerRequests(docker);
     const parts = [
       new DockerContainerClient(docker, this.requests),
+      new DockerExecClient(docker, this.requests),
       new DockerImageClient(docker, this.requests),
       new DockerNetworkClient(docker, this.requests),
       new DockerEventClient(docker, this.requests),

@@ -13,6 +13,16 @@ const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)
 /** Room for that timestamp in front of a line that may itself be `maxLineBytes` long. */
 const STAMP_ROOM = 40;
 
+export interface LogLinesOptions {
+  /**
+   * Whether every line starts with the engine's timestamp (`timestamps: true`, the default). An exec's output has none,
+   * so a line of its own that starts like one must not lose it.
+   */
+  readonly timestamps?: boolean;
+  /** Each demultiplexed piece of output as it arrives, before it is split into lines (exec keeps the raw text too). */
+  readonly onPayload?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
 /**
  * A followed log stream, as it arrives in chunks, into lines: Docker's frames (8-byte header: stream, 0, 0, 0, size)
  * are taken apart as they come, never buffered whole, and each stream has its own bounded splitter (the build
@@ -33,6 +43,7 @@ export class LogLines {
     private readonly maxLineBytes: number,
     private readonly onLine: (line: LogLine) => void,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: LogLinesOptions = {},
   ) {
     const splitter = (stream: 'stdout' | 'stderr') => new LineSplitter((text) => this.emit(stream, text), maxLineBytes + STAMP_ROOM);
     this.splitters = { stdout: splitter('stdout'), stderr: splitter('stderr') };
@@ -41,7 +52,10 @@ export class LogLines {
   push(chunk: Buffer): void {
     let at = 0;
     if (this.raw === undefined && chunk.length > 0) this.raw = chunk[0]! > 2;
-    if (this.raw) return this.splitters.stdout.push(chunk);
+    if (this.raw) {
+      this.options.onPayload?.('stdout', chunk);
+      return this.splitters.stdout.push(chunk);
+    }
     while (at < chunk.length) {
       if (this.remaining === 0) {
         const n = Math.min(8 - this.headerLen, chunk.length - at);
@@ -55,6 +69,7 @@ export class LogLines {
         continue;
       }
       const n = Math.min(this.remaining, chunk.length - at);
+      this.options.onPayload?.(this.current, chunk.subarray(at, at + n));
       this.splitters[this.current].push(chunk.subarray(at, at + n));
       this.remaining -= n;
       at += n;
@@ -68,7 +83,7 @@ export class LogLines {
   }
 
   private emit(stream: 'stdout' | 'stderr', text: string): void {
-    const m = STAMP.exec(text);
+    const m = this.options.timestamps === false ? null : STAMP.exec(text);
     const time = m ? m[1]! : this.last[stream] || this.now().toISOString();
     this.last[stream] = time;
     this.onLine({ stream, line: cut(m ? text.slice(m[0].length) : text, this.maxLineBytes), time });

@@ -119,6 +119,11 @@ export class Broker {
    */
   private metaEvent(about: Subscription, topic: string, args: unknown[]): void {
     if (about.uri.startsWith('wamp.')) return;
+    this.routerEvent(topic, args);
+  }
+
+  /** An event published by the router itself (a meta event): to every subscriber of the topic, publisher undisclosed. */
+  routerEvent(topic: string, args: unknown[]): void {
     const payload = new Payload(args, undefined);
     const publication = randomId();
     for (const sub of this.subscriptions.matching(topic)) {

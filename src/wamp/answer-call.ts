@@ -12,6 +12,8 @@ export interface Invocation {
   readonly caller?: Call['caller'];
   /** Sends one progressive result (YIELD with `progress: true`); present when the caller asked for them. */
   readonly progress?: (args: unknown[]) => void;
+  /** Aborted when the router interrupts the invocation (the caller canceled or left). */
+  readonly signal?: AbortSignal;
 }
 
 export interface AnswerOptions {
@@ -36,11 +38,14 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
   let refusal: BerthError | undefined;
   let stopped = false;
   const progress = inv.progress;
+  const gone = new AbortController();
+  inv.signal?.addEventListener('abort', () => gone.abort(inv.signal?.reason), { once: true });
   const call: Call = {
     procedure: inv.procedure,
     args: inv.args,
     kwargs: inv.kwargs,
     caller: inv.caller,
+    signal: gone.signal,
     progress: progress
       ? (line) => {
           if (stopped) return;
@@ -48,6 +53,7 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
           if (bytes > maxResultBytes) {
             stopped = true;
             refusal = tooLarge(inv.procedure, 'a progressive result', bytes, maxResultBytes);
+            gone.abort(refusal);
             return refuse!(refusal);
           }
           progress([line]);

@@ -42,8 +42,9 @@ type InvocationDetails = { receive_progress?: boolean; procedure?: string; calle
 /**
  * berth's session on its own embedded router, as an in-process peer: the same registrations, invocations, progressive
  * results, errors and publications as over WebSocket, without the frame limit, the JSON round trip or pings. An
- * INTERRUPT (the caller canceled or left) ends the invocation's answers; the handler itself runs on, as it does behind
- * autobahn, which cannot interrupt handlers (a build is canceled with cancelBuild, not by its caller leaving).
+ * INTERRUPT (the caller canceled or left) ends the invocation's answers and aborts the call's `signal` (an exec is killed);
+ * other handlers run on, as they do behind autobahn, which cannot interrupt handlers (a build is canceled with
+ * cancelBuild, not by its caller leaving).
  */
 export class LocalSession implements WampSession {
   private readonly registrations: Registrations<number>;
@@ -59,7 +60,7 @@ export class LocalSession implements WampSession {
   private readonly pending = new Map<number, Pending>();
   private readonly procedures = new Map<number, string>();
   /** Invocations being answered; `true` once interrupted. */
-  private readonly invocations = new Map<number, { interrupted: boolean }>();
+  private readonly invocations = new Map<number, { interrupted: boolean; readonly gone: AbortController }>();
 
   constructor(private readonly options: LocalSessionOptions) {
     this.registrations = new Registrations(options.log);
@@ -204,7 +205,7 @@ export class LocalSession implements WampSession {
     if (!peer) return;
     const registered = this.procedures.get(registration);
     const procedure = details.procedure ?? registered ?? '?';
-    const state = { interrupted: false };
+    const state = { interrupted: false, gone: new AbortController() };
     this.invocations.set(id, state);
     const live = () => !state.interrupted && this.peer === peer;
     const progress = details.receive_progress
@@ -219,6 +220,7 @@ export class LocalSession implements WampSession {
       kwargs,
       caller: { session: details.caller, authid: details.caller_authid, authrole: details.caller_authrole },
       progress,
+      signal: state.gone.signal,
     }, this.options).then(
       (value) => {
         if (live()) peer.receive({ type: 'yield', request: id, options: {}, args: [value], kwargs: undefined });
@@ -234,6 +236,7 @@ export class LocalSession implements WampSession {
     const state = this.invocations.get(id);
     if (!state || state.interrupted) return;
     state.interrupted = true;
+    state.gone.abort();
     this.options.log.debug({ invocation: id }, 'call interrupted by its caller');
     this.peer?.receive({ type: 'error', request: id, details: {}, error: 'wamp.error.canceled', args: ['the call was canceled'], kwargs: undefined });
   }

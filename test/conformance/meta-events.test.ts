@@ -67,4 +67,21 @@ describe('subscription meta events (autobahn-js)', () => {
       noneAfter: null,
     });
   });
+
+  // Issue 11: berth kills the execs of a caller that left, and hears it leave by this event on both routers.
+  it('wamp.session.on_leave: args [session] when a session leaves (closed or lost)', async () => {
+    await sameOnBoth(targets, async (t) => {
+      await using watcher = await session(t);
+      const a = await session(t);
+      const aId = a.id;
+      const seen: unknown[][] = [];
+      await watcher.session.subscribe('wamp.session.on_leave', (args?: unknown[]) => {
+        if (args?.[0] === aId) seen.push(['on_leave', 'a', args.length]);
+      });
+      await sleep(100);
+      await a.close();
+      await sleep(300);
+      return { seen };
+    }, { seen: [['on_leave', 'a', 1]] });
+  });
 });

@@ -7,7 +7,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 const routerUrl = inject('routerUrl');
-const OPS = ['image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
+const OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
 /** create, list, images, remove, removeImage, build, cancelBuild, updateImage, volumes, removeVolume; and on an external router D._authenticate and D._authorize (issue 9) */
 const APPLIANCE_PROCEDURES = 10 + 2;
 
@@ -60,8 +60,8 @@ describe('state lives in the engine', { timeout: 180_000 }, () => {
     expect(await first.stop()).toBe(0);
     await waitFor('endpoints gone with berth', () => allRegistered(client, [`${D}/keep1/start`, `${D}/list`], false), 15_000);
     expect((await containersOf(D)).length).toBe(2); // berth's exit leaves containers running
-    await using second = await BerthProcess.start(['--router', routerUrl, '--domain', D], { procedures: APPLIANCE_PROCEDURES + 2 * 7 });
-    expect(second.lines.find((l) => l.msg === 'joined the router')).toMatchObject({ procedures: APPLIANCE_PROCEDURES + 2 * 7, domain: D, realm: 'realm1' });
+    await using second = await BerthProcess.start(['--router', routerUrl, '--domain', D], { procedures: APPLIANCE_PROCEDURES + 2 * OPS.length });
+    expect(second.lines.find((l) => l.msg === 'joined the router')).toMatchObject({ procedures: APPLIANCE_PROCEDURES + 2 * OPS.length, domain: D, realm: 'realm1' });
     expect(await allRegistered(client, ['keep1', 'keep2'].flatMap((n) => OPS.map((op) => `${D}/${n}/${op}`)), true)).toBe(true);
     const list = await client.call<{ name: string; state: string }[]>(`${D}/list`);
     expect(list.map((c) => [c.name, c.state])).toEqual([['keep1', 'running'], ['keep2', 'exited']]);
@@ -136,7 +136,7 @@ describe('the router goes away and comes back', { timeout: 180_000 }, () => {
     await new Promise((r) => setTimeout(r, 2_000)); // berth retries against a closed port meanwhile
     await router.boot();
     await waitFor('berth to rejoin', () => berth.joinCount() > joinsBefore, 60_000);
-    expect(berth.lines.filter((l) => l.msg === 'joined the router').at(-1)).toMatchObject({ procedures: APPLIANCE_PROCEDURES + 7 });
+    expect(berth.lines.filter((l) => l.msg === 'joined the router').at(-1)).toMatchObject({ procedures: APPLIANCE_PROCEDURES + OPS.length });
     await using c2 = await WampClient.connect(router.url);
     expect((await c2.call<{ name: string }[]>(`${D}/list`)).map((c) => c.name)).toEqual(['survivor']);
     expect(await c2.call(`${D}/survivor/stop`)).toMatchObject({ state: 'exited' });

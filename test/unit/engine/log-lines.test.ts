@@ -56,3 +56,14 @@ describe('LogLines (a followed log stream into lines)', () => {
     expect(logTimeNanos('nonsense')).toBeUndefined();
   });
 });
+
+describe('LogLines for an exec (no timestamps)', () => {
+  it('keeps a line that starts like a timestamp as it is, and hands each payload on before splitting', () => {
+    const seen: LogLine[] = [];
+    const payloads: [string, string][] = [];
+    const lines = new LogLines(1024, (l) => seen.push(l), () => new Date(0), { timestamps: false, onPayload: (s, b) => payloads.push([s, b.toString()]) });
+    lines.push(Buffer.concat([frame(1, `${T1} mine\n`), frame(2, 'oops\n')]));
+    expect(seen.map((l) => [l.stream, l.line])).toEqual([['stdout', `${T1} mine`], ['stderr', 'oops']]);
+    expect(payloads).toEqual([['stdout', `${T1} mine\n`], ['stderr', 'oops\n']]);
+  });
+});
