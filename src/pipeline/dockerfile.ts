@@ -35,7 +35,7 @@ export function generateDockerfile(baseRef: string, run: Pick<Runfile, 'Command'
 /**
  * Run.yaml Healthcheck as the image's HEALTHCHECK (issue 11). Durations are whole milliseconds rendered as `<n>ms`
  * (digits and a unit, nothing else) and the command is exec form from JSON.stringify, so no Run.yaml can add an
- * instruction. The classic builder of engine 20.10 (API 1.41) takes --start-period.
+ * instruction. The classic builder of engine 20.10 (API 1.41) takes --start-period (but not a zero one).
  */
 export function healthcheckInstruction(h: Healthcheck): string {
   const ms = (v: number) => {
@@ -43,5 +43,8 @@ export function healthcheckInstruction(h: Healthcheck): string {
     return `${v}ms`;
   };
   if (!Number.isSafeInteger(h.Retries) || h.Retries < 1) throw new Error(`refusing health check retries ${JSON.stringify(h.Retries)}`);
-  return `HEALTHCHECK --interval=${ms(h.Interval)} --timeout=${ms(h.Timeout)} --retries=${h.Retries} --start-period=${ms(h.StartPeriod)} CMD ${JSON.stringify([...h.Command])}`;
+  // The classic builder of engine 20.10 refuses `--start-period=0ms` ("cannot be less than 1ms"): 0 is its default, so
+  // a zero start period is left out.
+  const startPeriod = ms(h.StartPeriod) === '0ms' ? '' : ` --start-period=${ms(h.StartPeriod)}`;
+  return `HEALTHCHECK --interval=${ms(h.Interval)} --timeout=${ms(h.Timeout)} --retries=${h.Retries}${startPeriod} CMD ${JSON.stringify([...h.Command])}`;
 }
