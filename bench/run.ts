@@ -25,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   build: () => onRouter('crossbar', buildBench),
   update: () => updateBench('crossbar'),
   'update-embedded': () => updateBench('embedded'),
+  'update-single': () => updateBench('crossbar', 'single'),
 };
 
 async function main(): Promise<void> {
