@@ -75,12 +75,17 @@ describe(`health checks and safe replacement (issue 11) on ${ROUTER_KIND}`, { ti
     await client.call(`${D}/build`, ['slow', git.url('slow')]);
     await client.call(`${D}/build`, ['sick', git.url('sick')]);
     expect(await docker('image', 'inspect', '-f', '{{json .Config.Healthcheck}}', `berth/${D}:slow`)).toContain('"StartPeriod":20000000000');
+    const events: { event: string; name: string; health?: string; container?: Listed }[] = [];
+    await client.session.subscribe(`${D}/events`, (args?: unknown[]) => void events.push(args![0] as (typeof events)[number]));
     const created = await client.call<Listed>(`${D}/create`, ['slow', 'ok1']);
     expect(created.health).toBe('starting');
     expect((await listed('ok1'))?.health).toBe('starting');
     await waitFor('ok1 to be healthy in list()', async () => (await listed('ok1'))?.health === 'healthy', 30_000, 200);
     await client.call(`${D}/create`, ['sick', 'bad1']);
     await waitFor('bad1 to be unhealthy in list()', async () => (await listed('bad1'))?.health === 'unhealthy', 30_000, 200);
+    // D/events tells each change as `health` with the new state.
+    const health = events.filter((e) => e.event === 'health').map((e) => [e.name, e.health, e.container?.health]);
+    expect(health).toEqual(expect.arrayContaining([['ok1', 'healthy', 'healthy'], ['bad1', 'unhealthy', 'unhealthy']]));
     await client.call(`${D}/build`, ['plain', git.url('plain')]);
     expect((await client.call<Listed>(`${D}/create`, ['plain', 'p1'])).health).toBeNull();
     expect((await listed('p1'))?.health).toBeNull();
