@@ -5,6 +5,7 @@ import { listBench } from './list-bench.js';
 import { listOwnerBench } from './list-owner-bench.js';
 import { restartBench } from './restart-bench.js';
 import { routerBench } from './router-bench-rows.js';
+import { updateBench } from './update-bench.js';
 import { printTable, type Row } from './stats.js';
 
 type Bench = () => Promise<{ rows: Row[]; json: unknown }>;
@@ -22,6 +23,9 @@ const BENCHES: Record<string, Bench> = {
   restart: () => onRouter('crossbar', restartBench),
   router: routerBench,
   build: () => onRouter('crossbar', buildBench),
+  update: () => updateBench('crossbar'),
+  'update-embedded': () => updateBench('embedded'),
+  'update-single': () => updateBench('crossbar', 'single'),
 };
 
 async function main(): Promise<void> {

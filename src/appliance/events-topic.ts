@@ -15,6 +15,9 @@ const CONTAINER_EVENTS: Readonly<Record<string, string>> = {
   destroy: 'removed',
 };
 
+/** The engine's `health_status: healthy` (and `: unhealthy`, `: starting`): told as `health` with the new state. */
+const HEALTH_ACTION = /^health_status(:|$)/;
+
 export type ApplianceEvent = Record<string, unknown> & { event: string; name: string; time: string };
 
 /**
@@ -26,10 +29,12 @@ export function containerEvent(change: IndexChange, now: () => Date = () => new 
   const { event, before, after } = change;
   const record = after ?? before;
   if (!record) return undefined;
-  const kind = event.action === 'rename' && after && !before ? 'created' : CONTAINER_EVENTS[event.action];
+  const kind = event.action === 'rename' && after && !before ? 'created' : HEALTH_ACTION.test(event.action) ? 'health' : CONTAINER_EVENTS[event.action];
   if (!kind) return undefined;
   const out: ApplianceEvent = { event: kind, name: record.name, time: event.time ?? now().toISOString() };
   if (after) out.container = containerDict(after);
+  // The state the engine reached (from the record read after the event, so it matches `container.health`).
+  if (kind === 'health') out.health = after ? containerDict(after).health : (event.action.split(': ')[1] ?? null);
   if (kind === 'died') Object.assign(out, { exitCode: after?.exitCode ?? null, oomKilled: after?.oomKilled ?? false });
   return out;
 }

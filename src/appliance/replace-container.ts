@@ -1,4 +1,6 @@
 import type { ContainerRecord } from '../engine/engine.js';
+import { BerthError, isBerthError } from '../errors.js';
+import { awaitReplacement } from './await-replacement.js';
 import { engineContainerName, LABELS, replacementEngineName } from '../engine/labels.js';
 import { itemOwner } from '../tenancy/callers.js';
 import type { NewContainer } from './container-spec.js';
@@ -9,9 +11,12 @@ const TICKET_VAR = 'WAMP_TICKET=';
 
 /**
  * Move a container to a new image without a moment in which neither runs: the replacement is created and started under
- * a temporary engine name first; only then is the old one stopped and removed, and the replacement renamed to `D.<name>`.
- * If the replacement cannot be made or started, the old container is untouched and the error is thrown. The caller
- * holds the name's lock. A berth killed half-way finishes or undoes the swap when it starts (recover-containers.ts).
+ * a temporary engine name first and must prove itself (await-replacement.ts: healthy when its image has a health check,
+ * else running `update.settleSeconds` without exiting or restarting); only then is the old one stopped and removed, and
+ * the replacement renamed to `D.<name>`. If the replacement cannot start, exits, restarts, is unhealthy or runs out of
+ * time, it is removed, the old container is untouched (same ID, still running) and `replacement_failed` says why. The
+ * caller holds the name's lock. A berth killed half-way finishes or undoes the swap when it starts (recover-containers.ts:
+ * a replacement whose old container is still there is undone, so one never confirmed is never promoted).
  */
 export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, next: Omit<NewContainer, 'replaces' | 'name' | 'owner' | 'ticket'>): Promise<ContainerRecord> {
   const temporary = replacementEngineName(ctx.domain, old.name);
@@ -22,7 +27,28 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
   // joins with is never revoked by the swap.
   const owner = { owner: itemOwner(old.labels), role: old.labels[LABELS.ownerRole] ?? '' };
   const ticket = old.env.find((kv) => kv.startsWith(TICKET_VAR))?.slice(TICKET_VAR.length) || undefined;
-  const id = await startNewContainer(ctx, { ...next, name: old.name, owner, ticket, replaces: { id: old.id, engineName: temporary } });
+  // The image's health check decides how the replacement is confirmed; read it unless the caller's record has it.
+  const image = next.image.healthcheck === undefined ? ((await ctx.engine.fetchImage(next.image.id)) ?? next.image) : next.image;
+  let id: string;
+  try {
+    id = await startNewContainer(ctx, { ...next, image, name: old.name, owner, ticket, replaces: { id: old.id, engineName: temporary } });
+  } catch (err) {
+    if (isBerthError(err) && err.code !== 'internal') throw err; // engine unavailable, name taken: not the replacement's fault
+    throw new BerthError('replacement_failed', `replacing container "${old.name}" failed: the replacement could not start: ${(err as Error).message}; the old container keeps running`, {
+      name: old.name,
+      reason: `the replacement could not start: ${(err as Error).message}`,
+      exitCode: null,
+      health: null,
+      healthCheck: null,
+      logs: [],
+    }, { cause: err });
+  }
+  try {
+    await awaitReplacement(ctx, id, old.name, image.healthcheck ?? null, ctx.update.settleSeconds * 1000);
+  } catch (err) {
+    await discard(ctx, id);
+    throw err;
+  }
   try {
     if (old.state === 'running' || old.state === 'restarting') await ctx.engine.stopContainer(old.id, ctx.sandbox.stopTimeout);
     await ctx.engine.removeContainer(old.id);

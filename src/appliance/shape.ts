@@ -16,6 +16,8 @@ export interface ContainerDict {
   startedAt: string | null;
   finishedAt: string | null;
   exitCode: number | null;
+  /** The engine's health state when the image has a health check (Run.yaml Healthcheck): starting, healthy or unhealthy; else null. */
+  health: 'starting' | 'healthy' | 'unhealthy' | null;
   /** Who created it (label berth.owner; `anonymous` for containers made before owners existed). */
   owner: string;
 }
@@ -48,8 +50,16 @@ export function containerDict(c: ContainerRecord): ContainerDict {
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,
     exitCode: c.exitCode,
+    health: healthOf(c),
     owner: itemOwner(c.labels),
   };
+}
+
+const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;
+
+/** The engine says "none" (or nothing) for a container without a health check: that is null. */
+function healthOf(c: ContainerRecord): ContainerDict['health'] {
+  return (HEALTH_STATES as readonly string[]).includes(c.health ?? '') ? (c.health as ContainerDict['health']) : null;
 }
 
 export function imageDict(i: ImageRecord): ImageDict {

@@ -5,6 +5,7 @@ import type { DockerRequests } from './docker-requests.js';
 import { engineMessage } from './engine-error.js';
 import type { BuildSpec, ImageClient, ImageRecord } from './engine.js';
 import { domainFilter, LABELS } from './labels.js';
+import { toImageHealthcheck } from './to-container-record.js';
 
 /** The CFS period of build containers; the quota is cpus × this. */
 const CPU_PERIOD_US = 100_000;
@@ -36,7 +37,7 @@ export class DockerImageClient implements ImageClient {
     try {
       const i = await this.r.request('inspect image', () => this.docker.getImage(id).inspect());
       const labels = i.Config?.Labels ?? {};
-      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [], env: i.Config?.Env ?? [] };
+      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [], env: i.Config?.Env ?? [], healthcheck: toImageHealthcheck(i.Config?.Healthcheck) };
     } catch (err) {
       if (err instanceof BerthError && err.code === 'not_found') return undefined;
       throw err;

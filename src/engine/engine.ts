@@ -21,6 +21,8 @@ export interface ContainerRecord {
   readonly restarting: boolean;
   readonly oomKilled: boolean;
   readonly health: string | null;
+  /** The engine's last health probe (State.Health.Log), when the image has a health check and one has run. */
+  readonly lastHealthCheck?: HealthProbe | null;
   readonly labels: Readonly<Record<string, string>>;
   readonly env: readonly string[];
   readonly cmd: readonly string[] | null;
@@ -71,6 +73,25 @@ export interface ImageRecord {
   readonly tags: readonly string[];
   /** The image's default environment (KEY=value); only fetchImage fills it in. */
   readonly env?: readonly string[];
+  /** The image's health check (Config.Healthcheck, engine defaults applied), null when it has none; only fetchImage fills it in. */
+  readonly healthcheck?: ImageHealthcheck | null;
+}
+
+/** An image's HEALTHCHECK as the engine runs it; durations in milliseconds. */
+export interface ImageHealthcheck {
+  readonly test: readonly string[];
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly startPeriodMs: number;
+}
+
+/** One run of a container's health check. */
+export interface HealthProbe {
+  readonly exitCode: number;
+  /** The probe's output as the engine keeps it (at most 4 KiB). */
+  readonly output: string;
+  readonly end: string;
 }
 
 export interface ContainerSpec {

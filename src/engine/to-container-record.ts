@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { ContainerRecord, ContainerUsage } from './engine.js';
+import type { ContainerRecord, ContainerUsage, HealthProbe, ImageHealthcheck } from './engine.js';
 import { LABELS } from './labels.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -56,6 +56,7 @@ export function toContainerRecord(info: Dockerode.ContainerInspectInfo): Contain
     restarting: state.Restarting,
     oomKilled: state.OOMKilled ?? false,
     health: state.Health?.Status ?? null,
+    lastHealthCheck: lastProbe(state.Health?.Log),
     labels,
     env: info.Config.Env ?? [],
     cmd: asList(info.Config.Cmd),
@@ -83,6 +84,25 @@ export function toContainerRecord(info: Dockerode.ContainerInspectInfo): Contain
       // A named volume by its name: its source would be a path on the engine's host, which callers have no use for.
       mounts: (info.Mounts ?? []).map((m) => `${m.Type}:${(m.Type === 'volume' ? m.Name : m.Source) ?? ''}:${m.Destination}`),
     },
+  };
+}
+
+function lastProbe(log: unknown): HealthProbe | null {
+  const last = Array.isArray(log) ? (log.at(-1) as { ExitCode?: unknown; Output?: unknown; End?: unknown } | undefined) : undefined;
+  if (!last) return null;
+  return { exitCode: Number(last.ExitCode ?? -1), output: String(last.Output ?? ''), end: String(last.End ?? '') };
+}
+
+/** Config.Healthcheck as the engine applies it (0 means its default), or null when the image has none or disables it. */
+export function toImageHealthcheck(h: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number } | undefined): ImageHealthcheck | null {
+  if (!h?.Test?.length || h.Test[0] === 'NONE') return null;
+  const ms = (ns: number | undefined, fallback: number) => (ns ? Math.round(ns / 1e6) : fallback);
+  return {
+    test: h.Test,
+    intervalMs: ms(h.Interval, 30_000),
+    timeoutMs: ms(h.Timeout, 30_000),
+    retries: h.Retries || 3,
+    startPeriodMs: ms(h.StartPeriod, 0),
   };
 }
 

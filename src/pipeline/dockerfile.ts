@@ -1,5 +1,6 @@
 import { LABELS } from '../engine/labels.js';
 import type { Runfile } from './runfile.js';
+import type { Healthcheck } from './runfile-lifecycle.js';
 
 /** Where the repository's build context goes in the image. */
 export const WORKDIR = '/app';
@@ -40,7 +41,7 @@ export function volumeContextDir(i: number, path: string): string {
  */
 export function generateDockerfile(
   baseRef: string,
-  run: Pick<Runfile, 'Command' | 'Setup'> & { readonly Volumes?: readonly string[] },
+  run: Pick<Runfile, 'Command' | 'Setup'> & { readonly Volumes?: readonly string[]; readonly Healthcheck?: Healthcheck | undefined },
   domain: string,
   volumeOwner?: string,
 ): string {
@@ -57,6 +58,24 @@ export function generateDockerfile(
     ...run.Setup.map((step) => `RUN ${JSON.stringify(['/bin/sh', '-c', step])}`),
     ...volumes.map((p, i) => `COPY --chown=${volumeOwner} ${JSON.stringify([`${CONTEXT_VOLUMES}/${i}/`, p.slice(0, p.lastIndexOf('/') + 1)])}`),
     `CMD ${JSON.stringify(commandArgv(run.Command))}`,
+    ...(run.Healthcheck ? [healthcheckInstruction(run.Healthcheck)] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Run.yaml Healthcheck as the image's HEALTHCHECK (issue 11). Durations are whole milliseconds rendered as `<n>ms`
+ * (digits and a unit, nothing else) and the command is exec form from JSON.stringify, so no Run.yaml can add an
+ * instruction. The classic builder of engine 20.10 (API 1.41) takes --start-period (but not a zero one).
+ */
+export function healthcheckInstruction(h: Healthcheck): string {
+  const ms = (v: number) => {
+    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`refusing health check duration ${JSON.stringify(v)}`);
+    return `${v}ms`;
+  };
+  if (!Number.isSafeInteger(h.Retries) || h.Retries < 1) throw new Error(`refusing health check retries ${JSON.stringify(h.Retries)}`);
+  // The classic builder of engine 20.10 refuses `--start-period=0ms` ("cannot be less than 1ms"): 0 is its default, so
+  // a zero start period is left out.
+  const startPeriod = ms(h.StartPeriod) === '0ms' ? '' : ` --start-period=${ms(h.StartPeriod)}`;
+  return `HEALTHCHECK --interval=${ms(h.Interval)} --timeout=${ms(h.Timeout)} --retries=${h.Retries}${startPeriod} CMD ${JSON.stringify([...h.Command])}`;
 }

@@ -82,4 +82,29 @@ describe('operations on one name, and a berth killed in the middle of one', { ti
     await client.call(`${D}/remove`, ['api']);
     await client.call(`${D}/remove`, ['web']);
   });
+
+  // Issue 11: the old container is stopped only once its replacement is confirmed, so a berth killed between stopping and
+  // removing it left a confirmed replacement beside a stopped old one: that swap is finished, not undone (which would
+  // leave the container down). An old container stopped before its replacement began was not stopped by the swap.
+  it('a replacement whose old container the swap had stopped is finished; one whose old container was stopped before is undone', async () => {
+    const labels = (name: string, replaces: string) => [
+      '--label', `berth.domain=${D}`, '--label', `berth.name=${name}`, '--label', 'berth.image=bb', '--label', `berth.replaces=${replaces}`,
+    ];
+    const own = (name: string) => ['--label', `berth.domain=${D}`, '--label', `berth.name=${name}`, '--label', 'berth.image=bb'];
+    // "swapped": the replacement ran, then the old one was stopped (by the swap), and berth died before removing it.
+    const oldSwapped = await docker('run', '-d', '--name', `${D}.swapped`, ...own('swapped'), image);
+    const next = await docker('run', '-d', '--name', `${D}.swapped.next`, ...labels('swapped', oldSwapped), image);
+    await docker('stop', '-t', '1', oldSwapped);
+    // "idle": stopped by its user before an update began; the replacement never got further.
+    const oldIdle = await docker('run', '-d', '--name', `${D}.idle`, ...own('idle'), image);
+    await docker('stop', '-t', '1', oldIdle);
+    await docker('run', '-d', '--name', `${D}.idle.next`, ...labels('idle', oldIdle), image);
+
+    await using _berth = await BerthProcess.start(['--router', routerUrl, '--domain', D], { procedures: 8 + 2 * 7 });
+    const list = await client.call<{ name: string; id: string; state: string }[]>(`${D}/list`);
+    expect(list.map((c) => [c.name, c.id, c.state]).sort()).toEqual([['idle', oldIdle, 'exited'], ['swapped', next, 'running']]);
+    expect((await containersOf(D)).map((c) => c.name).sort()).toEqual([`${D}.idle`, `${D}.swapped`]);
+    await client.call(`${D}/remove`, ['idle']);
+    await client.call(`${D}/remove`, ['swapped']);
+  });
 });

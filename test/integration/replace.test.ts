@@ -12,7 +12,8 @@ import { WampClient } from '../helpers/wamp-client.js';
 const routerUrl = inject('routerUrl');
 const RUNS = 'Base: busybox\nCommand: trap "exit 0" TERM; while true; do sleep 1; done\n';
 
-// Issue 8, finding 10: updateImage removed a container before its replacement existed, with no way back.
+// Issue 8, finding 10: updateImage removed a container before its replacement existed, with no way back. Issue 11: a
+// replacement that cannot start fails the call with replacement_failed.
 describe('updateImage replaces a container only once its replacement runs', { timeout: 240_000 }, () => {
   const D = testDomain('rpl');
   const dir = mkdtempSync(join(tmpdir(), 'berth-rpl-'));
@@ -62,7 +63,8 @@ describe('updateImage replaces a container only once its replacement runs', { ti
     const old = (await containersOf(D)).find((c) => c.name === `${D}.web`)!;
     git.commit('app', { 'Run.yaml': 'Base: busybox\nCommand: [/no/such/program]\n' });
     const err = await client.callError(`${D}/updateImage`, ['app'], { updateContainers: true });
-    expect(err.error).toBe('berth.error.internal');
+    expect(err.error).toBe('berth.error.replacement_failed');
+    expect(err.args[0]).toMatch(/could not start|exited/);
     const after = await containersOf(D);
     expect(after.map((c) => [c.id, c.name, c.state])).toEqual([[old.id, `${D}.web`, 'running']]);
     expect(await client.call<{ name: string; id: string }[]>(`${D}/list`)).toEqual([expect.objectContaining({ name: 'web', id: expect.stringMatching(`^${old.id}`), state: 'running' })]);

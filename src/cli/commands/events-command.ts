@@ -8,6 +8,8 @@ interface ApplianceEvent {
   time: string;
   exitCode?: number | null;
   oomKilled?: boolean;
+  /** `health` events (issue 11): the new state. */
+  health?: string | null;
   container?: { state: string; image: string };
 }
 
@@ -29,7 +31,9 @@ function describe(e: ApplianceEvent): string {
   const details =
     e.event === 'died'
       ? `exit code ${e.exitCode ?? '?'}${e.oomKilled ? ', out of memory' : ''}`
-      : e.container
+      : e.event === 'health'
+        ? String(e.health ?? 'none')
+        : e.container
         ? `${e.container.state} (${e.container.image})`
         : '';
   return [time, e.event.padEnd(13), e.name, details].filter(Boolean).join('  ');
