@@ -4,6 +4,7 @@ import { addCallCommand } from './commands/call-command.js';
 import { addContainerCommands } from './commands/container-commands.js';
 import { addEventsCommand } from './commands/events-command.js';
 import { addListCommands } from './commands/list-commands.js';
+import { addReleaseCommands } from './commands/release-commands.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -31,6 +32,7 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
   addListCommands(program);
   addContainerCommands(program);
   addBuildCommands(program);
+  addReleaseCommands(program);
   addEventsCommand(program);
   addCallCommand(program);
   for (const cmd of program.commands) cmd.configureOutput({ outputError: oneLine(`berth ${cmd.name()} --help`) });

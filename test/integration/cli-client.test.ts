@@ -370,6 +370,8 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
 
     it('update (--containers) streams and prints the result; --json is D/updateImage\'s dict', async () => {
       ok(await berthCli(['create', 'app', 'appc']));
+      // A new commit: the same one again would be an identical rebuild (the same image, nothing to replace; issue 11).
+      git.commit('busybox-app', { 'second.txt': 'a second commit\n' });
       const r = await berthCli(['update', 'app', '--containers'], {}, 120_000);
       expect(r.code).toBe(0);
       const lines = r.stdout.trimEnd().split('\n');

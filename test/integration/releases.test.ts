@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthCli } from '../helpers/berth-cli.js';
 import { removeTags } from '../helpers/build-helpers.js';
+import { DOCS_USERS } from '../helpers/crossbar-docs.js';
 import { BUSYBOX_IMAGE, cleanDomain, docker, imagesOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-berth.js';
@@ -194,6 +196,27 @@ describe(`releases and rollback (${ROUTER_KIND})`, { timeout: 400_000 }, () => {
     await alice.call(`${D}/cancelBuild`, ['slow']);
     await running;
     expect((await alice.call<Release[]>(`${D}/releases`, ['slow'])).map((r) => [r.release, r.current])).toEqual([[1, true]]);
+  });
+
+  it('berth releases and berth rollback (CLI)', async () => {
+    const env = { BERTH_ROUTER: tenant.url, BERTH_DOMAIN: D, BERTH_AUTHID: 'alice', BERTH_TICKET: DOCS_USERS.alice };
+    const table = await BerthCli.run(['releases', 'app'], env);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/));
+    expect(rows[0]).toEqual(['RELEASE', 'ID', 'COMMIT', 'BUILT', 'CURRENT', 'CONTAINERS']);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['4', '3', '1']);
+    expect(rows[1]).toEqual(['4', ids[4]!.slice(7, 19), commits[3]!.slice(0, 12), expect.any(String), 'yes', '-']);
+    expect(rows[3]).toEqual(['1', ids[1]!.slice(7, 19), commits[0]!.slice(0, 12), expect.any(String), 'web']);
+    const back = await BerthCli.run(['rollback', 'app', '3'], env);
+    expect([back.code, back.stdout]).toEqual([0, `app is at release 3 (${ids[3]!.slice(7, 19)})\n`]);
+    expect(await tagged()).toBe(ids[3]);
+    const json = await BerthCli.run(['rollback', 'app', '4', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'app', release: 4, image: { id: ids[4] }, containers: [] });
+    expect((await BerthCli.run(['rollback', 'app', 'x'], env)).code).toBe(2);
+    const pruned = await BerthCli.run(['rollback', 'app', '2'], env);
+    expect(pruned.code).toBe(1);
+    expect(pruned.stderr).toContain('berth.error.not_found');
+    expect(await tagged()).toBe(ids[4]);
   });
 
   it('removeImage is refused while any release is used (nothing removed), then removes every release', async () => {
