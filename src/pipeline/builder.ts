@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { BerthError, failures, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -176,11 +176,11 @@ export class Builder {
    * Keep the name's current release and its newest build.keepReleases releases; remove each older one that no
    * container (of any domain, any state) uses. Every removal, and every release kept because it is used, is said.
    */
-  async pruneReleases(name: string, onLine: (line: string) => void): Promise<void> {
+  async pruneReleases(name: string, onLine: (line: string) => void, known?: { images: ImageRecord[]; currentId: string }): Promise<void> {
     const { engine, domain, log, config } = this.o;
-    const images = (await engine.fetchImages(domain)).filter((i) => i.name === name);
-    const current = currentOf(images, domain, name);
-    for (const image of pruneCandidates(images, current?.id, config.keepReleases)) {
+    const images = known?.images ?? (await engine.fetchImages(domain)).filter((i) => i.name === name);
+    const currentId = known?.currentId ?? currentOf(images, domain, name)?.id;
+    for (const image of pruneCandidates(images, currentId, config.keepReleases)) {
       const label = releaseOf(image.labels) === null ? `the old image ${short(image.id)}` : `release ${releaseOf(image.labels)} (${short(image.id)})`;
       const users = await engine.fetchContainersUsingImage(image.id);
       if (users.length > 0) {
@@ -223,12 +223,17 @@ export class Builder {
       const root = await buildRoot(checkout, url.subdir);
       const runfile = await readRunfile(root);
       const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
-      const baseId = await this.findBase(runfile.Base, baseRef);
-      throwIfAborted(signal);
-      const network = await this.buildNetwork();
       await this.sweeping;
       throwIfAborted(signal);
-      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network }, emit, signal, options);
+      // Three independent engine look-ups at once (a warm rebuild's time is mostly such round trips): the base, the
+      // build network, and the name's releases (the next number, and a kept release this build may repeat).
+      const [baseId, network, releases] = await Promise.all([
+        this.findBase(runfile.Base, baseRef),
+        this.buildNetwork(),
+        this.o.engine.fetchImages(this.o.domain).then((all) => all.filter((i) => i.name === name)),
+      ]);
+      throwIfAborted(signal);
+      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network, releases }, emit, signal, options);
     } finally {
       clearTimeout(timer);
       release();
@@ -238,7 +243,7 @@ export class Builder {
 
   private async buildAndTag(
     name: string,
-    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string },
+    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string; releases: ImageRecord[] },
     emit: Emit,
     signal: AbortSignal,
     options: BuildOptions,
@@ -260,9 +265,7 @@ export class Builder {
     emit(`building ${name} on ${b.runfile.Base} (${b.baseRef})`);
     // FROM the base's ID: the engine builds from the image berth checked, and has no name it could pull.
     const dockerfile = generateDockerfile(b.baseId, b.runfile, domain);
-    // The name's releases on the engine (one list call): the next number, and a kept release this build may repeat.
-    const releases = (await engine.fetchImages(domain)).filter((i) => i.name === name);
-    throwIfAborted(signal);
+    const { releases } = b;
     const labels: Record<string, string> = {
       ...options.labels,
       [LABELS.domain]: domain,
@@ -299,8 +302,10 @@ export class Builder {
       });
     let built: string | undefined;
     let release: number;
+    let imageLabels: Record<string, string> = {};
     try {
-      built = await build(same ? { ...labels, [LABELS.release]: same.labels[LABELS.release]!, [LABELS.built]: same.labels[LABELS.built] ?? '' } : fresh());
+      imageLabels = same ? { ...labels, [LABELS.release]: same.labels[LABELS.release]!, [LABELS.built]: same.labels[LABELS.built] ?? '' } : fresh();
+      built = await build(imageLabels);
       throwIfAborted(signal);
       if (same && built !== same.id) {
         // The engine's cache no longer gives that image (its layers were pruned, or the engine differs): a release
@@ -308,7 +313,8 @@ export class Builder {
         const stray = built;
         emit(`the engine did not rebuild release ${releaseOf(same.labels)} identically (${short(stray)} ≠ ${short(same.id)}): making a new release`);
         built = undefined;
-        built = await build(fresh());
+        imageLabels = fresh();
+        built = await build(imageLabels);
         if (!known.has(stray) && stray !== built) await engine.removeImage(stray).catch(() => undefined);
         throwIfAborted(signal);
       }
@@ -332,7 +338,9 @@ export class Builder {
       emit(`identical to release ${release} (same commit, Run.yaml and base): no new release${wasCurrent ? '' : `; release ${release} is current again`}`);
     }
     emit(`built ${this.repository}:${name} (${short(built)}) release ${release} from ${b.commit.slice(0, 12)}`);
-    await this.pruneReleases(name, emit).catch((err) => this.o.log.warn({ err, name }, 'could not prune old releases'));
+    // The releases as they are now, without listing them again: those before the build, plus the new one.
+    const now = identical ? releases : [...releases, { id: built, name, created: new Date().toISOString(), size: 0, labels: imageLabels, tags: [] }];
+    await this.pruneReleases(name, emit, { images: now, currentId: built }).catch((err) => this.o.log.warn({ err, name }, 'could not prune old releases'));
     return { imageId: built, release, identical };
   }
 
