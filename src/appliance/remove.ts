@@ -54,7 +54,7 @@ export function removeImageProcedure(ctx: OpsContext): Handler {
       }
     }
     ctx.events.imageRemoved(name, itemOwner(image.labels));
-    return { name, removed: true, releases: releases.length };
+    return { name, removed: true };
   };
 }
 
