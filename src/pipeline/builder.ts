@@ -52,6 +52,17 @@ const SWEEP_AFTER_MS = 2_000;
 type Emit = ((line: string) => void) & { dropped: (bytes: number) => void };
 
 type Built = Omit<BuildResult, 'lines'>;
+type Phases = Record<string, number>;
+
+/** `mark(phase)` records the ms since the previous mark (or since the clock was made) under `phase`. */
+function phaseClock(phases: Phases): (phase: string) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    phases[phase] = Math.round((phases[phase] ?? 0) + now - last);
+    last = now;
+  };
+}
 
 interface Job {
   readonly controller: AbortController;
@@ -115,9 +126,11 @@ export class Builder {
       { dropped: (bytes: number) => void count(bytes) },
     );
     const started = Date.now();
+    // Where a build's time goes, per phase (ms), in its log line: what to look at when a rebuild is slow.
+    const phases: Phases = {};
     try {
-      const { imageId, release, identical } = await this.run(name, rawUrl, emit, controller, options);
-      this.o.log.info({ name, image: imageId, release, identical, ms: Date.now() - started }, 'build succeeded');
+      const { imageId, release, identical } = await this.run(name, rawUrl, emit, controller, options, phases);
+      this.o.log.info({ name, image: imageId, release, identical, ms: Date.now() - started, phases }, 'build succeeded');
       return { imageId, release, identical, lines: kept.lines() };
     } catch (err) {
       this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
@@ -196,8 +209,9 @@ export class Builder {
     }
   }
 
-  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: BuildOptions): Promise<Built> {
+  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: BuildOptions, phases: Phases): Promise<Built> {
     const { config } = this.o;
+    const mark = phaseClock(phases);
     const { signal } = controller;
     const url = parseBuildUrl(rawUrl);
     const address = await resolveHost(url.host, config.allowPrivateHosts);
@@ -206,12 +220,21 @@ export class Builder {
       emit(`queued: ${this.slots.active} build(s) running, ${this.slots.queued} waiting (build.concurrency ${config.concurrency})`);
     }
     const release = await this.slots.acquire(signal);
+    mark('queue');
     const timer = setTimeout(
       () => controller.abort(new BerthError('build_failed', `the build did not finish within ${config.timeout} s (build.timeout)`, { name })),
       config.timeout * 1000,
     );
     let dir: string | undefined;
+    let removing: Promise<void> | undefined;
+    // The checkout is needed until the engine has read the context; removed from then on, beside the tag and pruning.
+    const removeDir = () => {
+      if (dir) removing ??= removeBuildDir(dir).catch((err) => this.o.log.error({ err, dir }, 'could not remove the build directory'));
+    };
     try {
+      // The build network and the name's releases need nothing from the clone: looked up while git runs.
+      const early = Promise.all([this.buildNetwork(), this.o.engine.fetchImages(this.o.domain).then((all) => all.filter((i) => i.name === name))]);
+      early.catch(() => undefined);
       dir = await makeBuildDir();
       const checkout = join(dir, 'src');
       const home = join(dir, 'home');
@@ -219,34 +242,35 @@ export class Builder {
       const { commit } = await fetchSource({
         url, address, dir: checkout, home, signal, onLine: emit, onDropped: emit.dropped, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
       });
+      mark('clone');
       throwIfAborted(signal);
       const root = await buildRoot(checkout, url.subdir);
       const runfile = await readRunfile(root);
       const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
       await this.sweeping;
       throwIfAborted(signal);
-      // Three independent engine look-ups at once (a warm rebuild's time is mostly such round trips): the base, the
-      // build network, and the name's releases (the next number, and a kept release this build may repeat).
-      const [baseId, network, releases] = await Promise.all([
-        this.findBase(runfile.Base, baseRef),
-        this.buildNetwork(),
-        this.o.engine.fetchImages(this.o.domain).then((all) => all.filter((i) => i.name === name)),
-      ]);
+      // Independent engine look-ups at once (a warm rebuild's time is mostly such round trips): the base, and (started
+      // before the clone) the build network and the name's releases (the next number, a kept release this build may repeat).
+      const [baseId, [network, releases]] = await Promise.all([this.findBase(runfile.Base, baseRef), early]);
+      mark('lookups');
       throwIfAborted(signal);
-      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network, releases }, emit, signal, options);
+      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network, releases, removeDir }, emit, signal, options, mark);
     } finally {
       clearTimeout(timer);
       release();
-      if (dir) await removeBuildDir(dir).catch((err) => this.o.log.error({ err, dir }, 'could not remove the build directory'));
+      removeDir();
+      await removing;
+      mark('cleanup');
     }
   }
 
   private async buildAndTag(
     name: string,
-    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string; releases: ImageRecord[] },
+    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string; releases: ImageRecord[]; removeDir: () => void },
     emit: Emit,
     signal: AbortSignal,
     options: BuildOptions,
+    mark: (phase: string) => void,
   ): Promise<Built> {
     const { engine, domain } = this.o;
     const tail: string[] = [];
@@ -319,7 +343,10 @@ export class Builder {
         throwIfAborted(signal);
       }
       release = same && built === same.id ? releaseOf(same.labels)! : newRelease;
+      mark('engine');
+      b.removeDir();
       await engine.tagImage(built, this.repository, name);
+      mark('tag');
     } catch (err) {
       // Nothing of a failed or canceled build stays (but never a kept release the cache handed back).
       if (built && !known.has(built)) await engine.removeImage(built).catch(() => undefined);
@@ -341,6 +368,7 @@ export class Builder {
     // The releases as they are now, without listing them again: those before the build, plus the new one.
     const now = identical ? releases : [...releases, { id: built, name, created: new Date().toISOString(), size: 0, labels: imageLabels, tags: [] }];
     await this.pruneReleases(name, emit, { images: now, currentId: built }).catch((err) => this.o.log.warn({ err, name }, 'could not prune old releases'));
+    mark('prune');
     return { imageId: built, release, identical };
   }
 
