@@ -77,7 +77,8 @@ export async function fetchSource(o: FetchSourceOptions): Promise<{ commit: stri
     if (why) throw why;
   };
   try {
-    await git(['init', '--quiet']);
+    // No template: nothing (sample hooks, info/) is copied that a one-time checkout never uses; a few ms per build.
+    await git(['init', '--quiet', '--template=']);
     o.onLine(`fetching ${url.ref ?? 'the default branch'} of ${url.cloneUrl}`);
     await git(['fetch', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--progress', '--', url.cloneUrl, url.ref ?? 'HEAD']);
     await check();
