@@ -17,6 +17,8 @@ import { findImage } from './lookup.js';
 import type { OpsContext } from './ops-context.js';
 import { recoverContainers } from './recover-containers.js';
 import { removeImageProcedure, removeProcedure } from './remove.js';
+import { releasesProcedure } from './releases.js';
+import { rollbackProcedure } from './rollback.js';
 import { RunningBuilds } from './running-builds.js';
 import { domainNetwork } from './sandbox.js';
 import { updateImageProcedure } from './update-image.js';
@@ -46,7 +48,7 @@ export class Appliance {
 
   procedures(): Record<string, Handler> {
     const { ops } = this;
-    // Every procedure that changes something writes an audit line (issue 9); list and images only read.
+    // Every procedure that changes something writes an audit line (issue 9); list, images and releases only read.
     const audit = (handler: Handler, position: number, key: string) => audited(ops.log, argument(position, key), handler);
     return {
       create: audit(createProcedure(ops), 1, 'name'),
@@ -59,6 +61,8 @@ export class Appliance {
       updateImage: audit(updateImageProcedure(ops), 0, 'name'),
       volumes: volumesProcedure(ops),
       removeVolume: audit(removeVolumeProcedure(ops), 0, 'name'),
+      releases: releasesProcedure(ops),
+      rollback: audit(rollbackProcedure(ops), 0, 'name'),
     };
   }
 

@@ -41,7 +41,7 @@ export function containerEvent(change: IndexChange, now: () => Date = () => new 
 
 /**
  * Publishes `D/events` (issue 10): every change of a managed container, from the engine's event stream through the
- * index, and image-built / image-removed from the procedures that make them. Each event reaches only those who may see
+ * index, and image-built / image-rollback / image-removed from the procedures that make them. Each event reaches only those who may see
  * its item: the owner and admin roles (`callers: owner`), or everyone (`open`).
  */
 export class EventsTopic {
@@ -62,6 +62,11 @@ export class EventsTopic {
 
   imageBuilt(image: ImageDict): void {
     this.publish({ event: 'image-built', name: image.name, time: new Date().toISOString(), image }, image.owner);
+  }
+
+  /** D/rollback made an earlier release the name's current one (issue 11). */
+  imageRollback(image: ImageDict): void {
+    this.publish({ event: 'image-rollback', name: image.name, time: new Date().toISOString(), release: image.release, image }, image.owner);
   }
 
   imageRemoved(name: string, owner: string): void {

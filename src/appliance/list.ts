@@ -3,6 +3,8 @@ import type { Call, Handler } from '../wamp/call.js';
 import { itemOwner } from '../tenancy/callers.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
+import type { ImageRecord } from '../engine/engine.js';
+import { currentOf } from '../pipeline/releases.js';
 import { containerDict, imageDict } from './shape.js';
 
 const none = z.object({});
@@ -21,12 +23,20 @@ export function listProcedure(ctx: OpsContext): Handler {
   };
 }
 
-/** D/images(): the caller's images labelled with this domain (an admin's: all). */
+/**
+ * D/images(): the caller's images labelled with this domain (an admin's: all), one per name: its current release
+ * (the kept older releases are D/releases(name)'s).
+ */
 export function imagesProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {
     const caller = ctx.callers.identify(call);
     parseArgs(call, [], none);
-    const images = (await ctx.engine.fetchImages(ctx.domain)).filter((i) => ctx.callers.owns(caller, itemOwner(i.labels)));
-    return images.sort((a, b) => a.name.localeCompare(b.name) || b.created.localeCompare(a.created)).map(imageDict);
+    const byName = new Map<string, ImageRecord[]>();
+    for (const i of await ctx.engine.fetchImages(ctx.domain)) byName.set(i.name, [...(byName.get(i.name) ?? []), i]);
+    return [...byName.entries()]
+      .map(([name, images]) => currentOf(images, ctx.domain, name)!)
+      .filter((i) => ctx.callers.owns(caller, itemOwner(i.labels)))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(imageDict);
   };
 }

@@ -3,6 +3,7 @@ import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import { itemOwner, type Caller } from '../tenancy/callers.js';
 import type { ApplianceContext } from './context.js';
 import type { OpsContext } from './ops-context.js';
+import { currentOf } from '../pipeline/releases.js';
 
 export function requireContainer(ctx: ApplianceContext, name: string): ContainerRecord {
   ctx.index.assertAvailable();
@@ -18,10 +19,17 @@ export function requireOwnContainer(ctx: OpsContext, caller: Caller, name: strin
   return record;
 }
 
-/** The image create would use: the newest one labelled with this domain and name. */
+/**
+ * The image create would use: the name's current release, the one tagged `berth/<D>:<name>` (issue 11). Only when no
+ * image of the name carries the tag (images made before releases, or labelled by hand) the newest one.
+ */
 export async function findImage(ctx: ApplianceContext, name: string): Promise<ImageRecord | undefined> {
-  const images = (await ctx.engine.fetchImages(ctx.domain)).filter((i) => i.name === name);
-  return images.sort((a, b) => b.created.localeCompare(a.created))[0];
+  return currentOf(await findReleases(ctx, name), ctx.domain, name);
+}
+
+/** Every image labelled with this domain and name: the name's kept releases (and any image of it made by hand). */
+export async function findReleases(ctx: ApplianceContext, name: string): Promise<ImageRecord[]> {
+  return (await ctx.engine.fetchImages(ctx.domain)).filter((i) => i.name === name);
 }
 
 export async function requireImage(ctx: ApplianceContext, name: string): Promise<ImageRecord> {

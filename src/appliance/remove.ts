@@ -3,7 +3,8 @@ import { BerthError, failures, isBerthError } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
 import type { ApplianceContext } from './context.js';
 import { containerDomain } from '../wamp/uris.js';
-import { requireOwnContainer, requireOwnImage } from './lookup.js';
+import { findReleases, requireOwnContainer, requireOwnImage } from './lookup.js';
+import { newestFirst } from '../pipeline/releases.js';
 import { containerName, imageName } from './names.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
@@ -37,20 +38,28 @@ export function removeProcedure(ctx: OpsContext): Handler {
   };
 }
 
-/** D/removeImage(imageName): the caller's own image; refused while any container, running or stopped, uses it. */
+/**
+ * D/removeImage(imageName): the caller's own image with every kept release of it (issue 11); refused, with nothing
+ * removed, while any container, running or stopped, uses any of them.
+ */
 export function removeImageProcedure(ctx: OpsContext): Handler {
   const schema = z.object({ imageName });
   return async (call: Call) => {
     const caller = ctx.callers.identify(call);
     const { imageName: name } = parseArgs(call, ['imageName'], schema);
     const image = await requireOwnImage(ctx, caller, name);
-    const users = await ctx.engine.fetchContainersUsingImage(image.id);
-    if (users.length > 0) throw inUse(ctx, name, users);
-    try {
-      await ctx.engine.removeImage(image.id);
-    } catch (err) {
-      if (isBerthError(err, 'in_use')) throw new BerthError('in_use', `image "${name}" cannot be removed: ${err.message}`, { name }, { cause: err });
-      throw err;
+    const releases = await findReleases(ctx, name);
+    const users = (await Promise.all(releases.map((i) => ctx.engine.fetchContainersUsingImage(i.id)))).flat();
+    if (users.length > 0) throw inUse(ctx, name, [...new Set(users)]);
+    // The older releases first and the current one last: a removal the engine refuses leaves the name usable.
+    for (const i of [...newestFirst(releases).filter((r) => r.id !== image.id), image]) {
+      try {
+        await ctx.engine.removeImage(i.id);
+      } catch (err) {
+        if (isBerthError(err, 'not_found')) continue;
+        if (isBerthError(err, 'in_use')) throw new BerthError('in_use', `image "${name}" cannot be removed: ${err.message}`, { name }, { cause: err });
+        throw err;
+      }
     }
     ctx.events.imageRemoved(name, itemOwner(image.labels));
     return { name, removed: true };

@@ -4,6 +4,7 @@ import { LABELS } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
 import { itemOwner } from '../tenancy/callers.js';
 import { containerStatus } from './container-status.js';
+import { releaseOf } from '../pipeline/releases.js';
 
 export interface ContainerDict {
   name: string;
@@ -34,6 +35,8 @@ export interface ImageDict {
   base: string | null;
   command: string[] | null;
   built: string | null;
+  /** Its release number (label berth.release, issue 11); null for images made before releases or by hand. */
+  release: number | null;
   /** Who built it (label berth.owner; `anonymous` for images built before owners existed). */
   owner: string;
 }
@@ -75,6 +78,7 @@ export function imageDict(i: ImageRecord): ImageDict {
     base: l[LABELS.base] || null,
     command: parseCommand(l[LABELS.command]),
     built: l[LABELS.built] || null,
+    release: releaseOf(l),
     owner: itemOwner(l),
   };
 }

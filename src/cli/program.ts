@@ -5,6 +5,7 @@ import { addContainerCommands } from './commands/container-commands.js';
 import { addEventsCommand } from './commands/events-command.js';
 import { addExecCommand } from './commands/exec-command.js';
 import { addListCommands } from './commands/list-commands.js';
+import { addReleaseCommands } from './commands/release-commands.js';
 import { addVolumeCommands } from './commands/volume-commands.js';
 import { EXIT } from './exit-codes.js';
 
@@ -33,6 +34,7 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
   addListCommands(program);
   addContainerCommands(program);
   addBuildCommands(program);
+  addReleaseCommands(program);
   addEventsCommand(program);
   addVolumeCommands(program);
   addExecCommand(program);

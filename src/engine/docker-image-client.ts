@@ -61,6 +61,8 @@ export class DockerImageClient implements ImageClient {
         // Never pull: the FROM line names a local image by ID, and `pull` would force a pull of it.
         pull: false,
         nocache: spec.nocache ?? false,
+        // berth's labels go through the build (not a commit afterwards): `docker build --label` gives the same image.
+        ...(spec.labels && Object.keys(spec.labels).length ? { labels: { ...spec.labels } } : {}),
         networkmode: spec.network,
         memory: spec.memory,
         memswap: spec.memory,
@@ -85,17 +87,6 @@ export class DockerImageClient implements ImageClient {
       this.r.request('list images', (abortSignal) => this.docker.listImages({ filters: { label, dangling: ['true'] }, abortSignal })),
     ]);
     return { containers: containers.map((c) => c.Id), images: images.map((i) => i.Id) };
-  }
-
-  async labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string> {
-    const c = await this.r.request('create container', () => this.docker.createContainer({ Image: imageId, Labels: {} }));
-    try {
-      // The commit merges the given config over the container's (Cmd, Env, WorkingDir … stay); unchanged files add no layer.
-      const out = (await this.r.request('commit', () => c.commit({ pause: false, Labels: { ...labels } } as object))) as { Id: string };
-      return out.Id;
-    } finally {
-      await this.r.tolerate([404], 'remove container', (abortSignal) => c.remove({ force: true, abortSignal }));
-    }
   }
 
   async tagImage(imageId: string, repo: string, tag: string): Promise<void> {

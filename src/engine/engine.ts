@@ -241,13 +241,11 @@ export interface ImageClient {
    * engine's own message on an `error` in the stream; aborting `signal` aborts the engine's build and rejects with its reason.
    */
   buildImage(spec: BuildSpec): Promise<string>;
-  /** A copy of an image with these labels added (a commit, no new layer); returns the new image's ID. */
-  labelImage(imageId: string, labels: Readonly<Record<string, string>>): Promise<string>;
   /** Point `repo:tag` at an image (moving the tag from any previous image). */
   tagImage(imageId: string, repo: string, tag: string): Promise<void>;
   /**
    * What builds of this domain left when berth died (label berth.build=<domain>): containers in any state (the engine's
-   * step containers, berth's label commit) and untagged top-level images (removing one removes its untagged parents).
+   * step containers) and untagged top-level images (removing one removes its untagged parents).
    */
   fetchBuildLeftovers(domain: string): Promise<{ containers: string[]; images: string[] }>;
 }
@@ -332,4 +330,9 @@ export interface BuildSpec {
   readonly onLine: (line: string) => void;
   /** Bytes cut off overlong lines, as they arrive (they count towards the build's output limit). */
   readonly onDropped?: (bytes: number) => void;
+  /**
+   * Labels of the finished image, given to the build itself (the build API's `labels`): the classic builder appends one
+   * LABEL step per label, sorted by key, so the same labels on the same context give the same image ID from the cache.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { BerthError, failures, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,6 +16,7 @@ import { fetchSource } from './git-source.js';
 import { resolveHost } from './resolve-host.js';
 import { removeBuildLeftovers } from './recover-builds.js';
 import { readRunfile, type Runfile } from './runfile.js';
+import { currentOf, currentTag, newestFirst, nextRelease, pruneCandidates, releaseOf, sourceDigest } from './releases.js';
 import { KeptLines } from './kept-lines.js';
 import { makeBuildDir, removeBuildDir } from './temp-dirs.js';
 
@@ -38,6 +39,10 @@ export interface BuildOptions {
 export interface BuildResult {
   readonly imageId: string;
   readonly lines: string[];
+  /** The release the image is (berth.release). */
+  readonly release: number;
+  /** An identical rebuild: the image is an existing release, no new release was made. */
+  readonly identical: boolean;
 }
 
 /** cancelBuild answers once the build has cleaned up, or after this long (the cleanup then goes on; the name stays busy). */
@@ -47,6 +52,19 @@ const SWEEP_AFTER_MS = 2_000;
 
 /** Where a build's output goes: whole lines, and the bytes the line splitter cut off (both count towards the limit). */
 type Emit = ((line: string) => void) & { dropped: (bytes: number) => void };
+
+type Built = Omit<BuildResult, 'lines'>;
+type Phases = Record<string, number>;
+
+/** `mark(phase)` records the ms since the previous mark (or since the clock was made) under `phase`. */
+function phaseClock(phases: Phases): (phase: string) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    phases[phase] = Math.round((phases[phase] ?? 0) + now - last);
+    last = now;
+  };
+}
 
 interface Job {
   readonly controller: AbortController;
@@ -110,10 +128,12 @@ export class Builder {
       { dropped: (bytes: number) => void count(bytes) },
     );
     const started = Date.now();
+    // Where a build's time goes, per phase (ms), in its log line: what to look at when a rebuild is slow.
+    const phases: Phases = {};
     try {
-      const imageId = await this.run(name, rawUrl, emit, controller, options);
-      this.o.log.info({ name, image: imageId, ms: Date.now() - started }, 'build succeeded');
-      return { imageId, lines: kept.lines() };
+      const { imageId, release, identical } = await this.run(name, rawUrl, emit, controller, options, phases);
+      this.o.log.info({ name, image: imageId, release, identical, ms: Date.now() - started, phases }, 'build succeeded');
+      return { imageId, release, identical, lines: kept.lines() };
     } catch (err) {
       this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
       this.sweepWanted = true;
@@ -162,27 +182,38 @@ export class Builder {
     await this.sweeping;
   }
 
-  /** Remove images of this name other than `keepId` that no container uses. */
-  async removeUnused(name: string, keepId: string, onLine: (line: string) => void): Promise<void> {
-    const { engine, domain, log } = this.o;
-    const old = (await engine.fetchImages(domain)).filter((i) => i.name === name && i.id !== keepId);
-    for (const image of old) {
+  /** Make an image the name's current release: the tag `berth/<domain>:<name>` moves to it (D/rollback). */
+  async makeCurrent(name: string, imageId: string): Promise<void> {
+    await this.o.engine.tagImage(imageId, this.repository, name);
+  }
+
+  /**
+   * Keep the name's current release and its newest build.keepReleases releases; remove each older one that no
+   * container (of any domain, any state) uses. Every removal, and every release kept because it is used, is said.
+   */
+  async pruneReleases(name: string, onLine: (line: string) => void, known?: { images: ImageRecord[]; currentId: string }): Promise<void> {
+    const { engine, domain, log, config } = this.o;
+    const images = known?.images ?? (await engine.fetchImages(domain)).filter((i) => i.name === name);
+    const currentId = known?.currentId ?? currentOf(images, domain, name)?.id;
+    for (const image of pruneCandidates(images, currentId, config.keepReleases)) {
+      const label = releaseOf(image.labels) === null ? `the old image ${short(image.id)}` : `release ${releaseOf(image.labels)} (${short(image.id)})`;
       const users = await engine.fetchContainersUsingImage(image.id);
       if (users.length > 0) {
-        onLine(`kept the previous image ${short(image.id)}: ${users.length} container(s) use it`);
+        onLine(`kept ${label}: ${users.length} container(s) use it`);
         continue;
       }
       try {
         await engine.removeImage(image.id);
-        onLine(`removed the previous image ${short(image.id)}`);
+        onLine(`removed ${label} (build.keepReleases ${config.keepReleases})`);
       } catch (err) {
-        log.warn({ err, image: image.id }, 'could not remove the previous image');
+        log.warn({ err, image: image.id }, 'could not remove an old release');
       }
     }
   }
 
-  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: BuildOptions): Promise<string> {
+  private async run(name: string, rawUrl: string, emit: Emit, controller: AbortController, options: BuildOptions, phases: Phases): Promise<Built> {
     const { config } = this.o;
+    const mark = phaseClock(phases);
     const { signal } = controller;
     const url = parseBuildUrl(rawUrl);
     const address = await resolveHost(url.host, config.allowPrivateHosts);
@@ -191,12 +222,21 @@ export class Builder {
       emit(`queued: ${this.slots.active} build(s) running, ${this.slots.queued} waiting (build.concurrency ${config.concurrency})`);
     }
     const release = await this.slots.acquire(signal);
+    mark('queue');
     const timer = setTimeout(
       () => controller.abort(new BerthError('build_failed', `the build did not finish within ${config.timeout} s (build.timeout)`, { name })),
       config.timeout * 1000,
     );
     let dir: string | undefined;
+    let removing: Promise<void> | undefined;
+    // The checkout is needed until the engine has read the context; removed from then on, beside the tag and pruning.
+    const removeDir = () => {
+      if (dir) removing ??= removeBuildDir(dir).catch((err) => this.o.log.error({ err, dir }, 'could not remove the build directory'));
+    };
     try {
+      // The build network and the name's releases need nothing from the clone: looked up while git runs.
+      const early = Promise.all([this.buildNetwork(), this.o.engine.fetchImages(this.o.domain).then((all) => all.filter((i) => i.name === name))]);
+      early.catch(() => undefined);
       dir = await makeBuildDir();
       const checkout = join(dir, 'src');
       const home = join(dir, 'home');
@@ -204,30 +244,36 @@ export class Builder {
       const { commit } = await fetchSource({
         url, address, dir: checkout, home, signal, onLine: emit, onDropped: emit.dropped, timeoutMs: config.cloneTimeout * 1000, maxBytes: config.maxRepoBytes,
       });
+      mark('clone');
       throwIfAborted(signal);
       const root = await buildRoot(checkout, url.subdir);
       const runfile = await readRunfile(root);
       const baseRef = resolveBase(runfile.Base, this.o.bases, config.allowAnyBase);
-      const baseId = await this.findBase(runfile.Base, baseRef);
-      throwIfAborted(signal);
-      const network = await this.buildNetwork();
       await this.sweeping;
       throwIfAborted(signal);
-      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network }, emit, signal, options);
+      // Independent engine look-ups at once (a warm rebuild's time is mostly such round trips): the base, and (started
+      // before the clone) the build network and the name's releases (the next number, a kept release this build may repeat).
+      const [baseId, [network, releases]] = await Promise.all([this.findBase(runfile.Base, baseRef), early]);
+      mark('lookups');
+      throwIfAborted(signal);
+      return await this.buildAndTag(name, { url, commit, runfile, baseRef, baseId, root, network, releases, removeDir }, emit, signal, options, mark);
     } finally {
       clearTimeout(timer);
       release();
-      if (dir) await removeBuildDir(dir).catch((err) => this.o.log.error({ err, dir }, 'could not remove the build directory'));
+      removeDir();
+      await removing;
+      mark('cleanup');
     }
   }
 
   private async buildAndTag(
     name: string,
-    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string },
+    b: { url: BuildUrl; commit: string; runfile: Runfile; baseRef: string; baseId: string; root: string; network: string; releases: ImageRecord[]; removeDir: () => void },
     emit: Emit,
     signal: AbortSignal,
     options: BuildOptions,
-  ): Promise<string> {
+    mark: (phase: string) => void,
+  ): Promise<Built> {
     const { engine, domain } = this.o;
     const tail: string[] = [];
     /** The engine's image of each finished step (" ---> <id>"); the first is the base. */
@@ -243,13 +289,33 @@ export class Builder {
       emit(line);
     };
     emit(`building ${name} on ${b.runfile.Base} (${b.baseRef})`);
-    let built: string | undefined;
-    let labelled: string | undefined;
-    try {
-      const { config } = this.o;
-      built = await engine.buildImage({
-        // FROM the base's ID: the engine builds from the image berth checked, and has no name it could pull.
-        context: packContext(b.root, generateDockerfile(b.baseId, b.runfile, domain, this.o.volumeOwner), b.runfile.Volumes),
+    // FROM the base's ID: the engine builds from the image berth checked, and has no name it could pull.
+    const dockerfile = generateDockerfile(b.baseId, b.runfile, domain, this.o.volumeOwner);
+    const { releases } = b;
+    const labels: Record<string, string> = {
+      ...options.labels,
+      [LABELS.domain]: domain,
+      [LABELS.name]: name,
+      [LABELS.url]: b.url.source,
+      [LABELS.ref]: b.url.ref ?? '',
+      [LABELS.commit]: b.commit,
+      [LABELS.base]: b.runfile.Base,
+      [LABELS.command]: JSON.stringify(commandArgv(b.runfile.Command)),
+      [LABELS.env]: JSON.stringify(b.runfile.Env),
+      [LABELS.volumes]: JSON.stringify(b.runfile.Volumes ?? []),
+      // The finished image is no leftover: containers made from it must never look like build containers.
+      [LABELS.build]: '',
+    };
+    labels[LABELS.source] = sourceDigest({ url: b.url.source, commit: b.commit, dockerfile, setup: b.runfile.Setup, command: b.runfile.Command, labels });
+    const newRelease = nextRelease(releases);
+    const fresh = () => ({ ...labels, [LABELS.release]: String(newRelease), [LABELS.built]: new Date().toISOString() });
+    // An identical rebuild gets the kept release's own labels, so the engine's cache gives that very image (no new release).
+    const same = options.nocache ? undefined : newestFirst(releases).find((i) => i.labels[LABELS.source] === labels[LABELS.source] && releaseOf(i.labels) !== null);
+    const known = new Set(releases.map((i) => i.id));
+    const { config } = this.o;
+    const build = (imageLabels: Record<string, string>) =>
+      engine.buildImage({
+        context: packContext(b.root, dockerfile, b.runfile.Volumes),
         dockerfile: DOCKERFILE_NAME,
         nocache: options.nocache,
         network: b.network,
@@ -258,40 +324,54 @@ export class Builder {
         signal,
         onLine,
         onDropped: emit.dropped,
+        labels: imageLabels,
       });
+    let built: string | undefined;
+    let release: number;
+    let imageLabels: Record<string, string> = {};
+    try {
+      imageLabels = same ? { ...labels, [LABELS.release]: same.labels[LABELS.release]!, [LABELS.built]: same.labels[LABELS.built] ?? '' } : fresh();
+      built = await build(imageLabels);
       throwIfAborted(signal);
-      labelled = await engine.labelImage(built, {
-        ...options.labels,
-        [LABELS.domain]: domain,
-        [LABELS.name]: name,
-        [LABELS.url]: b.url.source,
-        [LABELS.ref]: b.url.ref ?? '',
-        [LABELS.commit]: b.commit,
-        [LABELS.base]: b.runfile.Base,
-        [LABELS.command]: JSON.stringify(commandArgv(b.runfile.Command)),
-        [LABELS.built]: new Date().toISOString(),
-        [LABELS.env]: JSON.stringify(b.runfile.Env),
-        [LABELS.volumes]: JSON.stringify(b.runfile.Volumes),
-        // The finished image is no leftover: containers made from it must never look like build containers.
-        [LABELS.build]: '',
-      });
-      throwIfAborted(signal);
-      await engine.tagImage(labelled, this.repository, name);
+      if (same && built !== same.id) {
+        // The engine's cache no longer gives that image (its layers were pruned, or the engine differs): a release
+        // number names one image only, so this becomes a new release, built again (every step but the labels cached).
+        const stray = built;
+        emit(`the engine did not rebuild release ${releaseOf(same.labels)} identically (${short(stray)} ≠ ${short(same.id)}): making a new release`);
+        built = undefined;
+        imageLabels = fresh();
+        built = await build(imageLabels);
+        if (!known.has(stray) && stray !== built) await engine.removeImage(stray).catch(() => undefined);
+        throwIfAborted(signal);
+      }
+      release = same && built === same.id ? releaseOf(same.labels)! : newRelease;
+      mark('engine');
+      b.removeDir();
+      await engine.tagImage(built, this.repository, name);
+      mark('tag');
     } catch (err) {
-      // Nothing of a failed or canceled build stays: the labelled copy first, then the image it was made from.
-      for (const id of [labelled, built]) if (id) await engine.removeImage(id).catch(() => undefined);
+      // Nothing of a failed or canceled build stays (but never a kept release the cache handed back).
+      if (built && !known.has(built)) await engine.removeImage(built).catch(() => undefined);
       // The engine removes an aborted step's container on its own, a moment later; berth does not answer before it is gone.
       if (stepContainer) await this.removeStepContainer(stepContainer);
-      await this.removeStepImages(steps.slice(1));
+      await this.removeStepImages(steps.slice(1).filter((id) => ![...known].some((k) => short(k) === id)));
       if (isBerthError(err, 'build_failed') && !signal.aborted) {
         const last = tail.filter((l) => !l.startsWith('ERROR: ')).slice(-5);
         throw new BerthError('build_failed', `${err.message}${last.length ? `; last output: ${last.join(' | ')}` : ''}`, { name, lines: last }, { cause: err });
       }
       throw err;
     }
-    emit(`built ${this.repository}:${name} (${short(labelled)}) from ${b.commit.slice(0, 12)}`);
-    await this.removeUnused(name, labelled, emit).catch((err) => this.o.log.warn({ err, name }, 'could not clean up previous images'));
-    return labelled;
+    const identical = same !== undefined && built === same.id;
+    if (identical) {
+      const wasCurrent = same.tags.includes(currentTag(domain, name));
+      emit(`identical to release ${release} (same commit, Run.yaml and base): no new release${wasCurrent ? '' : `; release ${release} is current again`}`);
+    }
+    emit(`built ${this.repository}:${name} (${short(built)}) release ${release} from ${b.commit.slice(0, 12)}`);
+    // The releases as they are now, without listing them again: those before the build, plus the new one.
+    const now = identical ? releases : [...releases, { id: built, name, created: new Date().toISOString(), size: 0, labels: imageLabels, tags: [] }];
+    await this.pruneReleases(name, emit, { images: now, currentId: built }).catch((err) => this.o.log.warn({ err, name }, 'could not prune old releases'));
+    mark('prune');
+    return { imageId: built, release, identical };
   }
 
   /** Remove a step's container (idempotent) and wait, at most 10 s, until the engine no longer has it. */

@@ -52,7 +52,9 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     git.addFixture('mono', 'mono', { branches: { release: { 'services/hello/marker.txt': 'marker of the release branch\n' } }, tags: ['v1'] });
     for (const n of ['slow1', 'slow2', 'slow3', 'slowcancel']) git.addRepo(n, slowRepo(n === 'slowcancel' ? 60 : 3, n));
     // Three builds at once queue past build.concurrency; every anonymous caller is one owner, whose quotas.builds is 2 by default.
-    const config = writeConfig(dir, { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true, concurrency: 2 }, quotas: { builds: 3 } });
+    // keepReleases 1: a rebuild keeps only the current release (and those containers use), as the tests below check;
+    // releases.test.ts covers keeping more.
+    const config = writeConfig(dir, { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true, concurrency: 2, keepReleases: 1 }, quotas: { builds: 3 } });
     berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--config', config], { procedures: 8 });
     client = await WampClient.connect(routerUrl);
   });
@@ -201,27 +203,36 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
   it('updateImage rebuilds from the recorded URL and recreates the containers with their environment', async () => {
     const old = (await client.call<ImageDict[]>(`${D}/images`)).find((i) => i.name === 'app')!;
     const oldContainer = (await containersOf(D)).find((c) => c.name === `${D}.app1`)!;
+    // A new commit: the same commit again would be an identical rebuild (the same image, issue 11).
+    const second = git.commit('busybox-app', { 'second.txt': 'a second commit\n' });
     const r = await client.call<{ name: string; image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app'], { updateContainers: true });
     expect(r.containers).toEqual(['app1']);
     expect(r.image.id).not.toBe(old.id);
-    expect(r.image).toMatchObject({ url: old.url, commit: old.commit });
+    expect(r.image).toMatchObject({ url: old.url, commit: second });
     const now = (await containersOf(D)).find((c) => c.name === `${D}.app1`)!;
     expect(now.id).not.toBe(oldContainer.id);
     expect(now.state).toBe('running');
     const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', `${D}.app1`)) as string[];
     expect(env).toEqual(expect.arrayContaining(['GREETING=from-caller', 'COLOR=blue', `DOMAIN=${D}.app1`]));
     expect(await docker('inspect', '-f', '{{.Image}}', `${D}.app1`)).toBe(r.image.id);
-    // The old image was used only by app1, so it is gone now.
+    // The old release was used only by app1, so it is pruned now (keepReleases 1).
     expect(await imagesOf(D)).not.toContain(old.id);
     expect(await client.isRegistered(`${D}/app1/logs`)).toBe(true);
-    // Without updateContainers the container stays on the image it has.
-    const r2 = await client.call<{ image: ImageDict; containers: string[] }>(`${D}/updateImage`, ['app']);
+    // The same commit again is an identical rebuild: the very same image, no new release, and nothing to replace.
+    const r2 = await client.call<{ image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app'], { updateContainers: true });
     expect(r2.containers).toEqual([]);
+    expect(r2.image.id).toBe(r.image.id);
+    expect(r2.lines).toContain('identical to release 2 (same commit, Run.yaml and base): no new release');
+    // Without updateContainers the container stays on the image it has; the release it uses is kept.
+    git.commit('busybox-app', { 'third.txt': 'a third commit\n' });
+    const r3 = await client.call<{ image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app']);
+    expect(r3.containers).toEqual([]);
     expect(await docker('inspect', '-f', '{{.Image}}', `${D}.app1`)).toBe(r.image.id);
-    expect((await imagesOf(D))).toEqual(expect.arrayContaining([r.image.id, r2.image.id]));
+    expect((await imagesOf(D))).toEqual(expect.arrayContaining([r.image.id, r3.image.id]));
+    expect(r3.lines.some((l) => l.startsWith('kept release 2 ('))).toBe(true);
   });
 
-  it('building an existing name replaces it and removes the old image when no container uses it', async () => {
+  it('building an existing name makes a new release and, with keepReleases 1, removes the old one when no container uses it', async () => {
     const old = (await client.call<ImageDict[]>(`${D}/images`)).find((i) => i.name === 'slow2')!;
     await client.call(`${D}/build`, ['slow2', git.url('busybox-app')]);
     const now = (await client.call<ImageDict[]>(`${D}/images`)).filter((i) => i.name === 'slow2');

@@ -8,8 +8,11 @@ import { WampClient } from '../helpers/wamp-client.js';
 
 const routerUrl = inject('routerUrl');
 const OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
-/** create, list, images, remove, removeImage, build, cancelBuild, updateImage, volumes, removeVolume; and on an external router D._authenticate and D._authorize (issue 9) */
-const APPLIANCE_PROCEDURES = 10 + 2;
+/**
+ * create, list, images, remove, removeImage, build, cancelBuild, updateImage, volumes, removeVolume, releases, rollback
+ * (issue 11); and on an external router D._authenticate and D._authorize (issue 9)
+ */
+const APPLIANCE_PROCEDURES = 12 + 2;
 
 async function allRegistered(client: WampClient, uris: string[], want: boolean): Promise<boolean> {
   for (const u of uris) if ((await client.isRegistered(u)) !== want) return false;

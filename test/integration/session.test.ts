@@ -6,7 +6,7 @@ import { freePort, portOpen, waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 const routerUrl = inject('routerUrl');
-const APPLIANCE = ['build', 'cancelBuild', 'create', 'images', 'list', 'remove', 'removeImage', 'removeVolume', 'updateImage', 'volumes'];
+const APPLIANCE = ['build', 'cancelBuild', 'create', 'images', 'list', 'releases', 'remove', 'removeImage', 'removeVolume', 'rollback', 'updateImage', 'volumes'];
 const CONTAINER = ['image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
 // ~3.3 MB of output: a logs(tail=100000) of it is far over the 1,000,000-byte default of maxResultBytes.
 const CHATTY = ['/bin/sh', '-c', 'yes "a chatty container writes this line again and again" | head -n 120000; echo done; trap "exit 0" TERM; while true; do sleep 1; done'];

@@ -122,7 +122,7 @@ export class FakeBuilder {
       this.jobs.delete(name);
     }
     const image = this.engine.addImage(name, { ...options.labels, [LABELS.url]: url });
-    return { imageId: image.id, lines: [`building ${name}`] };
+    return { imageId: image.id, release: 1, identical: false, lines: [`building ${name}`] };
   }
   finish(name: string) {
     this.jobs.get(name)?.resolve();
@@ -133,7 +133,8 @@ export class FakeBuilder {
     job.reject(new Error('canceled'));
     return true;
   }
-  async removeUnused() {}
+  async pruneReleases() {}
+  async makeCurrent() {}
 }
 
 export class FakeSession implements WampSession {
