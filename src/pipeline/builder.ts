@@ -308,43 +308,39 @@ export class Builder {
     };
     labels[LABELS.source] = sourceDigest({ url: b.url.source, commit: b.commit, dockerfile, setup: b.runfile.Setup, command: b.runfile.Command, labels });
     const newRelease = nextRelease(releases);
-    const fresh = () => ({ ...labels, [LABELS.release]: String(newRelease), [LABELS.built]: new Date().toISOString() });
-    // An identical rebuild gets the kept release's own labels, so the engine's cache gives that very image (no new release).
+    // An identical rebuild: a kept release was made from exactly this (URL, commit, Dockerfile with the base's ID,
+    // labels), so `docker build` of this context with those labels gives that very image from its cache. berth does
+    // not ask the engine to: the release is the answer, and no new release is made.
     const same = options.nocache ? undefined : newestFirst(releases).find((i) => i.labels[LABELS.source] === labels[LABELS.source] && releaseOf(i.labels) !== null);
     const known = new Set(releases.map((i) => i.id));
     const { config } = this.o;
-    const build = (imageLabels: Record<string, string>) =>
-      engine.buildImage({
-        context: packContext(b.root, dockerfile, b.runfile.Volumes),
-        dockerfile: DOCKERFILE_NAME,
-        nocache: options.nocache,
-        network: b.network,
-        memory: config.memory,
-        cpus: config.cpus,
-        signal,
-        onLine,
-        onDropped: emit.dropped,
-        labels: imageLabels,
-      });
     let built: string | undefined;
     let release: number;
     let imageLabels: Record<string, string> = {};
     try {
-      imageLabels = same ? { ...labels, [LABELS.release]: same.labels[LABELS.release]!, [LABELS.built]: same.labels[LABELS.built] ?? '' } : fresh();
-      built = await build(imageLabels);
-      throwIfAborted(signal);
-      if (same && built !== same.id) {
-        // The engine's cache no longer gives that image (its layers were pruned, or the engine differs): a release
-        // number names one image only, so this becomes a new release, built again (every step but the labels cached).
-        const stray = built;
-        emit(`the engine did not rebuild release ${releaseOf(same.labels)} identically (${short(stray)} ≠ ${short(same.id)}): making a new release`);
-        built = undefined;
-        imageLabels = fresh();
-        built = await build(imageLabels);
-        if (!known.has(stray) && stray !== built) await engine.removeImage(stray).catch(() => undefined);
+      if (same) {
+        built = same.id;
+        imageLabels = { ...same.labels };
+        release = releaseOf(same.labels)!;
+        const wasCurrent = same.tags.includes(currentTag(domain, name));
+        emit(`identical to release ${release} (same commit, Run.yaml and base): no new release, nothing to build${wasCurrent ? '' : `; release ${release} is current again`}`);
+      } else {
+        imageLabels = { ...labels, [LABELS.release]: String(newRelease), [LABELS.built]: new Date().toISOString() };
+        built = await engine.buildImage({
+          context: packContext(b.root, dockerfile, b.runfile.Volumes),
+          dockerfile: DOCKERFILE_NAME,
+          nocache: options.nocache,
+          network: b.network,
+          memory: config.memory,
+          cpus: config.cpus,
+          signal,
+          onLine,
+          onDropped: emit.dropped,
+          labels: imageLabels,
+        });
         throwIfAborted(signal);
+        release = newRelease;
       }
-      release = same && built === same.id ? releaseOf(same.labels)! : newRelease;
       mark('engine');
       b.removeDir();
       await engine.tagImage(built, this.repository, name);
@@ -361,11 +357,7 @@ export class Builder {
       }
       throw err;
     }
-    const identical = same !== undefined && built === same.id;
-    if (identical) {
-      const wasCurrent = same.tags.includes(currentTag(domain, name));
-      emit(`identical to release ${release} (same commit, Run.yaml and base): no new release${wasCurrent ? '' : `; release ${release} is current again`}`);
-    }
+    const identical = same !== undefined;
     emit(`built ${this.repository}:${name} (${short(built)}) release ${release} from ${b.commit.slice(0, 12)}`);
     // The releases as they are now, without listing them again: those before the build, plus the new one.
     const now = identical ? releases : [...releases, { id: built, name, created: new Date().toISOString(), size: 0, labels: imageLabels, tags: [] }];

@@ -222,7 +222,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     const r2 = await client.call<{ image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app'], { updateContainers: true });
     expect(r2.containers).toEqual([]);
     expect(r2.image.id).toBe(r.image.id);
-    expect(r2.lines).toContain('identical to release 2 (same commit, Run.yaml and base): no new release');
+    expect(r2.lines).toContain('identical to release 2 (same commit, Run.yaml and base): no new release, nothing to build');
     // Without updateContainers the container stays on the image it has; the release it uses is kept.
     git.commit('busybox-app', { 'third.txt': 'a third commit\n' });
     const r3 = await client.call<{ image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app']);

@@ -96,7 +96,7 @@ describe(`releases and rollback (${ROUTER_KIND})`, { timeout: 400_000 }, () => {
 
   it('an identical rebuild gives the same image ID, no new release, and says so', async () => {
     const lines = await build();
-    expect(lines).toContain('identical to release 2 (same commit, Run.yaml and base): no new release');
+    expect(lines).toContain('identical to release 2 (same commit, Run.yaml and base): no new release, nothing to build');
     expect(await tagged()).toBe(ids[2]);
     expect((await releases()).map((r) => [r.release, r.id, r.current])).toEqual([
       [2, ids[2], true],
@@ -156,7 +156,7 @@ describe(`releases and rollback (${ROUTER_KIND})`, { timeout: 400_000 }, () => {
   it('an identical rebuild of a release that is no longer current makes it current again', async () => {
     await alice.call(`${D}/rollback`, ['app', 3]);
     const lines = await build();
-    expect(lines).toContain('identical to release 4 (same commit, Run.yaml and base): no new release; release 4 is current again');
+    expect(lines).toContain('identical to release 4 (same commit, Run.yaml and base): no new release, nothing to build; release 4 is current again');
     expect(await tagged()).toBe(ids[4]);
     expect((await releases()).map((r) => r.release)).toEqual([4, 3, 1]);
   });

@@ -164,6 +164,27 @@ describe(`volumes: data that survives (${ROUTER_KIND})`, { timeout: 300_000 }, (
     expect(await volumesOfDomain()).toEqual([]);
   });
 
+  it('rollback(updateContainers) moves a container to an earlier release and back, its data kept each way', async () => {
+    await alice.call(`${D}/create`, ['vol', 'rb']);
+    await inside('rb', 'echo written-on-the-newest > /data/r');
+    const releases = await alice.call<{ release: number; id: string; current: boolean }[]>(`${D}/releases`, ['vol']);
+    const [newest, older] = [releases[0]!, releases[releases.length - 1]!];
+    expect(newest.current).toBe(true);
+    expect(older.release).toBeLessThan(newest.release);
+    const imageOf = async () => (await docker('inspect', '-f', '{{.Image}}', `${D}.rb`)).trim();
+    expect(await imageOf()).toBe(newest.id);
+
+    const back = await alice.call<{ containers: string[] }>(`${D}/rollback`, ['vol', older.release, true]);
+    expect(back.containers).toContain('rb');
+    expect(await imageOf()).toBe(older.id);
+    expect(await inside('rb', 'cat /data/r; echo written-on-the-older > /data/s')).toBe('written-on-the-newest');
+
+    await alice.call(`${D}/rollback`, ['vol', newest.release], { updateContainers: true });
+    expect(await imageOf()).toBe(newest.id);
+    expect(await inside('rb', 'cat /data/r /data/s')).toBe('written-on-the-newest\nwritten-on-the-older');
+    await alice.call(`${D}/remove`, ['rb'], { removeVolumes: true });
+  });
+
   it('a Run.yaml with a bad Volumes entry fails the build with invalid_runfile and leaves nothing', async () => {
     const images = await imagesOf(D);
     const e = await alice.callError(`${D}/build`, ['badvol', git.url('badvol')]);
