@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { failures } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRecord, Engine, EngineEvent, EventSubscription } from './engine.js';
+import { isBuildStepCommand } from './build-step.js';
 import { engineContainerName, LABELS } from './labels.js';
 
 /** One engine event on a container of this domain, once the index has applied it. */
@@ -116,6 +117,11 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
   /** This domain's, and not a replacement still under its temporary name (updateImage owns that one until it is swapped in). */
   private belongs(record: ContainerRecord): boolean {
     if (record.domain !== this.domain) return false;
+    // A step container of a build: berth's labels go through the build as LABEL steps (issue 11), so the classic
+    // builder's containers for the last of them carry the domain's labels for a moment. Never one of the domain's.
+    // (A container berth made is named `D.<name>`, so a Run.yaml Command that looks like such a step cannot hide one.)
+    if (isBuildStepCommand(record.cmd) && !record.engineName.startsWith(`${this.domain}.`)) return false;
+    if ((record.labels[LABELS.build] ?? '') !== '') return false;
     return !record.labels[LABELS.replaces] || record.engineName === engineContainerName(this.domain, record.name);
   }
 

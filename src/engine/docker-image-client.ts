@@ -4,6 +4,7 @@ import { readEngineStream } from './build-stream.js';
 import type { DockerRequests } from './docker-requests.js';
 import { engineMessage } from './engine-error.js';
 import type { BuildSpec, ImageClient, ImageRecord } from './engine.js';
+import { isBuildStepCommand } from './build-step.js';
 import { domainFilter, LABELS } from './labels.js';
 import { toImageHealthcheck } from './to-container-record.js';
 
@@ -82,14 +83,26 @@ export class DockerImageClient implements ImageClient {
 
   async fetchBuildLeftovers(domain: string): Promise<{ containers: string[]; images: string[] }> {
     const label = [`${LABELS.build}=${domain}`];
-    const [containers, images] = await Promise.all([
+    const ofDomain = [domainFilter(domain)];
+    const [containers, images, labelSteps, labelImages] = await Promise.all([
       this.r.request('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters: { label }, abortSignal })),
       this.r.request('list images', (abortSignal) => this.docker.listImages({ filters: { label, dangling: ['true'] }, abortSignal })),
+      this.r.request('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters: { label: ofDomain }, abortSignal })),
+      this.r.request('list images', (abortSignal) => this.docker.listImages({ filters: { label: ofDomain, dangling: ['true'] }, abortSignal })),
     ]);
-    return { containers: containers.map((c) => c.Id), images: images.map((i) => i.Id) };
+    // berth's labels go through the build as LABEL steps (issue 11), so the steps after `berth.build` was set empty
+    // carry the domain's labels: their containers are the classic builder's `#(nop)` ones, and their images lack a
+    // release number (every finished release has one).
+    const steps = labelSteps.filter((c) => isBuildStepCommand(c.Command) && !(c.Names ?? []).some((n) => n.replace(/^\//, '').startsWith(`${domain}.`)));
+    const partial = labelImages.filter((i) => !i.Labels?.[LABELS.release]);
+    return { containers: unique([...containers, ...steps].map((c) => c.Id)), images: unique([...images, ...partial].map((i) => i.Id)) };
   }
 
   async tagImage(imageId: string, repo: string, tag: string): Promise<void> {
     await this.r.request('tag image', () => this.docker.getImage(imageId).tag({ repo, tag }));
   }
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
 }

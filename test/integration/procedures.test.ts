@@ -11,7 +11,7 @@ let berth: BerthProcess;
 let client: WampClient;
 let imageId: string;
 
-const CONTAINER_KEYS = ['created', 'domain', 'exitCode', 'finishedAt', 'id', 'image', 'name', 'owner', 'startedAt', 'state', 'status'];
+const CONTAINER_KEYS = ['created', 'domain', 'exitCode', 'finishedAt', 'health', 'id', 'image', 'name', 'owner', 'startedAt', 'state', 'status'];
 
 describe('appliance procedures on Crossbar.io and the real engine', { timeout: 180_000 }, () => {
   beforeAll(async () => {
