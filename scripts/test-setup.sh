@@ -20,6 +20,8 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
 command -v tmux >/dev/null || need_pkgs+=(tmux)
 # The engine-restart tests make network namespaces and bridges (ip).
 command -v ip >/dev/null || need_pkgs+=(iproute2)
+# The dashboard's tests drive Debian's chromium with playwright-core (issue 12).
+command -v chromium >/dev/null || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-setup.sh
-npx tsc -p tsconfig.json
+npm run build --silent
 export BERTH_TEST_BUILT=1
 if [ $# -gt 0 ]; then
   exec npx vitest run "$@"

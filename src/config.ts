@@ -41,6 +41,18 @@ export const configSchema = z
       .regex(LISTEN_PATTERN, 'must be host:port (such as 127.0.0.1:8080 or [::1]:8080)')
       .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
       .default('127.0.0.1:8080'),
+    /**
+     * The dashboard (issue 12): `--http HOST:PORT` serves it on a listener of its own (the way to get it with an external
+     * router); without it, the embedded router serves it on --listen. `dashboard: false` turns it off.
+     */
+    http: z
+      .string()
+      .regex(LISTEN_PATTERN, 'must be host:port (such as 127.0.0.1:8081 or [::1]:8081)')
+      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
+      .optional(),
+    /** The router URL the dashboard's page connects to; default the --router URL, or the page's own origin on the embedded router. */
+    publicRouterUrl: wsUrl.optional(),
+    dashboard: z.boolean().default(true),
     sandbox: sandboxSchema.default(sandboxSchema.parse({})),
     bases: basesSchema.default(DEFAULT_BASES),
     build: buildSchema.default(buildSchema.parse({})),
@@ -92,6 +104,8 @@ export const OPTIONS = {
   logLevel: { flag: 'log-level', env: 'BERTH_LOG_LEVEL' },
   containerRouterUrl: { flag: 'container-router-url', env: 'BERTH_CONTAINER_ROUTER_URL' },
   listen: { flag: 'listen', env: 'BERTH_LISTEN' },
+  http: { flag: 'http', env: 'BERTH_HTTP' },
+  publicRouterUrl: { flag: 'public-router-url', env: 'BERTH_PUBLIC_ROUTER_URL' },
 } as const satisfies Record<string, { flag: string; env: string }>;
 
 export type OptionKey = keyof typeof OPTIONS;

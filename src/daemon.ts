@@ -1,6 +1,9 @@
 import { Appliance } from './appliance/appliance.js';
 import { LogsTopic } from './appliance/logs-topic.js';
 import { containerRouterUrl } from './container-router-url.js';
+import { dashboardHandler } from './dashboard/dashboard-handler.js';
+import { loadDashboardFiles } from './dashboard/dashboard-files.js';
+import { startDashboardServer, type DashboardServer } from './dashboard/dashboard-server.js';
 import { Builder } from './pipeline/builder.js';
 import { recoverBuilds } from './pipeline/recover-builds.js';
 import type { Config } from './config.js';
@@ -24,6 +27,7 @@ export class Daemon {
   private readonly index: ContainerIndex;
   private readonly builder: Builder;
   private router: StandaloneRouter | undefined;
+  private dashboard: DashboardServer | undefined;
   private session: WampSession | undefined;
   private logs: LogsTopic | undefined;
   private appliance: Appliance | undefined;
@@ -49,13 +53,27 @@ export class Daemon {
     };
     // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
+    // The dashboard (issue 12): static files and the page's config, on the embedded router's --listen (the page joins
+    // its own origin) or on --http (the page joins --public-router-url, else the router berth itself joins).
+    const dashboard = config.dashboard ? await this.dashboardFiles() : undefined;
+    const page = (router: string | null) => dashboardHandler(dashboard!.files, { router: config.publicRouterUrl ?? router, realm: config.realm, domain: config.domain });
+    if (dashboard && config.router) {
+      if (config.http) this.dashboard = await startDashboardServer(config.http, page(config.router), log.child({ part: 'dashboard' }));
+      else log.info('no dashboard: with --router it is served on --http HOST:PORT');
+    }
     if (!config.router) {
       // A container's ticket check waits for the index's first sync (started by the appliance below), bounded.
       const containers = containerDirectory(this.index, config.embeddedRouter.handshakeTimeoutMs / 2);
       // Build topics' owners come from the policy below (the appliance's view), asked at each subscription; none is
       // handled before the appliance exists (nothing awaits in between), and one that were would fail closed.
       const buildOwner = (name: string) => policy.buildOwner(name);
-      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), { containers, buildOwner, containerOwner });
+      this.router = await startStandaloneRouter(config, this.engine, log.child({ part: 'router' }), {
+        containers,
+        buildOwner,
+        containerOwner,
+        http: dashboard && !config.http ? page(null) : undefined,
+      });
+      if (dashboard && config.http) this.dashboard = await startDashboardServer(config.http, page(this.router.url), log.child({ part: 'dashboard' }));
     }
     const url = this.router?.url ?? config.router!;
     // What the engine adds to isolation, stated on every join line (issue 8); unknown while the engine does not answer.
@@ -134,6 +152,16 @@ export class Daemon {
     session.start();
   }
 
+  /** The built dashboard (issue 12); when it was not built, its address answers 503 saying so. */
+  private async dashboardFiles() {
+    const files = await loadDashboardFiles().catch((err: Error) => {
+      this.log.error({ err: err.message }, 'cannot read the dashboard files');
+      return undefined;
+    });
+    if (!files) this.log.warn('the dashboard is not built (npm run build): its address answers 503');
+    return { files };
+  }
+
   /** End every session joined as `authid` (what the appliance's `tenancy.revokeSessions` does, e.g. for a removed `D.N`). */
   revokeSessions(authid: string): Promise<void> {
     return this.revoke(authid);
@@ -147,6 +175,7 @@ export class Daemon {
       await Promise.all([this.builder.stop(), this.appliance?.stop()]);
       await this.session?.stop();
       await this.router?.stop();
+      await this.dashboard?.stop();
     })();
     return this.stopping;
   }

@@ -1,5 +1,5 @@
 import { HOST_ALIAS } from './container-router-url.js';
-import { ROUTER_LIMIT_DEFAULTS, type RouterLimits } from './router/router-config.js';
+import { ROUTER_LIMIT_DEFAULTS, type HttpHandler, type RouterLimits } from './router/router-config.js';
 import { parseListen, type Config } from './config.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';
@@ -30,6 +30,8 @@ export interface StandaloneRouterDeps {
   readonly buildOwner?: (name: string) => Promise<string | undefined>;
   /** The owner of container `<name>` (FabricPolicy.containerOwner, for `D/<name>/logs`); unknown by default. */
   readonly containerOwner?: (name: string) => string | undefined;
+  /** Plain HTTP requests on --listen (the dashboard, issue 12); the containers' listener never serves them. */
+  readonly http?: HttpHandler;
 }
 
 /** The listener on the bridge gateway, where containers connect. */
@@ -72,6 +74,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
       }),
       limits: routerLimits(config.embeddedRouter),
       logger: log,
+      http: deps.http ? { [LISTEN_LISTENER]: deps.http } : undefined,
     });
   const authenticate = embeddedAuthenticator({
     domain: config.domain,

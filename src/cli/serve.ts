@@ -17,6 +17,8 @@ Run the berth daemon: it joins the router (or embeds its own) and serves the app
   --docker-host URL     Docker engine, default the local socket (DOCKER_HOST)
   --log-level LEVEL     fatal|error|warn|info|debug|trace|silent, default info (BERTH_LOG_LEVEL)
   --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
+  --http HOST:PORT      serve the dashboard here (BERTH_HTTP); without it the embedded router serves it on --listen
+  --public-router-url URL  the router URL the dashboard's page connects to (BERTH_PUBLIC_ROUTER_URL)
   --config FILE         YAML file with the same options in camelCase (docker-host → dockerHost)
   --help, --version`;
 
@@ -81,7 +83,10 @@ export async function runServe(args: string[], version: string): Promise<'runnin
     await daemon.start();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') fail(`cannot listen on --listen (BERTH_LISTEN) ${config.listen}: ${code}`);
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const where = (err as { listener?: string }).listener === 'http' ? `--http (BERTH_HTTP) ${config.http}` : `--listen (BERTH_LISTEN) ${config.listen}`;
+      fail(`cannot listen on ${where}: ${code}`);
+    }
     throw err;
   }
   return 'running';

@@ -64,7 +64,8 @@ export class EmbeddedRouter {
     };
     try {
       for (const listener of config.listen) {
-        const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WAMP over WebSocket only\n'));
+        const http = listener.name ? options.http?.[listener.name] : undefined;
+        const server = createServer(http ?? ((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WAMP over WebSocket only\n')));
         // A backstop under the upgrade caps below: connections that never upgrade (or never finish their request
         // headers) cannot use up the file descriptors either. The slack lets a refused upgrade still get its 503.
         server.maxConnections = config.limits.maxConnections + 64;

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Authenticate } from './authenticate.js';
@@ -96,11 +97,19 @@ export type RouterOptions = z.input<typeof routerConfigSchema> & {
   /** Decides each register/call/subscribe/publish; defaults to the realm's static roles. */
   readonly authorize?: Authorize;
   readonly logger?: Logger;
+  /**
+   * Plain HTTP requests (not WebSocket upgrades) on a listener, by the listener's name; without a handler for it a
+   * listener answers 426 (WAMP over WebSocket only). berth serves its dashboard this way (issue 12).
+   */
+  readonly http?: Readonly<Record<string, HttpHandler>>;
 };
+
+/** Answers one plain HTTP request on a router listener. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Validate once; the result is frozen so nothing changes the router's rules behind its back. */
 export function parseRouterConfig(options: RouterOptions): RouterConfig {
-  const { authenticate: _a, authorize: _z, logger: _l, ...plain } = options;
+  const { authenticate: _a, authorize: _z, logger: _l, http: _h, ...plain } = options;
   const config = routerConfigSchema.parse(plain);
   const names = new Set<string>();
   for (const realm of config.realms) {

@@ -1,0 +1,67 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthProcess } from '../helpers/berth-process.js';
+import { launchBrowser, openPage, screenshot } from '../helpers/browser.js';
+import { cleanDomain, containersOf, makeImage, testDomain } from '../helpers/docker.js';
+import { freePort, waitFor } from '../helpers/wait-for.js';
+import { WampClient } from '../helpers/wamp-client.js';
+
+const D = testDomain('dash');
+
+describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }, () => {
+  let berth: BerthProcess;
+  let browser: Browser;
+  let port: number;
+  let http: string;
+  let client: WampClient;
+
+  beforeAll(async () => {
+    await makeImage(D, 'bb');
+    port = await freePort();
+    http = `http://127.0.0.1:${port}`;
+    berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await client?.close();
+    await berth?.stop();
+    await cleanDomain(D);
+  });
+
+  it('serves the built page and its config on --listen, GET and HEAD only, with a policy that keeps it on the machine', async () => {
+    const page = await fetch(`${http}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'.*script-src 'self'.*frame-ancestors 'none'/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await page.text()).toMatch(/<div id="app">/);
+    expect(await (await fetch(`${http}/config.json`)).json()).toEqual({ router: null, realm: 'realm1', domain: D });
+    for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/nosuchfile', '/src/main.tsx', '/%ZZ']) {
+      expect((await fetch(`${http}${path}`)).status, path).toBe(404);
+    }
+    expect((await fetch(`${http}/`, { method: 'POST', body: 'x' })).status).toBe(405);
+    expect((await fetch(`${http}/`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('lists the containers; one created by another client appears within 1 s; stop from the page stops it in the engine', async () => {
+    await client.call(`${D}/create`, ['bb', 'first']);
+    const { page, foreign, errors } = await openPage(browser, `${http}/`);
+    const row = (name: string) => page.locator(`tr[data-name="${name}"]`);
+    await row('first').waitFor({ timeout: 10_000 });
+    expect(await row('first').getByTestId('state').textContent()).toBe('running');
+
+    await client.call(`${D}/create`, ['bb', 'second']);
+    const created = Date.now();
+    await row('second').waitFor({ timeout: 5_000 });
+    expect(Date.now() - created).toBeLessThan(1_000);
+    await screenshot(page, 'containers');
+
+    await row('first').getByRole('button', { name: 'stop first' }).click();
+    await waitFor('the page to show first exited', async () => (await row('first').getByTestId('state').textContent()) === 'exited', 20_000);
+    expect((await containersOf(D)).find((c) => c.name === `${D}.first`)?.state).toBe('exited');
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,23 @@
+/** The appliance's dicts as README "Container dict" and "Image dict" describe them (only what the page shows). */
+export interface ContainerDict {
+  name: string;
+  image: string;
+  domain: string;
+  id: string;
+  state: string;
+  status: string;
+  created: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  exitCode: number | null;
+  owner: string;
+  health?: string | null;
+}
+
+/** One `D/events` event (README "Topics"). */
+export interface BerthEvent {
+  event: string;
+  name: string;
+  time: string;
+  container?: ContainerDict;
+}

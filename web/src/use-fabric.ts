@@ -1,0 +1,19 @@
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import type { Fabric, FabricStatus } from './fabric.js';
+
+export const FabricContext = createContext<Fabric | undefined>(undefined);
+
+export function useFabric(): Fabric {
+  const fabric = useContext(FabricContext);
+  if (!fabric) throw new Error('no fabric');
+  return fabric;
+}
+
+/** The connection's status, re-rendering on every change. */
+export function useFabricStatus(): FabricStatus {
+  const fabric = useFabric();
+  const [status, setStatus] = useState(fabric.status);
+  useEffect(() => fabric.watch(setStatus), [fabric]);
+  return status;
+}

@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+/** The dashboard (issue 12): static files built into dist/web, served by `berth serve` (src/dashboard/). */
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    // Nothing inline: the page's Content-Security-Policy allows scripts and styles from its own origin only.
+    assetsInlineLimit: 0,
+    sourcemap: false,
+    reportCompressedSize: true,
+  },
+});
