@@ -1,4 +1,4 @@
-import autobahn, { type Session, type Subscription } from 'autobahn-browser';
+import autobahn, { type Connection, type ConnectionOptions, type Session, type Subscription } from 'autobahn-browser';
 
 /** What /config.json says (src/dashboard/dashboard-handler.ts): the router to join (null: this page's origin, /ws). */
 export interface PageConfig {
@@ -38,7 +38,7 @@ const AUTH_REFUSALS = ['wamp.error.not_authorized', 'wamp.error.authentication_f
  * reconnects by itself after losing the router, and keeps every subscription a view asked for across reconnects.
  */
 export class Fabric {
-  private connection: autobahn.Connection | undefined;
+  private connection: Connection | undefined;
   private session: Session | undefined;
   private readonly topics = new Map<string, Set<Handler>>();
   private readonly held = new Map<string, Subscription>();
@@ -64,7 +64,7 @@ export class Fabric {
 
   start(credentials: Credentials | undefined = stored()): void {
     this.connection?.close();
-    const options: autobahn.ConnectionOptions = {
+    const options: ConnectionOptions = {
       url: this.url,
       realm: this.config.realm,
       max_retries: -1,
