@@ -64,4 +64,42 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('creates from the form; a taken name shows the procedure\'s message and its error URI next to the form', async () => {
+    const { page, errors } = await openPage(browser, `${http}/`);
+    const form = page.getByRole('form', { name: 'Create a container' });
+    await form.getByLabel('Name').fill('third');
+    await form.getByRole('button', { name: 'Add variable' }).click();
+    await form.getByLabel('variable 1 name').fill('GREETING');
+    await form.getByLabel('variable 1 value').fill('hi there');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.locator('tr[data-name="third"]').waitFor({ timeout: 15_000 });
+    const inspect = await client.call<{ config: { environment: Record<string, string> } }>(`${D}/third/inspect`);
+    expect(inspect.config.environment.GREETING).toBe('hi there');
+
+    await form.getByLabel('Name').fill('third');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const alert = form.getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toMatch(/a container "third" already exists.*berth\.error\.already_exists/);
+    await screenshot(page, 'create-error');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a banner when the router goes away and recovers by itself, without a reload', async () => {
+    const { page } = await openPage(browser, `${http}/`);
+    await page.locator('tr[data-name="first"]').waitFor({ timeout: 10_000 });
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await client.close();
+    await berth.stop();
+    await page.getByTestId('banner').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('banner').textContent()).toMatch(/Lost the router/);
+    berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
+    await page.getByTestId('banner').waitFor({ state: 'detached', timeout: 15_000 });
+    // The same page (no reload), live again: a container made now appears.
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    await client.call(`${D}/create`, ['bb', 'fourth']);
+    await page.locator('tr[data-name="fourth"]').waitFor({ timeout: 5_000 });
+  });
 });

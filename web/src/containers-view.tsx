@@ -4,6 +4,7 @@ import type { FabricError } from './fabric.js';
 import type { BerthEvent, ContainerDict } from './types.js';
 import { useFabric, useFabricStatus } from './use-fabric.js';
 import { since } from './format.js';
+import { CreateForm } from './create-form.js';
 
 /**
  * Containers: D/list when the page joins (and after every reconnect), then kept live from D/events without reloading.
@@ -64,6 +65,7 @@ export function ContainersView() {
     <section aria-labelledby="containers-title">
       <h2 id="containers-title">Containers</h2>
       <ErrorText error={listError} />
+      <CreateForm onCreated={(c) => setContainers((now) => new Map(now).set(c.name, c))} />
       {rows.length === 0 ? (
         <p class="empty">No containers.</p>
       ) : (

@@ -30,6 +30,8 @@ export interface FabricError {
 type Handler = (args: unknown[], kwargs: Record<string, unknown>) => void;
 
 const STORAGE_KEY = 'berth.credentials';
+/** How soon the page tries again after the router closed the session itself. */
+const RETRY_MS = 1000;
 /** Join refusals that mean "who are you?": the page then asks for credentials. */
 const AUTH_REFUSALS = ['wamp.error.not_authorized', 'wamp.error.authentication_failed', 'wamp.error.no_auth_method', 'wamp.error.authorization_failed'];
 
@@ -44,6 +46,7 @@ export class Fabric {
   private readonly held = new Map<string, Subscription>();
   private readonly watchers = new Set<(s: FabricStatus) => void>();
   status: FabricStatus = { kind: 'connecting' };
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly config: PageConfig) {}
 
@@ -63,7 +66,14 @@ export class Fabric {
   }
 
   start(credentials: Credentials | undefined = stored()): void {
-    this.connection?.close();
+    clearTimeout(this.retry);
+    const previous = this.connection;
+    this.connection = undefined;
+    try {
+      previous?.close();
+    } catch {
+      // already closed
+    }
     const options: ConnectionOptions = {
       url: this.url,
       realm: this.config.realm,
@@ -94,7 +104,10 @@ export class Fabric {
         return true; // no retry: the same credentials would be refused again
       }
       this.set({ kind: 'lost', reason: details.message || reason });
-      return false;
+      if (details.will_retry) return false;
+      // autobahn gives up after a router's GOODBYE (a router that stops says goodbye): the page tries again itself.
+      this.retry = setTimeout(() => this.connection === connection && this.start(credentials), RETRY_MS);
+      return true;
     };
     this.set({ kind: 'connecting' });
     connection.open();

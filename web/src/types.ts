@@ -21,3 +21,18 @@ export interface BerthEvent {
   time: string;
   container?: ContainerDict;
 }
+
+export interface ImageDict {
+  name: string;
+  id: string;
+  created: string;
+  size: number;
+  url: string | null;
+  ref: string | null;
+  commit: string | null;
+  base: string | null;
+  command: string[] | null;
+  built: string | null;
+  owner: string;
+  release?: number | null;
+}
