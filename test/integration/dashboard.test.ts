@@ -1,12 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
+import { removeTags, writeConfig } from '../helpers/build-helpers.js';
+import { GitServer } from '../helpers/git-server.js';
 import { launchBrowser, openPage, screenshot } from '../helpers/browser.js';
-import { cleanDomain, containersOf, makeImage, testDomain } from '../helpers/docker.js';
+import { BUSYBOX_IMAGE, cleanDomain, containersOf, docker, makeImage, testDomain } from '../helpers/docker.js';
 import { freePort, waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 const D = testDomain('dash');
+const dir = mkdtempSync(join(tmpdir(), 'berth-dash-'));
 
 describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }, () => {
   let berth: BerthProcess;
@@ -14,12 +20,19 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
   let port: number;
   let http: string;
   let client: WampClient;
+  let git: GitServer;
+  let args: string[];
 
   beforeAll(async () => {
     await makeImage(D, 'bb');
+    git = await GitServer.start();
+    git.addRepo('app', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo step-one-of-app\n  - echo step-two-of-app\nCommand: [sleep, "3600"]\n' });
+    git.addRepo('slow', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo slow-build-started; sleep 120\nCommand: [/bin/true]\n' });
+    const config = writeConfig(dir, { bases: { busybox: BUSYBOX_IMAGE }, build: { allowPrivateHosts: true } });
     port = await freePort();
     http = `http://127.0.0.1:${port}`;
-    berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    args = ['--listen', `127.0.0.1:${port}`, '--domain', D, '--config', config];
+    berth = await BerthProcess.start(args);
     client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
     browser = await launchBrowser();
   });
@@ -27,7 +40,10 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     await browser?.close();
     await client?.close();
     await berth?.stop();
+    await git?.[Symbol.asyncDispose]();
+    await removeTags(D);
     await cleanDomain(D);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves the built page and its config on --listen, GET and HEAD only, with a policy that keeps it on the machine', async () => {
@@ -68,7 +84,7 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
   it('creates from the form; a taken name shows the procedure\'s message and its error URI next to the form', async () => {
     const { page, errors } = await openPage(browser, `${http}/`);
     const form = page.getByRole('form', { name: 'Create a container' });
-    await form.getByLabel('Name').fill('third');
+    await form.getByLabel('Name', { exact: true }).fill('third');
     await form.getByRole('button', { name: 'Add variable' }).click();
     await form.getByLabel('variable 1 name').fill('GREETING');
     await form.getByLabel('variable 1 value').fill('hi there');
@@ -77,7 +93,7 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     const inspect = await client.call<{ config: { environment: Record<string, string> } }>(`${D}/third/inspect`);
     expect(inspect.config.environment.GREETING).toBe('hi there');
 
-    await form.getByLabel('Name').fill('third');
+    await form.getByLabel('Name', { exact: true }).fill('third');
     await form.getByRole('button', { name: 'Create' }).click();
     const alert = form.getByRole('alert');
     await alert.waitFor({ timeout: 10_000 });
@@ -94,12 +110,41 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     await berth.stop();
     await page.getByTestId('banner').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('banner').textContent()).toMatch(/Lost the router/);
-    berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
+    berth = await BerthProcess.start(args);
     client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
     await page.getByTestId('banner').waitFor({ state: 'detached', timeout: 15_000 });
     // The same page (no reload), live again: a container made now appears.
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
     await client.call(`${D}/create`, ['bb', 'fourth']);
     await page.locator('tr[data-name="fourth"]').waitFor({ timeout: 5_000 });
+  });
+
+  it('builds from the page with the log streaming in, cancels a build, and shows the image in the images view', async () => {
+    const { page, foreign, errors } = await openPage(browser, `${http}/#/images`);
+    const form = page.getByRole('form', { name: 'Build an image' });
+    const log = form.getByLabel('build log');
+    // A build that runs long: its first line is on the page while it still runs; Cancel ends it.
+    await form.getByLabel('Name', { exact: true }).fill('slow');
+    await form.getByLabel('Git URL').fill(git.url('slow'));
+    await form.getByRole('button', { name: 'Build' }).click();
+    await log.filter({ hasText: 'slow-build-started' }).waitFor({ timeout: 60_000 });
+    expect(await form.getByRole('button', { name: 'Building…' }).isDisabled()).toBe(true);
+    await screenshot(page, 'build-running');
+    await form.getByRole('button', { name: 'Cancel build' }).click();
+    await form.getByRole('alert').filter({ hasText: 'berth.error.canceled' }).waitFor({ timeout: 30_000 });
+
+    await form.getByLabel('Name', { exact: true }).fill('app');
+    await form.getByLabel('Git URL').fill(git.url('app'));
+    await form.getByRole('button', { name: 'Build' }).click();
+    await form.getByRole('status').filter({ hasText: 'built app in' }).waitFor({ timeout: 60_000 });
+    expect(await log.textContent()).toMatch(/step-one-of-app[\s\S]*step-two-of-app/);
+    const row = page.locator('table[data-testid="images"] tr[data-name="app"]');
+    await row.waitFor({ timeout: 5_000 });
+    expect(await row.locator('a').getAttribute('href')).toBe(git.url('app'));
+    expect(await docker('images', '-q', `berth/${D}:app`)).not.toBe('');
+    expect(await docker('images', '-q', `berth/${D}:slow`)).toBe('');
+    await screenshot(page, 'images');
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
   });
 });

@@ -134,6 +134,22 @@ export class Fabric {
     }
   }
 
+  /**
+   * Call a procedure that answers with progressive results (D/build, D/updateImage): each goes to `onProgress` as it
+   * arrives. A WAMP error rejects with a FabricError.
+   */
+  async callProgressive<T>(procedure: string, args: unknown[], onProgress: (args: unknown[]) => void): Promise<T> {
+    const session = this.session;
+    if (!session) throw { uri: 'berth.dashboard.offline', message: 'not connected to the router' } satisfies FabricError;
+    // autobahn's promises (when.js) report progressive results to the third argument of then().
+    const pending = session.call<T>(procedure, args, {}, { receive_progress: true }) as unknown as {
+      then(ok: (v: T) => void, fail: (e: unknown) => void, progress: (p: unknown) => void): void;
+    };
+    return new Promise<T>((resolve, reject) =>
+      pending.then(resolve, (err) => reject(toFabricError(err)), (p) => onProgress(Array.isArray(p) ? p : [p])),
+    );
+  }
+
   /** Receive a topic's events for as long as the returned function is not called, across reconnects. */
   subscribe(topic: string, handler: Handler): () => void {
     let set = this.topics.get(topic);

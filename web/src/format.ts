@@ -6,3 +6,20 @@ export function since(iso: string, now = Date.now()): string {
   if (s < 86_400) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86_400)} d`;
 }
+
+/** Bytes as MB with one decimal ("12.3 MB"). */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The repository page of a build URL (`https://host/repo.git#ref:subdir` → `https://host/repo.git`), only for http(s). */
+export function repositoryLink(url: string | null): string | undefined {
+  if (!url) return undefined;
+  const base = url.split('#', 1)[0]!;
+  try {
+    const u = new URL(base);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
