@@ -25,6 +25,7 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
 
   beforeAll(async () => {
     await makeImage(D, 'bb');
+    await makeImage(D, 'ticker', { cmd: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done'] });
     git = await GitServer.start();
     git.addRepo('app', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo step-one-of-app\n  - echo step-two-of-app\nCommand: [sleep, "3600"]\n' });
     git.addRepo('slow', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo slow-build-started; sleep 120\nCommand: [/bin/true]\n' });
@@ -145,6 +146,34 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     expect(await docker('images', '-q', `berth/${D}:slow`)).toBe('');
     await screenshot(page, 'images');
     expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('container detail: the sandbox in words, live logs of lines printed after the page opened, pause and search, usage', async () => {
+    await client.call(`${D}/create`, ['ticker', 'ticker1']);
+    const { page, errors } = await openPage(browser, `${http}/`);
+    // CPU and memory of running containers appear in the list (D/<name>/top every 2 s).
+    await page.locator('tr[data-name="ticker1"] [data-testid="memory"]', { hasText: 'MiB' }).waitFor({ timeout: 10_000 });
+    await page.locator('tr[data-name="ticker1"] a').click();
+    expect(page.url()).toMatch(/#\/containers\/ticker1$/);
+    await page.getByText('all dropped').waitFor({ timeout: 10_000 });
+    expect(await page.locator('dl.sandbox').first().textContent()).toMatch(/Root file system\s*read-only; writable: \/tmp/);
+    const logs = page.getByTestId('logs');
+    const ticks = async () => [...((await logs.textContent()) ?? '').matchAll(/tick-(\d+)/g)].map((m) => Number(m[1]));
+    const atOpen = Math.max(0, ...(await ticks()));
+    // A line the container prints after the page opened arrives over the topic, without a reload.
+    await waitFor('a new tick on the page', async () => Math.max(...(await ticks())) >= atOpen + 2, 15_000);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const paused = Math.max(...(await ticks()));
+    await page.getByRole('button', { name: /Resume \([1-9]\d* new\)/ }).waitFor({ timeout: 10_000 });
+    expect(Math.max(...(await ticks()))).toBe(paused);
+    await page.getByRole('button', { name: /Resume/ }).click();
+    expect(Math.max(...(await ticks()))).toBeGreaterThan(paused);
+    await page.getByLabel('Search').fill(`tick-${paused}`);
+    expect(await ticks()).toEqual([paused]);
+    await page.getByLabel('Search').fill('');
+    await page.locator('svg.sparkline').first().waitFor();
+    await screenshot(page, 'container-detail');
     expect(errors).toEqual([]);
   });
 });

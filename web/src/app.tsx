@@ -1,12 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
+import { ContainerDetail } from './container-detail.js';
 import { ContainersView } from './containers-view.js';
 import { ImagesView } from './images-view.js';
 import { useFabric, useFabricStatus } from './use-fabric.js';
 
-type Route = { view: 'containers' } | { view: 'images' };
+type Route = { view: 'containers' } | { view: 'images' } | { view: 'container'; name: string };
 
 function route(): Route {
-  return location.hash.startsWith('#/images') ? { view: 'images' } : { view: 'containers' };
+  const hash = location.hash;
+  if (hash.startsWith('#/images')) return { view: 'images' };
+  const detail = /^#\/containers\/([A-Za-z0-9][A-Za-z0-9_-]{0,62})$/.exec(hash);
+  return detail ? { view: 'container', name: detail[1]! } : { view: 'containers' };
 }
 
 /** The page: a banner while the router is away (the page reconnects by itself), navigation, then one view. */
@@ -24,7 +28,7 @@ export function App() {
       <header>
         <h1>berth</h1>
         <nav aria-label="views">
-          <a href="#/containers" aria-current={where.view === 'containers' ? 'page' : undefined}>
+          <a href="#/containers" aria-current={where.view !== 'images' ? 'page' : undefined}>
             Containers
           </a>
           <a href="#/images" aria-current={where.view === 'images' ? 'page' : undefined}>
@@ -45,7 +49,9 @@ export function App() {
           Connecting…
         </div>
       )}
-      <main>{where.view === 'images' ? <ImagesView /> : <ContainersView />}</main>
+      <main>
+        {where.view === 'images' ? <ImagesView /> : where.view === 'container' ? <ContainerDetail key={where.name} name={where.name} /> : <ContainersView />}
+      </main>
     </>
   );
 }

@@ -3,7 +3,8 @@ import { ErrorText } from './error-text.js';
 import type { FabricError } from './fabric.js';
 import type { BerthEvent, ContainerDict } from './types.js';
 import { useFabric, useFabricStatus } from './use-fabric.js';
-import { since } from './format.js';
+import { megabytes, since } from './format.js';
+import { useUsage } from './use-usage.js';
 import { CreateForm } from './create-form.js';
 
 /**
@@ -60,6 +61,7 @@ export function ContainersView() {
   );
 
   const rows = [...containers.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const usage = useUsage(fabric, rows.filter((c) => c.state === 'running').map((c) => c.name), status.kind === 'open');
   const owners = new Set(rows.map((c) => c.owner));
   return (
     <section aria-labelledby="containers-title">
@@ -76,7 +78,9 @@ export function ContainersView() {
               <th scope="col">Image</th>
               <th scope="col">State</th>
               <th scope="col">Status</th>
-              <th scope="col">Up since</th>
+              <th scope="col">Uptime</th>
+              <th scope="col">CPU</th>
+              <th scope="col">Memory</th>
               {owners.size > 1 && <th scope="col">Owner</th>}
               <th scope="col">Actions</th>
             </tr>
@@ -84,7 +88,9 @@ export function ContainersView() {
           <tbody>
             {rows.map((c) => (
               <tr key={c.name} data-name={c.name}>
-                <td>{c.name}</td>
+                <td>
+                  <a href={`#/containers/${c.name}`}>{c.name}</a>
+                </td>
                 <td>{c.image}</td>
                 <td>
                   <span class={`state state-${c.state}`} data-testid="state">
@@ -93,6 +99,8 @@ export function ContainersView() {
                 </td>
                 <td>{c.status}</td>
                 <td>{c.state === 'running' && c.startedAt ? since(c.startedAt) : '—'}</td>
+                <td data-testid="cpu">{c.state === 'running' && usage.get(c.name)?.[0] ? `${usage.get(c.name)![0]!.cpuPercent.toFixed(1)} %` : '—'}</td>
+                <td data-testid="memory">{c.state === 'running' && usage.get(c.name)?.[0] ? megabytes(usage.get(c.name)![0]!.memoryUsage) : '—'}</td>
                 {owners.size > 1 && <td>{c.owner}</td>}
                 <td class="actions">
                   {c.state === 'running' ? (

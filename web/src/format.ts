@@ -7,9 +7,9 @@ export function since(iso: string, now = Date.now()): string {
   return `${Math.round(s / 86_400)} d`;
 }
 
-/** Bytes as MB with one decimal ("12.3 MB"). */
+/** Bytes as MiB with one decimal ("300.0 MiB"): memory limits are set in binary units (300m). */
 export function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /** The repository page of a build URL (`https://host/repo.git#ref:subdir` → `https://host/repo.git`), only for http(s). */
