@@ -33,11 +33,12 @@ export async function imagesOf(domain: string): Promise<string[]> {
  * A test image that berth manages: the busybox base plus berth's two labels, built locally (no registry).
  * `cmd` replaces the default command (a shell loop that exits on SIGTERM).
  */
-export async function makeImage(domain: string, name: string, options: { cmd?: string[]; tag?: string } = {}): Promise<string> {
+export async function makeImage(domain: string, name: string, options: { cmd?: string[]; tag?: string; labels?: Record<string, string> } = {}): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-img-'));
   try {
     const lines = [`FROM ${BUSYBOX_IMAGE}`, `LABEL berth.domain=${JSON.stringify(domain)} berth.name=${JSON.stringify(name)}`];
     if (options.cmd) lines.push(`CMD ${JSON.stringify(options.cmd)}`);
+    for (const [k, v] of Object.entries(options.labels ?? {})) lines.push(`LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
     writeFileSync(join(dir, 'Dockerfile'), `${lines.join('\n')}\n`);
     const tag = options.tag ?? `berth-test-${domain}/${name.toLowerCase()}:latest`;
     await docker('build', '-q', '-t', tag, dir);

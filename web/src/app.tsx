@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ContainerDetail } from './container-detail.js';
 import { ContainersView } from './containers-view.js';
 import { ImagesView } from './images-view.js';
+import { LoginForm } from './login-form.js';
 import { useFabric, useFabricStatus } from './use-fabric.js';
 
 type Route = { view: 'containers' } | { view: 'images' } | { view: 'container'; name: string };
@@ -38,6 +39,14 @@ export function App() {
         <span class="where">
           {fabric.config.domain} on {fabric.url}
         </span>
+        {status.kind === 'open' && status.authid && (
+          <span class="user">
+            {status.authid}{' '}
+            <button type="button" onClick={() => fabric.logout()}>
+              Log out
+            </button>
+          </span>
+        )}
       </header>
       {status.kind === 'lost' && (
         <div class="banner" role="status" data-testid="banner">
@@ -50,7 +59,15 @@ export function App() {
         </div>
       )}
       <main>
-        {where.view === 'images' ? <ImagesView /> : where.view === 'container' ? <ContainerDetail key={where.name} name={where.name} /> : <ContainersView />}
+        {status.kind === 'login' ? (
+          <LoginForm reason={status.reason} />
+        ) : where.view === 'images' ? (
+          <ImagesView />
+        ) : where.view === 'container' ? (
+          <ContainerDetail key={where.name} name={where.name} />
+        ) : (
+          <ContainersView />
+        )}
       </main>
     </>
   );
