@@ -176,4 +176,27 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     await screenshot(page, 'container-detail');
     expect(errors).toEqual([]);
   });
+
+  it('works at phone width and from the keyboard alone: tab to a container\'s Remove, Enter, confirm', async () => {
+    await client.call(`${D}/create`, ['bb', 'phone1']);
+    const { page, errors } = await openPage(browser, `${http}/`, { width: 390, height: 844 });
+    const row = page.locator('tr[data-name="phone1"]');
+    await row.waitFor({ timeout: 10_000 });
+    // Nothing wider than the window: no sideways scrolling on a phone.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'phone');
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    const remove = row.getByRole('button', { name: 'remove phone1' });
+    for (let i = 0; i < 200 && !(await remove.evaluate((b) => b === document.activeElement)); i++) await page.keyboard.press('Tab');
+    expect(await remove.evaluate((b) => b === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await row.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(asked).toMatch(/Remove container phone1\?/);
+    expect((await containersOf(D)).some((c) => c.name === `${D}.phone1`)).toBe(false);
+    expect(errors).toEqual([]);
+  });
 });

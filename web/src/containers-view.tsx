@@ -91,17 +91,17 @@ export function ContainersView() {
                 <td>
                   <a href={`#/containers/${c.name}`}>{c.name}</a>
                 </td>
-                <td>{c.image}</td>
-                <td>
+                <td data-label="Image">{c.image}</td>
+                <td data-label="State">
                   <span class={`state state-${c.state}`} data-testid="state">
                     {c.state}
                   </span>
                 </td>
-                <td>{c.status}</td>
-                <td>{c.state === 'running' && c.startedAt ? since(c.startedAt) : '—'}</td>
-                <td data-testid="cpu">{c.state === 'running' && usage.get(c.name)?.[0] ? `${usage.get(c.name)![0]!.cpuPercent.toFixed(1)} %` : '—'}</td>
-                <td data-testid="memory">{c.state === 'running' && usage.get(c.name)?.[0] ? megabytes(usage.get(c.name)![0]!.memoryUsage) : '—'}</td>
-                {owners.size > 1 && <td>{c.owner}</td>}
+                <td data-label="Status">{c.status}</td>
+                <td data-label="Uptime">{c.state === 'running' && c.startedAt ? since(c.startedAt) : '—'}</td>
+                <td data-label="CPU" data-testid="cpu">{c.state === 'running' && usage.get(c.name)?.[0] ? `${usage.get(c.name)![0]!.cpuPercent.toFixed(1)} %` : '—'}</td>
+                <td data-label="Memory" data-testid="memory">{c.state === 'running' && usage.get(c.name)?.[0] ? megabytes(usage.get(c.name)![0]!.memoryUsage) : '—'}</td>
+                {owners.size > 1 && <td data-label="Owner">{c.owner}</td>}
                 <td class="actions">
                   {c.state === 'running' ? (
                     <button type="button" onClick={() => void act(c.name, 'stop')} aria-label={`stop ${c.name}`}>

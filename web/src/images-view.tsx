@@ -72,9 +72,9 @@ export function ImagesView() {
               return (
                 <tr key={i.id} data-name={i.name}>
                   <td>{i.name}</td>
-                  <td>{megabytes(i.size)}</td>
-                  <td>{i.built ? `${since(i.built)} ago` : '—'}</td>
-                  <td>
+                  <td data-label="Size">{megabytes(i.size)}</td>
+                  <td data-label="Built">{i.built ? `${since(i.built)} ago` : '—'}</td>
+                  <td data-label="Commit">
                     {i.commit ? (
                       link ? (
                         <a href={link} rel="noreferrer noopener" target="_blank" title={i.url ?? ''}>
@@ -87,7 +87,7 @@ export function ImagesView() {
                       '—'
                     )}
                   </td>
-                  <td>{users.length ? users.join(', ') : '—'}</td>
+                  <td data-label="Containers">{users.length ? users.join(', ') : '—'}</td>
                   <td class="actions">
                     <button type="button" class="danger" onClick={() => void remove(i.name)} aria-label={`remove image ${i.name}`}>
                       Remove
