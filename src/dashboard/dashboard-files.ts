@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 /** Where `npm run build` puts the dashboard (vite's output): `dist/web` at the package root. */
 export const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -25,6 +26,8 @@ export interface DashboardFile {
   readonly type: string;
   /** Vite's hashed assets (`/assets/…`) never change under their name. */
   readonly immutable: boolean;
+  /** The same bytes gzipped once at start (text files), for browsers that accept it: the page is mostly autobahn-js. */
+  readonly gzip?: Buffer;
 }
 
 /**
@@ -44,7 +47,8 @@ export async function loadDashboardFiles(dir = DASHBOARD_DIR): Promise<Map<strin
     total += body.length;
     if (total > MAX_TOTAL_BYTES) throw new Error(`the dashboard in ${dir} is larger than ${MAX_TOTAL_BYTES} bytes`);
     const url = `/${relative(dir, path).split(sep).join('/')}`;
-    files.set(url, { body, type, immutable: url.startsWith('/assets/') });
+    const gzip = /^(text|application\/json|image\/svg)/.test(type) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
+    files.set(url, { body, type, immutable: url.startsWith('/assets/'), gzip });
   }
   return files;
 }

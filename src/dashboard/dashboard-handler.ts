@@ -48,13 +48,17 @@ export function dashboardHandler(files: ReadonlyMap<string, DashboardFile> | und
       res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(text);
       return;
     }
+    const gzip = file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? file.gzip : undefined;
+    const body = gzip ?? file.body;
     res.writeHead(200, {
       ...headers,
       'content-type': file.type,
-      'content-length': file.body.length,
+      'content-length': body.length,
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      vary: 'accept-encoding',
       'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
-    res.end(req.method === 'HEAD' ? undefined : file.body);
+    res.end(req.method === 'HEAD' ? undefined : body);
   };
 }
 

@@ -60,6 +60,17 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     }
     expect((await fetch(`${http}/`, { method: 'POST', body: 'x' })).status).toBe(405);
     expect((await fetch(`${http}/`, { method: 'HEAD' })).status).toBe(200);
+    // The script (mostly autobahn-js) goes out gzipped to a browser that accepts it: the size the README reports.
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(await (await fetch(`${http}/`)).text())![1]!;
+    const { request } = await import('node:http');
+    const sizes = await new Promise<{ encoding?: string; length: number }>((resolve, reject) =>
+      request(`${http}/${script}`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        let length = 0;
+        res.on('data', (b: Buffer) => (length += b.length)).on('end', () => resolve({ encoding: res.headers['content-encoding'], length }));
+      }).on('error', reject).end(),
+    );
+    expect(sizes.encoding).toBe('gzip');
+    expect(sizes.length).toBeLessThan(150_000);
   });
 
   it('lists the containers; one created by another client appears within 1 s; stop from the page stops it in the engine', async () => {
