@@ -210,4 +210,25 @@ describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }
     expect((await containersOf(D)).some((c) => c.name === `${D}.phone1`)).toBe(false);
     expect(errors).toEqual([]);
   });
+
+  it('logs in with WAMP-CRA when the router wants it (a second berth whose only users are WAMP-CRA users)', async () => {
+    const D2 = `${D}cra`;
+    const port2 = await freePort();
+    const config = writeConfig(dir, { embeddedRouter: { anonymous: false, wampcra: { carol: { secret: 'carol-secret-1', role: 'user' } } } });
+    await using other = await BerthProcess.start(['--listen', `127.0.0.1:${port2}`, '--domain', D2, '--config', config]);
+    const { page, errors } = await openPage(browser, `http://127.0.0.1:${port2}/`);
+    const form = page.getByRole('form', { name: 'Log in' });
+    await form.waitFor({ timeout: 15_000 });
+    await form.getByLabel('User').fill('carol');
+    await form.getByLabel('Secret').fill('carol-secret-1');
+    await form.getByLabel('Method').selectOption('wampcra');
+    await form.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('header .user').textContent()).toMatch(/carol/);
+    expect(await form.count()).toBe(0);
+    expect(other.lines.some((l) => l.msg === 'joined the router')).toBe(true);
+    expect(errors.filter((e) => !/WebSocket|ERR_/.test(e))).toEqual([]);
+    await other.stop();
+    await cleanDomain(D2);
+  });
 });
