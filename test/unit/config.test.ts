@@ -31,9 +31,18 @@ describe('resolveConfig', () => {
     [{ router: R, ticket: 't' }, /--authid .* required with a ticket/],
     [{ listen: '8080' }, /--listen/],
     [{ listen: '127.0.0.1:99999' }, /--listen/],
+    [{ http: '8081' }, /--http \(BERTH_HTTP\)/],
+    [{ http: '127.0.0.1:70000' }, /--http/],
+    [{ publicRouterUrl: 'http://x/ws' }, /--public-router-url \(BERTH_PUBLIC_ROUTER_URL\)/],
   ])('names the bad option %#', (flags, message) => {
     expect(() => resolveConfig(flags, {})).toThrow(ConfigError);
     expect(() => resolveConfig(flags, {})).toThrow(message);
+  });
+
+  it('the dashboard (issue 12): on by default, --http and --public-router-url from flags or environment', () => {
+    expect(resolveConfig({}, {})).toMatchObject({ dashboard: true });
+    expect(resolveConfig({}, {}).http).toBeUndefined();
+    expect(resolveConfig({ http: '[::1]:8081' }, { BERTH_PUBLIC_ROUTER_URL: 'wss://fabric.example/ws' })).toMatchObject({ http: '[::1]:8081', publicRouterUrl: 'wss://fabric.example/ws' });
   });
 
   it('logs.maxLineBytes: 16384 by default, bounded, no unknown keys (issue 10)', () => {
