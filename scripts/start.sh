@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
-if [ ! -f dist/main.js ] || [ -n "$(find src -newer dist/main.js -name '*.ts' -print -quit)" ]; then
-  npx tsc -p tsconfig.json >&2
+# The daemon and the dashboard (web/, built into dist/web) are rebuilt when a source is newer than the build.
+if [ ! -f dist/main.js ] || [ ! -f dist/web/index.html ] || [ -n "$(find src web -newer dist/main.js \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' -o -name '*.html' \) -print -quit)" ]; then
+  npm run build --silent >&2
 fi
 exec node dist/main.js "$@"
