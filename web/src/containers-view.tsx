@@ -96,6 +96,7 @@ export function ContainersView() {
                   <span class={`state state-${c.state}`} data-testid="state">
                     {c.state}
                   </span>
+                  {c.health && <span class={`health health-${c.health}`}> ({c.health})</span>}
                 </td>
                 <td data-label="Status">{c.status}</td>
                 <td data-label="Uptime">{c.state === 'running' && c.startedAt ? since(c.startedAt) : '—'}</td>
