@@ -69,6 +69,8 @@ export class Fabric {
     clearTimeout(this.retry);
     const previous = this.connection;
     this.connection = undefined;
+    // The old session is over from here on: nothing may be called or subscribed on it any more.
+    this.session = undefined;
     try {
       previous?.close();
     } catch {
@@ -99,6 +101,7 @@ export class Fabric {
     connection.onclose = (reason, details) => {
       if (this.connection !== connection) return true;
       this.session = undefined;
+      this.held.clear();
       if (details.reason && AUTH_REFUSALS.includes(details.reason)) {
         this.set({ kind: 'login', reason: credentials ? (details.message || details.reason) : null });
         return true; // no retry: the same credentials would be refused again
@@ -142,9 +145,13 @@ export class Fabric {
     const session = this.session;
     if (!session) throw { uri: 'berth.dashboard.offline', message: 'not connected to the router' } satisfies FabricError;
     // autobahn's promises (when.js) report progressive results to the third argument of then().
-    const pending = session.call<T>(procedure, args, {}, { receive_progress: true }) as unknown as {
-      then(ok: (v: T) => void, fail: (e: unknown) => void, progress: (p: unknown) => void): void;
-    };
+    type Progressive = { then(ok: (v: T) => void, fail: (e: unknown) => void, progress: (p: unknown) => void): void };
+    let pending: Progressive;
+    try {
+      pending = session.call<T>(procedure, args, {}, { receive_progress: true }) as unknown as Progressive;
+    } catch (err) {
+      throw toFabricError(err);
+    }
     return new Promise<T>((resolve, reject) =>
       pending.then(resolve, (err) => reject(toFabricError(err)), (p) => onProgress(Array.isArray(p) ? p : [p])),
     );
@@ -162,18 +169,16 @@ export class Fabric {
       this.topics.delete(topic);
       const sub = this.held.get(topic);
       this.held.delete(topic);
-      if (sub && this.session) void this.session.unsubscribe(sub).catch(() => undefined);
+      if (sub && this.session) void settle(() => this.session!.unsubscribe(sub));
     };
   }
 
   private async hold(topic: string): Promise<void> {
     const session = this.session;
     if (!session) return;
-    const sub = await session
-      .subscribe(topic, (args, kwargs) => this.topics.get(topic)?.forEach((h) => h(args ?? [], kwargs ?? {})))
-      .catch(() => undefined);
+    const sub = await settle(() => session.subscribe(topic, (args, kwargs) => this.topics.get(topic)?.forEach((h) => h(args ?? [], kwargs ?? {}))));
     if (sub && this.session === session && this.topics.has(topic)) this.held.set(topic, sub);
-    else if (sub) void session.unsubscribe(sub).catch(() => undefined);
+    else if (sub) void settle(() => session.unsubscribe(sub));
   }
 
   private set(status: FabricStatus): void {
@@ -209,4 +214,16 @@ export function toFabricError(err: unknown): FabricError {
   const uri = typeof e.error === 'string' ? e.error : 'berth.dashboard.error';
   const message = typeof e.args?.[0] === 'string' ? e.args[0] : typeof e.message === 'string' ? e.message : uri;
   return { uri, message };
+}
+
+/**
+ * Run an autobahn operation that may throw at once ("session not open" when the session just closed) or reject;
+ * either way the answer is undefined. A subscription lost so is made again at the next join.
+ */
+async function settle<T>(op: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await op();
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,11 @@ export function useFabric(): Fabric {
 export function useFabricStatus(): FabricStatus {
   const fabric = useFabric();
   const [status, setStatus] = useState(fabric.status);
-  useEffect(() => fabric.watch(setStatus), [fabric]);
+  useEffect(() => {
+    const stop = fabric.watch(setStatus);
+    // A change between the render and this effect (the page may join that fast) would be missed: read it again.
+    setStatus(fabric.status);
+    return stop;
+  }, [fabric]);
   return status;
 }
