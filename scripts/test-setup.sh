@@ -22,6 +22,8 @@ command -v tmux >/dev/null || need_pkgs+=(tmux)
 command -v ip >/dev/null || need_pkgs+=(iproute2)
 # The dashboard's tests drive Debian's chromium with playwright-core (issue 12).
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+# The swarm tests (issue 13) push builds to Debian's registry, which the swarm's nodes pull from.
+command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -80,8 +80,33 @@ export const configSchema = z
      * running `settleSeconds` after it started before the old one goes.
      */
     update: z.strictObject({ settleSeconds: z.number().min(0).max(300).default(2) }).prefault({}),
+    /**
+     * Issue 13: `docker` runs containers on one engine (--docker-host); `swarm` runs each as a one-replica service of the
+     * Docker Swarm whose manager --docker-host is, with images pushed to `registry` and referenced by digest.
+     */
+    engine: z.enum(['docker', 'swarm']).default('docker'),
+    /** The registry (host:port) every build is pushed to, required with `engine: swarm`. */
+    registry: z
+      .string()
+      .regex(LISTEN_PATTERN, 'must be host:port (such as 10.0.0.1:5000 or registry.example:5000)')
+      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
+      .optional(),
+    /** Credentials for `registry` (config file only: never a flag, whose value other users of the machine can read). */
+    registryAuth: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
+    swarm: z
+      .strictObject({
+        /**
+         * Each node's own engine (node hostname → unix:///path or https://host:port), for what only a node's engine does
+         * (top, exec, the no-new-privileges check of its daemon); the manager's is --docker-host.
+         */
+        nodes: z.record(z.string().min(1), z.string().regex(/^(unix:\/\/\/|https:\/\/)/, 'must be unix:///path or https://host:port')).default({}),
+        /** TLS files for https:// node engines (client certificate, as dockerd --tlsverify wants). */
+        tls: z.strictObject({ ca: z.string().min(1), cert: z.string().min(1), key: z.string().min(1) }).optional(),
+      })
+      .prefault({}),
   })
   .strict()
+  .refine((c) => c.engine !== 'swarm' || c.registry !== undefined, { message: 'is required with --engine swarm (every node pulls the images from it)', path: ['registry'] })
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })
   // A user named like a container's authid (D.N) would pass for that container's owner or be mistaken for it.
   .refine((c) => [...Object.keys(c.embeddedRouter.tickets), ...Object.keys(c.embeddedRouter.wampcra)].every((id) => !id.startsWith(`${c.domain}.`) && id !== 'anonymous'), {
@@ -106,6 +131,8 @@ export const OPTIONS = {
   listen: { flag: 'listen', env: 'BERTH_LISTEN' },
   http: { flag: 'http', env: 'BERTH_HTTP' },
   publicRouterUrl: { flag: 'public-router-url', env: 'BERTH_PUBLIC_ROUTER_URL' },
+  engine: { flag: 'engine', env: 'BERTH_ENGINE' },
+  registry: { flag: 'registry', env: 'BERTH_REGISTRY' },
 } as const satisfies Record<string, { flag: string; env: string }>;
 
 export type OptionKey = keyof typeof OPTIONS;

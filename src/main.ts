@@ -19,7 +19,7 @@ async function serve(args: string[]): Promise<void> {
 }
 
 /** The daemon's flags given without `serve`, as berth was run before it had client commands. */
-const DAEMON_FLAG = /^--(router|listen|docker-host|log-level|container-router-url|config|realm|domain|authid|ticket)(=|$)/;
+const DAEMON_FLAG = /^--(router|listen|docker-host|log-level|container-router-url|config|realm|domain|authid|ticket|engine|registry)(=|$)/;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve' || (argv[0] === 'help' && argv[1] === 'serve')) {

@@ -19,6 +19,8 @@ Run the berth daemon: it joins the router (or embeds its own) and serves the app
   --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
   --http HOST:PORT      serve the dashboard here (BERTH_HTTP); without it the embedded router serves it on --listen
   --public-router-url URL  the router URL the dashboard's page connects to (BERTH_PUBLIC_ROUTER_URL)
+  --engine docker|swarm one engine, or a Docker Swarm whose manager --docker-host is (BERTH_ENGINE)
+  --registry HOST:PORT  push every build there (BERTH_REGISTRY); required with --engine swarm
   --config FILE         YAML file with the same options in camelCase (docker-host → dockerHost)
   --help, --version`;
 
