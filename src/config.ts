@@ -102,10 +102,27 @@ export const configSchema = z
         nodes: z.record(z.string().min(1), z.string().regex(/^(unix:\/\/\/|https:\/\/)/, 'must be unix:///path or https://host:port')).default({}),
         /** TLS files for https:// node engines (client certificate, as dockerd --tlsverify wants). */
         tls: z.strictObject({ ca: z.string().min(1), cert: z.string().min(1), key: z.string().min(1) }).optional(),
+        /**
+         * An image in the registry with `cat` (e.g. `10.0.0.1:5000/library/busybox:1`): at start berth runs it once on
+         * every node to check that the node's daemon enforces no-new-privileges (a service cannot ask for it).
+         */
+        probeImage: z.string().min(1).max(512).optional(),
+        /** How often berth asks the manager for its services' tasks (Docker has no task events). */
+        pollMs: z.number().int().min(100).max(60_000).default(1000),
+        /** How long start/restart/create wait for a service's task to run (scheduling and the node's pull included). */
+        startTimeoutSeconds: z.number().int().min(5).max(3600).default(120),
       })
       .prefault({}),
   })
   .strict()
+  .refine((c) => c.engine !== 'swarm' || c.swarm.probeImage !== undefined, {
+    message: 'is required with --engine swarm: an image in the registry with cat, run once on every node to check that its daemon enforces no-new-privileges',
+    path: ['swarm', 'probeImage'],
+  })
+  .refine((c) => c.engine !== 'swarm' || (c.containerRouterUrl !== undefined && !/^(localhost|127\.[\d.]+|\[::1?\]|0\.0\.0\.0)$/i.test(new URL(c.containerRouterUrl).hostname)), {
+    message: 'is required with --engine swarm: the router as a container on any node reaches it (not a loopback address)',
+    path: ['containerRouterUrl'],
+  })
   .refine((c) => c.engine !== 'swarm' || c.registry !== undefined, { message: 'is required with --engine swarm (every node pulls the images from it)', path: ['registry'] })
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })
   // A user named like a container's authid (D.N) would pass for that container's owner or be mistaken for it.

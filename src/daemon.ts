@@ -8,7 +8,8 @@ import { Builder } from './pipeline/builder.js';
 import { recoverBuilds } from './pipeline/recover-builds.js';
 import type { Config } from './config.js';
 import { ContainerIndex } from './engine/container-index.js';
-import { createDockerode, DockerEngine } from './engine/docker-engine.js';
+import { createEngine } from './engine/create-engine.js';
+import { SwarmEngine } from './engine/swarm-engine.js';
 import type { Engine } from './engine/engine.js';
 import { engineSecurity, type EngineSecurity } from './engine/engine-security.js';
 import type { Logger } from './log.js';
@@ -37,7 +38,7 @@ export class Daemon {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
-    private readonly engine: Engine = new DockerEngine(createDockerode(config.dockerHost)),
+    private readonly engine: Engine = createEngine(config),
   ) {
     this.index = new ContainerIndex(engine, config.domain, log.child({ part: 'index' }));
     this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }), volumeOwner: config.sandbox.user });
@@ -51,6 +52,11 @@ export class Daemon {
       const record = this.index.getByName(name);
       return record ? itemOwner(record.labels) : undefined;
     };
+    // A swarm (issue 13): a manager, and nodes whose daemons enforce no-new-privileges, or berth does not start.
+    if (this.engine instanceof SwarmEngine) {
+      const nodes = await this.engine.checkSwarm(config.domain, config.swarm.probeImage!);
+      log.info({ nodes: nodes.map((n) => n.node) }, 'swarm nodes enforce no-new-privileges');
+    }
     // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));
     // The dashboard (issue 12): static files and the page's config, on the embedded router's --listen (the page joins

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, OPTIONS, resolveConfig, type OptionKey } from '../config.js';
 import { Daemon } from '../daemon.js';
+import { BerthError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { EXIT } from './exit-codes.js';
 
@@ -88,6 +89,12 @@ export async function runServe(args: string[], version: string): Promise<'runnin
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       const where = (err as { listener?: string }).listener === 'http' ? `--http (BERTH_HTTP) ${config.http}` : `--listen (BERTH_LISTEN) ${config.listen}`;
       fail(`cannot listen on ${where}: ${code}`);
+    }
+    // A swarm that berth refuses to run on (not a manager; a node that does not enforce no-new-privileges).
+    if (err instanceof BerthError) {
+      log.fatal({ err: err.message }, 'cannot start');
+      process.stderr.write(`berth: ${err.message}\n`);
+      process.exit(EXIT.failed);
     }
     throw err;
   }

@@ -4,7 +4,7 @@ import { demuxLogs } from './demux-logs.js';
 import type { DockerRequests } from './docker-requests.js';
 import { hasStatus } from './engine-error.js';
 import type { ContainerClient, ContainerRecord, ContainerSummary, ContainerSpec, ContainerUsage, LogLine, LogStream, ProcessTable } from './engine.js';
-import { LogLines } from './log-lines.js';
+import { followLogStream } from './follow-log-stream.js';
 import { domainFilter } from './labels.js';
 import { toContainerRecord, toUsage, type DockerStats } from './to-container-record.js';
 
@@ -107,27 +107,7 @@ export class DockerContainerClient implements ContainerClient {
     const stream = (await this.r.request('follow container logs', () =>
       this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: Math.floor(options.sinceSeconds) }),
     )) as unknown as NodeJS.ReadableStream & { destroy(): void };
-    const lines = new LogLines(options.maxLineBytes, onLine);
-    let closed = false;
-    let settle!: (err: Error | undefined) => void;
-    const ended = new Promise<Error | undefined>((resolve) => (settle = resolve));
-    const end = (err?: Error) => {
-      if (!closed) lines.end();
-      closed = true;
-      settle(err);
-    };
-    stream.on('data', (chunk: Buffer) => closed || lines.push(chunk));
-    stream.on('error', (err: Error) => end(err));
-    stream.on('end', () => end());
-    stream.on('close', () => end());
-    return {
-      ended,
-      close() {
-        closed = true;
-        stream.destroy();
-        settle(undefined);
-      },
-    };
+    return followLogStream(stream, options.maxLineBytes, onLine);
   }
 
   async fetchUsage(id: string): Promise<ContainerUsage> {

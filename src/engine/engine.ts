@@ -30,6 +30,16 @@ export interface ContainerRecord {
   readonly workingDir: string;
   readonly user: string;
   readonly resources: ContainerResources;
+  /** With engine: swarm (issue 13), the container is a service: its current task, the node that runs it, its container. */
+  readonly swarm?: SwarmPlacement;
+}
+
+export interface SwarmPlacement {
+  readonly task: string | null;
+  /** The node's hostname (as `docker node ls` shows it). */
+  readonly node: string | null;
+  /** The task's container on that node, once it has one. */
+  readonly container: string | null;
 }
 
 export interface ContainerResources {

@@ -1,0 +1,101 @@
+import type Dockerode from 'dockerode';
+import type { DockerRequests } from './docker-requests.js';
+import type { EngineEvent, EventClient, EventSubscription } from './engine.js';
+import { domainFilter } from './labels.js';
+import type { SwarmService, SwarmTask } from './swarm-api.js';
+import { currentTask } from './to-service-record.js';
+
+/** What one look at a service saw: its spec version, replicas and current task. */
+interface Seen {
+  readonly version: number;
+  readonly replicas: number;
+  readonly task: string | undefined;
+  readonly running: boolean;
+}
+
+/**
+ * The swarm's changes to this domain's services as container events (issue 13). Docker has no task events, and a
+ * manager's service events do not say when a task starts or dies, so the manager is asked every `pollMs` for the
+ * domain's services and their tasks, and the differences are told in the words of container events: `create`,
+ * `destroy`, `start` (a task runs: a start, a restart, or a task rescheduled to another node), `die` (the running task
+ * ended), `stop` (after `die`, when it was scaled to 0) and `update` (any other change of the spec). A failed look ends
+ * the subscription (`onEnd`), as a broken event stream does.
+ */
+export class SwarmEventClient implements EventClient {
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly r: DockerRequests,
+    private readonly pollMs: number,
+  ) {}
+
+  async watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
+    let seen = await this.look(domain);
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      if (closed) return;
+      let now: Map<string, Seen>;
+      try {
+        now = await this.look(domain);
+      } catch (err) {
+        if (!closed) onEnd(err as Error);
+        closed = true;
+        return;
+      }
+      if (closed) return;
+      const time = new Date().toISOString();
+      for (const e of differences(seen, now)) onEvent({ ...e, time });
+      seen = now;
+      timer = setTimeout(() => void tick(), this.pollMs);
+    };
+    timer = setTimeout(() => void tick(), this.pollMs);
+    return {
+      close() {
+        closed = true;
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  private async look(domain: string): Promise<Map<string, Seen>> {
+    const services = (await this.r.request('list services', (abortSignal) =>
+      this.docker.listServices({ filters: { label: [domainFilter(domain)] }, abortSignal } as {}),
+    )) as unknown as SwarmService[];
+    const tasks = services.length
+      ? ((await this.r.request('list tasks', (abortSignal) => this.docker.listTasks({ filters: { service: services.map((s) => s.ID) }, abortSignal }))) as SwarmTask[])
+      : [];
+    const byService = new Map<string, SwarmTask[]>();
+    for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
+    return new Map(
+      services.map((s) => {
+        const task = currentTask(byService.get(s.ID) ?? []);
+        return [s.ID, { version: s.Version.Index, replicas: s.Spec.Mode.Replicated?.Replicas ?? 0, task: task?.ID, running: task?.Status.State === 'running' }];
+      }),
+    );
+  }
+}
+
+/** The container events that take `before` to `after`, per service, in the order they happened. */
+export function differences(before: ReadonlyMap<string, Seen>, after: ReadonlyMap<string, Seen>): { id: string; action: string }[] {
+  const out: { id: string; action: string }[] = [];
+  for (const [id, was] of before) {
+    if (after.has(id)) continue;
+    if (was.running) out.push({ id, action: 'die' });
+    out.push({ id, action: 'destroy' });
+  }
+  for (const [id, is] of after) {
+    const was = before.get(id);
+    if (!was) {
+      out.push({ id, action: 'create' });
+      if (is.running) out.push({ id, action: 'start' });
+      continue;
+    }
+    const taskChanged = was.task !== is.task;
+    if (was.running && (!is.running || taskChanged)) out.push({ id, action: 'die' });
+    if (was.running && !is.running && is.replicas === 0) out.push({ id, action: 'stop' });
+    if (is.running && (!was.running || taskChanged)) out.push({ id, action: 'start' });
+    else if (!was.running && !is.running && taskChanged && is.replicas > 0) out.push({ id, action: 'restart' });
+    if (was.version !== is.version && !out.some((e) => e.id === id)) out.push({ id, action: 'update' });
+  }
+  return out;
+}

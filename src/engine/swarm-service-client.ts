@@ -1,0 +1,214 @@
+import type Dockerode from 'dockerode';
+import { BerthError, failures } from '../errors.js';
+import { demuxLogs } from './demux-logs.js';
+import type { DockerRequests } from './docker-requests.js';
+import { hasStatus } from './engine-error.js';
+import type { ContainerClient, ContainerRecord, ContainerSpec, ContainerSummary, ContainerUsage, LogLine, LogStream, ProcessTable } from './engine.js';
+import { domainFilter } from './labels.js';
+import { followLogStream } from './follow-log-stream.js';
+import type { SwarmNodes } from './swarm-nodes.js';
+import type { SwarmService, SwarmServiceSpec, SwarmTask } from './swarm-api.js';
+import { IMAGE_ID_LABEL, toServiceSpec } from './swarm-service-spec.js';
+import { currentTask, toServiceRecord } from './to-service-record.js';
+
+const POLL_MS = 250;
+
+export interface SwarmServiceOptions {
+  /** The digest reference (`registry/repo@sha256:…`) every node pulls for a local image ID. */
+  readonly imageReference: (imageId: string) => Promise<string>;
+  readonly stopGraceSeconds: number;
+  /** How long a start may take (scheduling, the pull on a node that lacks the image, the container's start). */
+  readonly startTimeoutMs: number;
+  readonly nodes: SwarmNodes;
+}
+
+/**
+ * Containers as Swarm services (engine: swarm, issue 13): the ContainerClient seam over the manager's service and task
+ * API. A container is a one-replica service named `D.<name>`: created with 0 replicas, started by scaling to 1, stopped
+ * by scaling to 0, restarted by a forced update; start, stop and restart answer once the task runs (or ended).
+ */
+export class SwarmServiceClient implements ContainerClient {
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly r: DockerRequests,
+    private readonly o: SwarmServiceOptions,
+  ) {}
+
+  async fetchContainerIds(domain: string): Promise<string[]> {
+    return (await this.services(domain)).map((s) => s.ID);
+  }
+
+  async fetchContainerSummaries(domain: string): Promise<ContainerSummary[]> {
+    const services = await this.services(domain);
+    const tasks = services.length ? await this.tasks({ service: services.map((s) => s.ID) }) : [];
+    return services.map((s) => {
+      const record = toServiceRecord(s, tasks, () => undefined);
+      return { id: s.ID, engineName: s.Spec.Name, state: record.state, labels: s.Spec.Labels ?? {} };
+    });
+  }
+
+  async fetchContainer(idOrName: string): Promise<ContainerRecord | undefined> {
+    const service = await this.service(idOrName);
+    if (!service) return undefined;
+    const tasks = await this.tasks({ service: [service.ID] });
+    const task = currentTask(tasks);
+    if (task?.NodeID) await this.o.nodes.refreshIfUnknown(task.NodeID);
+    return toServiceRecord(service, tasks, (id) => this.o.nodes.hostname(id));
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const image = await this.o.imageReference(spec.imageId);
+    const created = (await this.r.request('create service', () =>
+      this.docker.createService(toServiceSpec(spec, image, this.o.stopGraceSeconds, 0) as unknown as Dockerode.CreateServiceOptions),
+    )) as unknown as { id?: string; ID?: string };
+    const id = created.id ?? created.ID;
+    if (!id) throw new BerthError('internal', `the swarm manager created service ${spec.engineName} but did not say its ID`);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const since = new Date().toISOString();
+    const service = await this.update(id, (spec) => ((spec.Mode.Replicated ??= {}).Replicas = 1));
+    await this.awaitStarted(service, since);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const service = await this.update(id, (spec) => ((spec.Mode.Replicated ??= {}).Replicas = 0), [404]);
+    if (!service) return;
+    await this.waitFor(service.ID, 'stop', (tasks) => tasks.every((t) => !['running', 'starting', 'preparing'].includes(t.Status.State)), (timeoutSeconds + 30) * 1000);
+  }
+
+  async restartContainer(id: string): Promise<void> {
+    const since = new Date().toISOString();
+    const service = await this.update(id, (spec) => {
+      (spec.Mode.Replicated ??= {}).Replicas = 1;
+      spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+    });
+    await this.awaitStarted(service, since);
+  }
+
+  async renameContainer(): Promise<void> {
+    // Swarm cannot rename a service; updateImage and rollback with containers update the service's image instead.
+    throw failures.notOnSwarm('renaming a container');
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.r.tolerate([404], 'remove service', (abortSignal) => this.docker.getService(id).remove({ abortSignal }));
+  }
+
+  async fetchLogs(id: string, tail: number): Promise<string> {
+    const buf = await this.r.request('service logs', (abortSignal) =>
+      this.docker.getService(id).logs({ stdout: true, stderr: true, follow: false, tail, abortSignal } as {}),
+    );
+    return demuxLogs(buf as unknown as Buffer);
+  }
+
+  async followLogs(id: string, options: { sinceSeconds: number; maxLineBytes: number }, onLine: (line: LogLine) => void): Promise<LogStream> {
+    const stream = (await this.r.request('follow service logs', () =>
+      this.docker.getService(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: Math.floor(options.sinceSeconds) } as {}),
+    )) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    return followLogStream(stream, options.maxLineBytes, onLine);
+  }
+
+  async fetchUsage(id: string): Promise<ContainerUsage> {
+    const at = await this.onNode(id, 'stats');
+    return at.engine.fetchUsage(at.container);
+  }
+
+  async fetchProcesses(id: string): Promise<ProcessTable> {
+    const at = await this.onNode(id, 'top');
+    return at.engine.fetchProcesses(at.container);
+  }
+
+  async fetchContainersUsingImage(imageId: string): Promise<string[]> {
+    const list = (await this.r.request('list services', (abortSignal) => this.docker.listServices({ abortSignal } as {}))) as unknown as SwarmService[];
+    return list.filter((s) => s.Spec.Labels?.[IMAGE_ID_LABEL] === imageId).map((s) => s.ID);
+  }
+
+  /** The running task's container and its node's engine (swarm.nodes), for what only that engine answers. */
+  private async onNode(id: string, what: string) {
+    const record = await this.fetchContainer(id);
+    const node = record?.swarm?.node;
+    const container = record?.swarm?.container;
+    if (!record || record.state !== 'running' || !node || !container) throw failures.notRunning(record?.name ?? id, record?.state ?? 'gone');
+    return { engine: this.o.nodes.engine(node, what), container };
+  }
+
+  private async services(domain: string): Promise<SwarmService[]> {
+    return (await this.r.request('list services', (abortSignal) =>
+      this.docker.listServices({ filters: { label: [domainFilter(domain)] }, abortSignal } as {}),
+    )) as unknown as SwarmService[];
+  }
+
+  private async service(idOrName: string): Promise<SwarmService | undefined> {
+    try {
+      return (await this.r.request('inspect service', (abortSignal) => this.docker.getService(idOrName).inspect({ abortSignal } as {}))) as unknown as SwarmService;
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
+  private async tasks(filters: Record<string, string[]>): Promise<SwarmTask[]> {
+    return (await this.r.request('list tasks', (abortSignal) => this.docker.listTasks({ filters, abortSignal }))) as SwarmTask[];
+  }
+
+  /**
+   * Change a service's spec (read, change, write with its version); a concurrent change (the version moved on) is read
+   * again and retried. Returns the service as written, or undefined when it is gone and 404 is tolerated.
+   */
+  private async update(id: string, change: (spec: SwarmServiceSpec) => void, tolerate: number[] = []): Promise<SwarmService | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const service = await this.service(id);
+      if (!service) {
+        if (tolerate.includes(404)) return undefined;
+        throw new BerthError('not_found', `no service ${id} on the swarm`);
+      }
+      const spec = structuredClone(service.Spec);
+      change(spec);
+      try {
+        await this.r.request('update service', (abortSignal) =>
+          this.docker.getService(service.ID).update({ _query: { version: service.Version.Index }, _body: spec, abortSignal } as {}),
+        );
+        return { ...service, Spec: spec };
+      } catch (err) {
+        // "update out of sequence": someone else changed it since it was read.
+        if (attempt < 3 && (hasStatus(err, 500) || hasStatus(err, 409)) && /out of sequence/i.test((err as Error).message)) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Until a task made after `since` runs, or ran and ended (a command that exits at once is started, as `docker start`
+   * says); a task the node rejects (no such image on it, no room) fails at once with the node's reason.
+   */
+  private async awaitStarted(service: SwarmService | undefined, since: string): Promise<void> {
+    if (!service) return;
+    await this.waitFor(service.ID, 'start', (tasks) => {
+      const fresh = tasks.filter((t) => t.CreatedAt >= since || (t.Status.Timestamp ?? '') >= since);
+      const rejected = fresh.find((t) => t.Status.State === 'rejected');
+      if (rejected) throw taskFailed(service.Spec.Name, rejected);
+      return fresh.some((t) => t.Status.State === 'running' || (Boolean(t.Status.ContainerStatus?.ContainerID) && ['complete', 'failed', 'shutdown'].includes(t.Status.State)));
+    }, this.o.startTimeoutMs);
+  }
+
+  private async waitFor(id: string, what: string, done: (tasks: SwarmTask[]) => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: SwarmTask | undefined;
+    for (;;) {
+      const tasks = await this.tasks({ service: [id] });
+      if (done(tasks)) return;
+      last = currentTask(tasks) ?? last;
+      if (Date.now() >= deadline) {
+        const state = last ? `its task is ${last.Status.State}${last.Status.Err ? `: ${last.Status.Err}` : last.Status.Message ? ` (${last.Status.Message})` : ''}` : 'it has no task';
+        throw new BerthError('internal', `the swarm did not ${what} service ${id} within ${Math.round(timeoutMs / 1000)} s: ${state}`);
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+}
+
+function taskFailed(name: string, task: SwarmTask): BerthError {
+  return new BerthError('internal', `the swarm could not start ${name}: ${task.Status.Err ?? task.Status.Message ?? task.Status.State}`, { task: task.ID });
+}

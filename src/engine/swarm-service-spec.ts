@@ -1,0 +1,50 @@
+import type { ContainerSpec } from './engine.js';
+import type { SwarmServiceSpec } from './swarm-api.js';
+
+/** On services (engine: swarm, issue 13): the local image ID the service's digest reference was pushed from. */
+export const IMAGE_ID_LABEL = 'berth.image-id';
+
+/** Swarm has three restart conditions; `unless-stopped` and `always` both mean "any" (a stop scales to 0 instead). */
+const RESTART: Readonly<Record<string, 'none' | 'on-failure' | 'any'>> = { no: 'none', 'on-failure': 'on-failure', always: 'any', 'unless-stopped': 'any' };
+
+/**
+ * A berth container as a Swarm service (issue 13): one replica (0 while stopped), the container's labels on the service
+ * and on its task containers, the image by digest (`image`), and the container's sandbox where a service has the
+ * setting. No network: a task gets only its node's `docker_gwbridge`, which Swarm makes with inter-container traffic off,
+ * so it reaches the router (WS_URL) and nothing of another container. `no-new-privileges` has no service setting (moby
+ * #41371): every node's daemon must enforce it (checked when berth starts). Never a bind mount, never privileged, no
+ * host namespaces: a service spec cannot ask for those except by the fields left out here.
+ */
+export function toServiceSpec(spec: ContainerSpec, image: string, stopGraceSeconds: number, replicas: 0 | 1): SwarmServiceSpec {
+  const sb = spec.sandbox;
+  return {
+    Name: spec.engineName,
+    Labels: { ...spec.labels, [IMAGE_ID_LABEL]: spec.imageId },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: image,
+        Labels: { ...spec.labels },
+        Env: [...spec.env],
+        User: sb.user,
+        ReadOnly: sb.readOnlyRootfs,
+        Mounts: [
+          { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: sb.tmpfsSize, Mode: 0o1777 } },
+          ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.path, ReadOnly: false })),
+        ],
+        StopGracePeriod: stopGraceSeconds * 1e9,
+        CapabilityDrop: ['ALL'],
+        CapabilityAdd: [...sb.capAdd],
+        Ulimits: [{ Name: 'nofile', Soft: sb.nofile, Hard: sb.nofile }],
+        Init: false,
+      },
+      Resources: { Limits: { MemoryBytes: sb.memory, NanoCPUs: sb.nanoCpus, Pids: sb.pids } },
+      RestartPolicy: { Condition: RESTART[sb.restartPolicy] ?? 'any', MaxAttempts: 0 },
+      Networks: [],
+      LogDriver: { Name: 'json-file', Options: { 'max-size': String(sb.logMaxSize), 'max-file': String(sb.logMaxFiles) } },
+      ForceUpdate: 0,
+    },
+    Mode: { Replicated: { Replicas: replicas } },
+    UpdateConfig: { Parallelism: 1, Order: 'stop-first', FailureAction: 'pause' },
+    EndpointSpec: { Mode: 'vip' },
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerSpec } from '../../src/engine/engine.js';
+import type { SwarmService, SwarmTask } from '../../src/engine/swarm-api.js';
+import { differences } from '../../src/engine/swarm-event-client.js';
+import { IMAGE_ID_LABEL, toServiceSpec } from '../../src/engine/swarm-service-spec.js';
+import { currentTask, toServiceRecord } from '../../src/engine/to-service-record.js';
+
+const spec: ContainerSpec = {
+  engineName: 'd.w1',
+  imageId: 'sha256:abc',
+  env: ['A=1'],
+  labels: { 'berth.domain': 'd', 'berth.name': 'w1', 'berth.image': 'app' },
+  extraHosts: ['host.docker.internal:host-gateway'],
+  network: 'net-id',
+  sandbox: {
+    user: '65534:65534', memory: 256 * 1024 ** 2, nanoCpus: 5e8, pids: 64, nofile: 1024, readOnlyRootfs: true, tmpfsSize: 64 * 1024 ** 2,
+    capAdd: [], noNewPrivileges: true, restartPolicy: 'unless-stopped', logMaxSize: 1024 ** 2, logMaxFiles: 3,
+  },
+  volumes: [],
+};
+
+function service(replicas: number): SwarmService {
+  return { ID: 's1', Version: { Index: 7 }, CreatedAt: '2026-11-29T10:00:00Z', UpdatedAt: '2026-11-29T10:00:00Z', Spec: toServiceSpec(spec, 'reg:5000/berth/d/app@sha256:def', 10, replicas as 0 | 1) };
+}
+
+function task(id: string, created: string, desired: string, state: string, extra: Partial<SwarmTask['Status']> = {}): SwarmTask {
+  return { ID: id, CreatedAt: created, ServiceID: 's1', NodeID: 'n1', DesiredState: desired, Status: { State: state, Timestamp: created, ...extra } };
+}
+
+describe('a container as a Swarm service (issue 13)', () => {
+  it('the spec: one service, the sandbox where Swarm has it, the image by digest, no network, never privileged', () => {
+    const s = toServiceSpec(spec, 'reg:5000/berth/d/app@sha256:def', 10, 0);
+    expect(s.Name).toBe('d.w1');
+    expect(s.Mode.Replicated?.Replicas).toBe(0);
+    expect(s.Labels?.[IMAGE_ID_LABEL]).toBe('sha256:abc');
+    const cs = s.TaskTemplate.ContainerSpec;
+    expect(cs).toMatchObject({ Image: 'reg:5000/berth/d/app@sha256:def', User: '65534:65534', ReadOnly: true, CapabilityDrop: ['ALL'], CapabilityAdd: [], StopGracePeriod: 10e9 });
+    expect(cs.Mounts).toEqual([{ Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: 64 * 1024 ** 2, Mode: 0o1777 } }]);
+    expect(s.TaskTemplate.Resources?.Limits).toEqual({ MemoryBytes: 256 * 1024 ** 2, NanoCPUs: 5e8, Pids: 64 });
+    expect(s.TaskTemplate.RestartPolicy?.Condition).toBe('any');
+    expect(s.TaskTemplate.Networks).toEqual([]);
+    expect(JSON.stringify(s)).not.toMatch(/Privileged|Bind|host-gateway/);
+  });
+
+  it('the current task is the one Swarm wants running, else the newest', () => {
+    const old = task('t1', '2026-11-29T10:00:01Z', 'shutdown', 'failed');
+    const now = task('t2', '2026-11-29T10:00:05Z', 'running', 'running');
+    expect(currentTask([old, now])?.ID).toBe('t2');
+    expect(currentTask([old])?.ID).toBe('t1');
+  });
+
+  it('states: created, restarting, running, exited, in Docker words', () => {
+    const running = task('t1', '2026-11-29T10:00:01Z', 'running', 'running', { ContainerStatus: { ContainerID: 'c1', ExitCode: 0 } });
+    expect(toServiceRecord(service(0), [], () => undefined).state).toBe('created');
+    expect(toServiceRecord(service(1), [task('t1', '2026-11-29T10:00:01Z', 'running', 'preparing')], () => undefined).state).toBe('restarting');
+    const r = toServiceRecord(service(1), [running], (id) => (id === 'n1' ? 'node-1' : undefined));
+    expect(r).toMatchObject({ state: 'running', startedAt: '2026-11-29T10:00:01Z', exitCode: 0, imageId: 'sha256:abc', name: 'w1', swarm: { task: 't1', node: 'node-1', container: 'c1' } });
+    const stopped = task('t1', '2026-11-29T10:00:09Z', 'shutdown', 'shutdown', { ContainerStatus: { ContainerID: 'c1', ExitCode: 143 } });
+    expect(toServiceRecord(service(0), [stopped], () => undefined)).toMatchObject({ state: 'exited', exitCode: 143, finishedAt: '2026-11-29T10:00:09Z' });
+  });
+});
+
+describe('swarm changes as container events (issue 13)', () => {
+  const seen = (running: boolean, task = 't1', replicas = 1, version = 1) => ({ version, replicas, task, running });
+  it('create and start, die and stop, a task moved to another node, destroy', () => {
+    expect(differences(new Map(), new Map([['s', seen(false, undefined as never, 0)]]))).toEqual([{ id: 's', action: 'create' }]);
+    expect(differences(new Map([['s', seen(false)]]), new Map([['s', seen(true)]]))).toEqual([{ id: 's', action: 'start' }]);
+    expect(differences(new Map([['s', seen(true)]]), new Map([['s', seen(false, 't1', 0, 2)]]))).toEqual([
+      { id: 's', action: 'die' },
+      { id: 's', action: 'stop' },
+    ]);
+    expect(differences(new Map([['s', seen(true, 't1')]]), new Map([['s', seen(true, 't2')]]))).toEqual([
+      { id: 's', action: 'die' },
+      { id: 's', action: 'start' },
+    ]);
+    expect(differences(new Map([['s', seen(true)]]), new Map())).toEqual([
+      { id: 's', action: 'die' },
+      { id: 's', action: 'destroy' },
+    ]);
+    expect(differences(new Map([['s', seen(false, 't1', 1, 1)]]), new Map([['s', seen(false, 't1', 1, 2)]]))).toEqual([{ id: 's', action: 'update' }]);
+  });
+});
