@@ -3,7 +3,7 @@ import { BerthError, isBerthError } from '../errors.js';
 import { awaitReplacement } from './await-replacement.js';
 import { engineContainerName, LABELS, replacementEngineName } from '../engine/labels.js';
 import { itemOwner } from '../tenancy/callers.js';
-import type { NewContainer } from './container-spec.js';
+import { containerSpec, type NewContainer } from './container-spec.js';
 import { discard, startNewContainer } from './create-container.js';
 import type { OpsContext } from './ops-context.js';
 
@@ -29,6 +29,7 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
   const ticket = old.env.find((kv) => kv.startsWith(TICKET_VAR))?.slice(TICKET_VAR.length) || undefined;
   // The image's health check decides how the replacement is confirmed; read it unless the caller's record has it.
   const image = next.image.healthcheck === undefined ? ((await ctx.engine.fetchImage(next.image.id)) ?? next.image) : next.image;
+  if (ctx.engine.updateContainer) return updateInPlace(ctx, old, { ...next, image, name: old.name, owner, ticket });
   let id: string;
   try {
     id = await startNewContainer(ctx, { ...next, image, name: old.name, owner, ticket, replaces: { id: old.id, engineName: temporary } });
@@ -61,4 +62,19 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
   ctx.index.forget(old.id);
   await ctx.endpoints.settled(old.name).catch((err: unknown) => ctx.log.error({ err, name: old.name }, 'the endpoints of a replaced container could not be registered'));
   return ctx.index.getByName(old.name) ?? (await ctx.engine.fetchContainer(id))!;
+}
+
+/**
+ * On a swarm (issue 13) a service cannot be renamed, so there is no replacement under a temporary name: the service
+ * itself moves to the new spec by Swarm's rolling update, start-first, and Swarm rolls it back if the new task does not
+ * run (or is not healthy) within the confirmation time (the health check's bound, at least `update.settleSeconds`).
+ */
+async function updateInPlace(ctx: OpsContext, old: ContainerRecord, next: NewContainer): Promise<ContainerRecord> {
+  const hc = next.image.healthcheck ?? null;
+  const healthMs = hc ? hc.startPeriodMs + hc.intervalMs * hc.retries + hc.timeoutMs + 1000 : 0;
+  const spec = containerSpec(ctx, next, await ctx.network());
+  await ctx.engine.updateContainer!(old.id, spec, Math.max(ctx.update.settleSeconds * 1000, healthMs));
+  await ctx.index.refresh(old.id);
+  await ctx.endpoints.settled(old.name).catch((err: unknown) => ctx.log.error({ err, name: old.name }, 'the endpoints of a replaced container could not be registered'));
+  return ctx.index.getByName(old.name) ?? (await ctx.engine.fetchContainer(old.id))!;
 }

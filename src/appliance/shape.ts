@@ -21,6 +21,8 @@ export interface ContainerDict {
   health: 'starting' | 'healthy' | 'unhealthy' | null;
   /** Who created it (label berth.owner; `anonymous` for containers made before owners existed). */
   owner: string;
+  /** Only with engine: swarm (issue 13): the hostname of the node its task runs on (or last ran on), null before one. */
+  node?: string | null;
 }
 
 export interface ImageDict {
@@ -55,6 +57,7 @@ export function containerDict(c: ContainerRecord): ContainerDict {
     exitCode: c.exitCode,
     health: healthOf(c),
     owner: itemOwner(c.labels),
+    ...(c.swarm ? { node: c.swarm.node } : {}),
   };
 }
 
@@ -90,6 +93,8 @@ export function containerDetails(c: ContainerRecord) {
   return {
     ...containerDict(c),
     oomKilled: c.oomKilled,
+    // engine: swarm (issue 13): the service (its ID is the container's `id`), its current task and that task's container.
+    ...(c.swarm ? { swarm: { service: c.engineName, ...c.swarm } } : {}),
     config: {
       // The container's ticket is its secret: shown as present, never its value.
       environment: Object.fromEntries(c.env.map((kv) => splitEnv(kv)).map(([k, v]) => [k, k === 'WAMP_TICKET' ? REDACTED : v])),

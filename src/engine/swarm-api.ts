@@ -42,7 +42,8 @@ export interface SwarmServiceSpec {
     ForceUpdate?: number;
   };
   Mode: { Replicated?: { Replicas?: number } };
-  UpdateConfig?: { Parallelism?: number; Order?: 'stop-first' | 'start-first'; FailureAction?: 'pause' | 'continue' | 'rollback' };
+  UpdateConfig?: { Parallelism?: number; Order?: 'stop-first' | 'start-first'; FailureAction?: 'pause' | 'continue' | 'rollback'; Monitor?: number; MaxFailureRatio?: number };
+  RollbackConfig?: { Parallelism?: number; Order?: 'stop-first' | 'start-first'; FailureAction?: 'pause' | 'continue'; Monitor?: number };
   EndpointSpec?: { Mode?: 'vip' | 'dnsrr' };
 }
 
@@ -52,6 +53,8 @@ export interface SwarmService {
   CreatedAt: string;
   UpdatedAt: string;
   Spec: SwarmServiceSpec;
+  /** The last update's progress (absent before the first update). */
+  UpdateStatus?: { State?: string; StartedAt?: string; CompletedAt?: string; Message?: string };
 }
 
 export interface SwarmTask {

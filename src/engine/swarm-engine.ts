@@ -6,6 +6,7 @@ import { DockerRequests } from './docker-requests.js';
 import type { Engine, ExecClient, VolumeClient } from './engine.js';
 import { SwarmEventClient } from './swarm-event-client.js';
 import { checkNodes, type NodeCheck } from './swarm-node-check.js';
+import { SwarmNetworks } from './swarm-networks.js';
 import { SwarmNodes, type NodeEndpoints } from './swarm-nodes.js';
 import { SwarmServiceClient } from './swarm-service-client.js';
 
@@ -30,6 +31,7 @@ export interface SwarmEngine extends Engine {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SwarmEngine {
   readonly nodes: SwarmNodes;
+  private readonly networks: SwarmNetworks;
   private readonly requests: DockerRequests;
 
   constructor(
@@ -38,12 +40,14 @@ export class SwarmEngine {
   ) {
     this.requests = new DockerRequests(docker);
     this.nodes = new SwarmNodes(docker, this.requests, o);
+    this.networks = new SwarmNetworks(docker, this.requests);
     const parts = [
       new SwarmServiceClient(docker, this.requests, {
         imageReference: (id) => this.imageReference(id),
         stopGraceSeconds: o.stopGraceSeconds,
         startTimeoutMs: o.startTimeoutMs,
         nodes: this.nodes,
+        networks: this.networks,
       }),
       new DockerImageClient(docker, this.requests),
       new DockerNetworkClient(docker, this.requests),
@@ -79,6 +83,9 @@ export class SwarmEngine {
     if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.ControlAvailable) {
       throw new BerthError('engine_unavailable', `engine: swarm needs --docker-host to be a swarm manager; this engine's swarm state is ${info.Swarm?.LocalNodeState ?? 'unknown'}${info.Swarm?.ControlAvailable === false ? ' (a worker)' : ''}`);
     }
+    // A berth killed between making a container's network and its service (or removing them) left the network.
+    const services = new Set((await this.fetchContainerSummaries(domain)).map((s) => s.engineName));
+    for (const name of await this.networks.leftovers(domain, services)) await this.networks.remove(name);
     const checks = await checkNodes(this.docker, this.requests, { domain, image: probeImage, timeoutMs: this.o.startTimeoutMs });
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw new BerthError('engine_unavailable', `refusing to run containers on this swarm: ${failed.map((c) => `node ${c.node}: ${c.problem}`).join('; ')}`);

@@ -2,9 +2,10 @@ import type Dockerode from 'dockerode';
 import { BerthError, failures } from '../errors.js';
 import { demuxLogs } from './demux-logs.js';
 import type { DockerRequests } from './docker-requests.js';
-import { hasStatus } from './engine-error.js';
+import { EngineError, hasStatus } from './engine-error.js';
 import type { ContainerClient, ContainerRecord, ContainerSpec, ContainerSummary, ContainerUsage, LogLine, LogStream, ProcessTable } from './engine.js';
-import { domainFilter } from './labels.js';
+import { domainFilter, LABELS } from './labels.js';
+import type { SwarmNetworks } from './swarm-networks.js';
 import { followLogStream } from './follow-log-stream.js';
 import type { SwarmNodes } from './swarm-nodes.js';
 import type { SwarmService, SwarmServiceSpec, SwarmTask } from './swarm-api.js';
@@ -20,6 +21,7 @@ export interface SwarmServiceOptions {
   /** How long a start may take (scheduling, the pull on a node that lacks the image, the container's start). */
   readonly startTimeoutMs: number;
   readonly nodes: SwarmNodes;
+  readonly networks: SwarmNetworks;
 }
 
 /**
@@ -56,14 +58,22 @@ export class SwarmServiceClient implements ContainerClient {
     return toServiceRecord(service, tasks, (id) => this.o.nodes.hostname(id));
   }
 
+  /** The service (0 replicas) on an overlay network of its own (swarm-networks.ts); neither is left if this fails. */
   async createContainer(spec: ContainerSpec): Promise<string> {
     const image = await this.o.imageReference(spec.imageId);
-    const created = (await this.r.request('create service', () =>
-      this.docker.createService(toServiceSpec(spec, image, this.o.stopGraceSeconds, 0) as unknown as Dockerode.CreateServiceOptions),
-    )) as unknown as { id?: string; ID?: string };
-    const id = created.id ?? created.ID;
-    if (!id) throw new BerthError('internal', `the swarm manager created service ${spec.engineName} but did not say its ID`);
-    return id;
+    if (await this.service(spec.engineName)) throw new EngineError('in_use', `service ${spec.engineName} already exists`, 409);
+    const network = await this.o.networks.ensure(spec.engineName, { [LABELS.domain]: spec.labels[LABELS.domain] ?? '', [LABELS.name]: spec.labels[LABELS.name] ?? '' });
+    try {
+      const created = (await this.r.request('create service', () =>
+        this.docker.createService(toServiceSpec(spec, image, this.o.stopGraceSeconds, 0, network) as unknown as Dockerode.CreateServiceOptions),
+      )) as unknown as { id?: string; ID?: string };
+      const id = created.id ?? created.ID;
+      if (!id) throw new BerthError('internal', `the swarm manager created service ${spec.engineName} but did not say its ID`);
+      return id;
+    } catch (err) {
+      await this.o.networks.remove(spec.engineName).catch(() => undefined);
+      throw err;
+    }
   }
 
   async startContainer(id: string): Promise<void> {
@@ -87,13 +97,54 @@ export class SwarmServiceClient implements ContainerClient {
     await this.awaitStarted(service, since);
   }
 
+  /**
+   * updateImage and rollback with containers on a swarm: Swarm's own rolling update, start-first (the new task runs
+   * before the old one is stopped; with a health check Swarm counts it as running only once it is healthy), watched for
+   * `monitorMs`, rolled back by Swarm on failure. The service keeps its ID, name, replicas and ticket.
+   */
+  async updateContainer(id: string, spec: ContainerSpec, monitorMs: number): Promise<void> {
+    const image = await this.o.imageReference(spec.imageId);
+    const since = new Date(Date.now() - 1000).toISOString();
+    const service = await this.update(id, (current) => {
+      const next = toServiceSpec(spec, image, this.o.stopGraceSeconds, 0);
+      current.Labels = next.Labels;
+      current.TaskTemplate = { ...next.TaskTemplate, ForceUpdate: current.TaskTemplate.ForceUpdate ?? 0 };
+      current.UpdateConfig = { Parallelism: 1, Order: 'start-first', FailureAction: 'rollback', Monitor: monitorMs * 1e6, MaxFailureRatio: 0 };
+      current.RollbackConfig = { Parallelism: 1, Order: 'start-first', FailureAction: 'pause', Monitor: 0 };
+    });
+    const name = service!.Spec.Name;
+    const deadline = Date.now() + this.o.startTimeoutMs + monitorMs + this.o.stopGraceSeconds * 1000;
+    for (;;) {
+      const now = await this.service(id);
+      if (!now) throw new BerthError('not_found', `service ${name} was removed during its update`);
+      const u = now.UpdateStatus;
+      const current = u && (u.StartedAt ?? '') >= since;
+      // Nothing to roll (0 replicas) or done.
+      if ((now.Spec.Mode.Replicated?.Replicas ?? 0) === 0 && !current) return;
+      if (current && u.State === 'completed') return;
+      // Swarm rolls back by itself (rollback_started); the answer waits until the old image runs again.
+      if (current && u.State && /^(paused|rollback_completed|rollback_paused)$/.test(u.State)) {
+        const tasks = await this.tasks({ service: [now.ID] });
+        const failed = [...tasks].sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt)).find((t) => t.CreatedAt >= since && t.Status.Err);
+        const reason = [u.Message, failed?.Status.Err].filter(Boolean).join(': ') || u.State;
+        throw new BerthError('replacement_failed', `replacing container ${name} failed: ${reason}; the swarm rolled it back to its old image`, replacementKwargs(name, reason));
+      }
+      if (Date.now() >= deadline) throw new BerthError('replacement_failed', `replacing container ${name} did not finish in time (update ${u?.State ?? 'not started'})`, replacementKwargs(name, 'timeout'));
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
   async renameContainer(): Promise<void> {
     // Swarm cannot rename a service; updateImage and rollback with containers update the service's image instead.
     throw failures.notOnSwarm('renaming a container');
   }
 
+  /** The service, then its network (once Swarm has taken the task off it). */
   async removeContainer(id: string): Promise<void> {
+    const service = await this.service(id);
+    if (!service) return;
     await this.r.tolerate([404], 'remove service', (abortSignal) => this.docker.getService(id).remove({ abortSignal }));
+    await this.o.networks.remove(service.Spec.Name);
   }
 
   async fetchLogs(id: string, tail: number): Promise<string> {
@@ -207,6 +258,11 @@ export class SwarmServiceClient implements ContainerClient {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
+}
+
+/** The kwargs replacement_failed has on one engine; Swarm does not give the exit code, health or logs of its attempt. */
+function replacementKwargs(service: string, reason: string) {
+  return { name: service.slice(service.lastIndexOf('.') + 1), reason, exitCode: null, health: null, healthCheck: null, logs: [] };
 }
 
 function taskFailed(name: string, task: SwarmTask): BerthError {

@@ -10,12 +10,16 @@ const RESTART: Readonly<Record<string, 'none' | 'on-failure' | 'any'>> = { no: '
 /**
  * A berth container as a Swarm service (issue 13): one replica (0 while stopped), the container's labels on the service
  * and on its task containers, the image by digest (`image`), and the container's sandbox where a service has the
- * setting. No network: a task gets only its node's `docker_gwbridge`, which Swarm makes with inter-container traffic off,
- * so it reaches the router (WS_URL) and nothing of another container. `no-new-privileges` has no service setting (moby
+ * setting. `no-new-privileges` has no service setting (moby
  * #41371): every node's daemon must enforce it (checked when berth starts). Never a bind mount, never privileged, no
  * host namespaces: a service spec cannot ask for those except by the fields left out here.
+ *
+ * Its network is an overlay of its own (`network`, made by the caller): no other container is on it, and its way out
+ * (to the router) is its node's `docker_gwbridge`, which Swarm makes with inter-container traffic off. So no container
+ * reaches another one, whichever nodes they run on, without relying on how each node's daemon is configured (a task on
+ * no network would land on its node's default bridge, isolated only if that daemon runs with --icc=false).
  */
-export function toServiceSpec(spec: ContainerSpec, image: string, stopGraceSeconds: number, replicas: 0 | 1): SwarmServiceSpec {
+export function toServiceSpec(spec: ContainerSpec, image: string, stopGraceSeconds: number, replicas: 0 | 1, network?: string): SwarmServiceSpec {
   const sb = spec.sandbox;
   return {
     Name: spec.engineName,
@@ -39,12 +43,13 @@ export function toServiceSpec(spec: ContainerSpec, image: string, stopGraceSecon
       },
       Resources: { Limits: { MemoryBytes: sb.memory, NanoCPUs: sb.nanoCpus, Pids: sb.pids } },
       RestartPolicy: { Condition: RESTART[sb.restartPolicy] ?? 'any', MaxAttempts: 0 },
-      Networks: [],
+      Networks: network ? [{ Target: network }] : [],
       LogDriver: { Name: 'json-file', Options: { 'max-size': String(sb.logMaxSize), 'max-file': String(sb.logMaxFiles) } },
       ForceUpdate: 0,
     },
     Mode: { Replicated: { Replicas: replicas } },
     UpdateConfig: { Parallelism: 1, Order: 'stop-first', FailureAction: 'pause' },
-    EndpointSpec: { Mode: 'vip' },
+    // No virtual IP: nothing addresses a berth container by its service name, and a VIP needs IPVS on every node.
+    EndpointSpec: { Mode: 'dnsrr' },
   };
 }

@@ -1,0 +1,212 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthProcess } from '../helpers/berth-process.js';
+import { writeConfig } from '../helpers/build-helpers.js';
+import { BUSYBOX_IMAGE, testDomain } from '../helpers/docker.js';
+import { GitServer } from '../helpers/git-server.js';
+import { SwarmCluster } from '../helpers/swarm-cluster.js';
+import { freePort, waitFor } from '../helpers/wait-for.js';
+import { WampClient, type WampFailure } from '../helpers/wamp-client.js';
+
+/**
+ * Issue 13: berth with `--engine swarm` on a real three-node Docker Swarm on this machine (test/helpers/swarm-cluster.ts:
+ * one dockerd per network namespace, Debian's docker-registry on the bridge). The manager is drained, so every task
+ * runs on a worker. berth embeds its router on the bridge address, where containers on every node reach it.
+ */
+const D = testDomain('swarm');
+const dir = mkdtempSync(join(tmpdir(), 'berth-swarm-'));
+const HELLO_RUN = `Base: exis-python\nCommand: [python3, -m, backend]\n`;
+let cluster: SwarmCluster;
+let git: GitServer;
+let berth: BerthProcess;
+let client: WampClient;
+let args: string[];
+let url: string;
+
+type Dict = Record<string, unknown> & { name: string; state: string; id: string; node?: string | null };
+
+const hello = (name: string, timeoutMs = 90_000) =>
+  waitFor(`${D}.${name}/hello to answer`, () => client.call<string>(`${D}.${name}/hello`, ['bob']).catch(() => undefined), timeoutMs, 250);
+const manager = (...a: string[]) => cluster.docker(0, ...a);
+const serviceJson = async (name: string) => JSON.parse(await manager('service', 'inspect', `${D}.${name}`)) as [{ ID: string; Spec: Record<string, any> }];
+const nodeIndex = (hostname: string) => cluster.nodes.findIndex((n) => n.name === hostname);
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: WampFailure) => e);
+
+async function startBerth(): Promise<BerthProcess> {
+  return BerthProcess.start(args, { timeoutMs: 120_000 });
+}
+
+describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
+  beforeAll(async () => {
+    cluster = await SwarmCluster.start({ nodes: 3 });
+    // Tasks run on the workers only, as on a swarm whose manager serves no workload.
+    await manager('node', 'update', '--availability', 'drain', cluster.manager.name);
+    const probe = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
+    // The bases are on the manager's engine, where berth builds.
+    await cluster.seedImage('berth/exis-python:1', 'berth-test/exis-python');
+    git = await GitServer.start();
+    git.addFixture('hello-backend');
+    git.addRepo('ticker', { 'Run.yaml': `Base: busybox\nCommand: 'trap "exit 0" TERM; while true; do echo tick; sleep 1; done'\n` });
+    git.addRepo('volumes', { 'Run.yaml': `Base: busybox\nCommand: [sleep, '3600']\nVolumes: [/data]\n` });
+    const port = await freePort();
+    url = `ws://${cluster.bridgeAddress}:${port}/ws`;
+    const config = writeConfig(dir, {
+      build: { allowPrivateHosts: true },
+      bases: { busybox: BUSYBOX_IMAGE },
+      swarm: { probeImage: probe, nodes: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.socket])) },
+    });
+    args = ['--engine', 'swarm', '--docker-host', cluster.manager.socket, '--registry', cluster.registry, '--listen', `${cluster.bridgeAddress}:${port}`,
+      '--container-router-url', url, '--domain', D, '--config', config];
+    berth = await startBerth();
+    client = await WampClient.connect(url);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await berth?.stop();
+    await git?.[Symbol.asyncDispose]();
+    await cluster?.[Symbol.asyncDispose]();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('at start berth checked every ready node for no-new-privileges (the drained manager is skipped)', () => {
+    const line = berth.lines.find((l) => l.msg === 'swarm nodes enforce no-new-privileges');
+    expect([...((line?.nodes as string[]) ?? [])].sort()).toEqual(cluster.nodes.slice(1).map((n) => n.name).sort());
+  });
+
+  it('build pushes the image to the registry; images() gives the digest reference the services use', async () => {
+    await client.call(`${D}/build`, ['hello', git.url('hello-backend')]);
+    const [image] = await client.call<{ name: string; registry: string | null }[]>(`${D}/images`);
+    expect(image!.registry).toMatch(new RegExp(`^${cluster.registry.replace(/\./g, '\\.')}/berth/${D.replace(/\./g, '\\.')}/hello@sha256:[0-9a-f]{64}$`));
+  });
+
+  it('create: a one-replica service on a worker, on an overlay network of its own, by digest; it joins the router', async () => {
+    const c = await client.call<Dict>(`${D}/create`, ['hello', 'hb1']);
+    expect(c).toMatchObject({ name: 'hb1', state: 'running', domain: `${D}.hb1` });
+    const workers = cluster.nodes.slice(1).map((n) => n.name);
+    expect(workers).toContain(c.node);
+    const [svc] = await serviceJson('hb1');
+    expect(svc.ID).toBe(c.id);
+    expect(svc.Spec.Labels).toMatchObject({ 'berth.domain': D, 'berth.name': 'hb1', 'berth.image': 'hello' });
+    expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(svc.Spec.TaskTemplate.ContainerSpec).toMatchObject({ ReadOnly: true, CapabilityDrop: ['ALL'] });
+    const [net] = JSON.parse(await manager('network', 'inspect', `${D}.hb1`)) as [{ Driver: string; Id: string }];
+    expect(net.Driver).toBe('overlay');
+    expect(svc.Spec.TaskTemplate.Networks).toEqual([{ Target: net.Id }]);
+    expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+  });
+
+  it('list and inspect say which node runs it; logs, top (from the node\'s own engine)', async () => {
+    const [listed] = await client.call<Dict[]>(`${D}/list`);
+    expect(listed).toMatchObject({ name: 'hb1', state: 'running' });
+    const details = await client.call<Dict & { swarm: { service: string; task: string; node: string; container: string } }>(`${D}/hb1/inspect`);
+    expect(details.swarm).toMatchObject({ service: `${D}.hb1`, node: listed!.node });
+    // The node's engine runs that very container, with the sandbox Swarm cannot set: no-new-privileges from the daemon.
+    const status = await cluster.docker(nodeIndex(details.swarm.node), 'exec', details.swarm.container, 'cat', '/proc/1/status');
+    expect(status).toMatch(/^NoNewPrivs:\s*1$/m);
+    expect(await client.call<string>(`${D}/hb1/logs`)).toContain(`registered ${D}.hb1/hello`);
+    const top = await client.call<{ pids: number; processes: Record<string, string>[] }>(`${D}/hb1/top`);
+    expect(top.processes.some((p) => Object.values(p).some((v) => v.includes('python3')))).toBe(true);
+  });
+
+  it('stop scales to 0, start to 1, restart runs a new task', async () => {
+    expect(await client.call<Dict>(`${D}/hb1/stop`)).toMatchObject({ state: 'exited' });
+    expect(await manager('service', 'ls', '--filter', `name=${D}.hb1`, '--format', '{{.Replicas}}')).toBe('0/0');
+    await waitFor('the procedure to go away', async () => !(await client.isRegistered(`${D}.hb1/hello`)), 30_000);
+    expect(await client.call<Dict>(`${D}/hb1/start`)).toMatchObject({ state: 'running' });
+    expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+    const before = (await client.call<{ swarm: { task: string } }>(`${D}/hb1/inspect`)).swarm.task;
+    expect(await client.call<Dict>(`${D}/hb1/restart`)).toMatchObject({ state: 'running' });
+    const after = (await client.call<{ swarm: { task: string } }>(`${D}/hb1/inspect`)).swarm.task;
+    expect(after).not.toBe(before);
+    expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+  });
+
+  it('isolation: a container reaches the router, but no other container, on its node or another', async () => {
+    await client.call(`${D}/build`, ['ticker', git.url('ticker')]);
+    for (const n of ['t1', 't2', 't3']) await client.call(`${D}/create`, ['ticker', n]);
+    const placed = await Promise.all(['t1', 't2', 't3'].map((n) => client.call<{ swarm: { node: string; container: string } }>(`${D}/${n}/inspect`)));
+    // Two of three on two workers share a node.
+    expect(new Set(placed.map((p) => p.swarm.node)).size).toBeLessThan(3);
+    const addresses = async (p: { swarm: { node: string; container: string } }) =>
+      (await cluster.docker(nodeIndex(p.swarm.node), 'inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', p.swarm.container)).split(' ').filter(Boolean);
+    const from = placed[0]!;
+    const probe = (target: string) =>
+      cluster
+        .docker(nodeIndex(from.swarm.node), 'exec', from.swarm.container, 'sh', '-c', `nc -w 2 ${target} 9 </dev/null; echo "exit $?"`)
+        .catch((e: Error) => e.message);
+    for (const other of placed.slice(1)) {
+      for (const ip of await addresses(other)) {
+        // busybox nc: "connection refused" would mean the packet got there; a timeout or unreachable means it did not.
+        const out = await probe(ip);
+        expect(out, `t1 → ${ip}`).not.toMatch(/refused/i);
+        expect(out).toMatch(/exit 1|timed out|unreachable|No route/i);
+      }
+    }
+    const port = new URL(url).port;
+    expect(await probe(`${cluster.bridgeAddress} ${port}`)).toMatch(/exit 0/);
+  });
+
+  it('what Swarm cannot do is refused with berth.error.not_supported, and nothing is made', async () => {
+    expect((await failure(client.call(`${D}/t1/exec`, [['true']])))?.error).toBe('berth.error.not_supported');
+    await client.call(`${D}/build`, ['vol', git.url('volumes')]);
+    const refused = await failure(client.call(`${D}/create`, ['vol', 'v1']));
+    expect(refused?.error).toBe('berth.error.not_supported');
+    expect(await manager('service', 'ls', '--filter', `name=${D}.v1`, '-q')).toBe('');
+    expect(await manager('network', 'ls', '--filter', `name=${D}.v1`, '-q')).toBe('');
+  });
+
+  it('updateImage with containers: Swarm\'s rolling update, start-first; the service keeps its ID and answers again', async () => {
+    const old = await client.call<Dict>(`${D}/hb1/inspect`);
+    git.commit('hello-backend', { 'Run.yaml': `${HELLO_RUN}Env: {RELEASE: '2'}\n` });
+    await client.call(`${D}/updateImage`, ['hello'], { updateContainers: true });
+    const now = await client.call<Dict & { config: { environment: Record<string, string> } }>(`${D}/hb1/inspect`);
+    expect(now.id).toBe(old.id);
+    expect(now.config.environment.RELEASE).toBe('2');
+    expect(now.state).toBe('running');
+    expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+  });
+
+  it('a node fails: Swarm runs the task on the other worker, and the container serves again by itself', async () => {
+    const was = (await client.call<Dict>(`${D}/hb1/inspect`)).node!;
+    const i = nodeIndex(was);
+    await cluster.stopNode(i, { signal: 'SIGKILL' });
+    try {
+      const moved = await waitFor('hb1 to run on another node', async () => {
+        const [c] = (await client.call<Dict[]>(`${D}/list`)).filter((x) => x.name === 'hb1');
+        return c?.state === 'running' && c.node !== was ? c : undefined;
+      }, 120_000, 500);
+      expect(cluster.nodes.slice(1).map((n) => n.name)).toContain(moved.node);
+      expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+    } finally {
+      await cluster.startNode(i);
+      await cluster.waitForNodes('Ready', [i], 60_000);
+    }
+  });
+
+  it('berth killed: started again, it resumes from the swarm\'s state alone', async () => {
+    const before = (await client.call<Dict[]>(`${D}/list`)).map((c) => ({ name: c.name, id: c.id }));
+    berth.child.kill('SIGKILL');
+    await berth.exited();
+    await client.close();
+    berth = await startBerth();
+    client = await WampClient.connect(url);
+    expect((await client.call<Dict[]>(`${D}/list`)).map((c) => ({ name: c.name, id: c.id }))).toEqual(before);
+    // The containers lost the router with the old berth; they join the new one by themselves.
+    expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+  });
+
+  it('remove takes the service and its network; removeImage takes the registry copies', async () => {
+    for (const n of ['hb1', 't1', 't2', 't3']) await client.call(`${D}/remove`, [n]);
+    expect(await manager('service', 'ls', '--filter', `label=berth.domain=${D}`, '-q')).toBe('');
+    await waitFor('the networks to go', async () => (await manager('network', 'ls', '--filter', `label=berth.domain=${D}`, '--filter', 'driver=overlay', '-q')) === '', 30_000);
+    const [image] = (await client.call<{ name: string; registry: string }[]>(`${D}/images`)).filter((i) => i.name === 'hello');
+    const [repo, digest] = image!.registry.split('@') as [string, string];
+    const path = repo.slice(cluster.registry.length + 1);
+    await client.call(`${D}/removeImage`, ['hello']);
+    const res = await fetch(`http://${cluster.registry}/v2/${path}/manifests/${digest}`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    expect(res.status).toBe(404);
+  });
+});
