@@ -71,10 +71,15 @@ export function readPushStream(stream: NodeJS.ReadableStream, onLine: (line: str
     const progress = new PushProgress(onLine);
     let framing = false;
     let done = false;
-    const messages = new LineSplitter((raw, info) => {
-      if (info.dropped > 0) framing = true;
-      else progress.push(raw);
-    }, MAX_MESSAGE_BYTES);
+    // A message past the limit is not the engine's framing: noticed as its bytes are dropped, not at its (maybe never) end.
+    const messages = new LineSplitter(
+      (raw, info) => {
+        if (info.dropped > 0) framing = true;
+        else progress.push(raw);
+      },
+      MAX_MESSAGE_BYTES,
+      () => (framing = true),
+    );
     const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     const finish = (err?: Error) => {
       if (done) return;
