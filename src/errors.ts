@@ -100,8 +100,8 @@ export const failures = {
       { owner, quota: what, limit },
     ),
   /** A push to config `registry` that failed: the build fails with the engine's (the registry's) own message. */
-  pushFailed: (registry: string, reference: string, message: string) =>
-    new BerthError('build_failed', `the push of ${reference} to registry ${registry} failed: ${message}`, { registry, reference }),
+  pushFailed: (registry: string, reference: string, message: string, cause?: unknown) =>
+    new BerthError('build_failed', `the push of ${reference} to registry ${registry} failed: ${message}`, { registry, reference }, { cause }),
   engineUnavailable: () => new BerthError('engine_unavailable', 'the Docker engine is unavailable; berth retries and recovers when it returns'),
   tooLarge: (procedure: string, what: string, bytes: number, limit: number) => {
     const hint = procedure.endsWith('/logs') ? 'ask for fewer lines, e.g. logs with a smaller tail' : 'ask for less';

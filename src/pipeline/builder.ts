@@ -388,7 +388,8 @@ export class Builder {
       // The engine removes an aborted step's container on its own, a moment later; berth does not answer before it is gone.
       if (stepContainer) await this.removeStepContainer(stepContainer);
       await this.removeStepImages(steps.slice(1).filter((id) => ![...known].some((k) => short(k) === id)));
-      if (isBerthError(err, 'build_failed') && !signal.aborted) {
+      // The build's last lines tell why a step failed; a failed push says it all itself (and names the registry).
+      if (isBerthError(err, 'build_failed') && !signal.aborted && err.details.registry === undefined) {
         const last = tail.filter((l) => !l.startsWith('ERROR: ')).slice(-5);
         throw new BerthError('build_failed', `${err.message}${last.length ? `; last output: ${last.join(' | ')}` : ''}`, { name, lines: last }, { cause: err });
       }

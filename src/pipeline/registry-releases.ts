@@ -63,7 +63,7 @@ export class RegistryReleases {
       // A cancel stays a cancel; the build's time limit and the engine's or registry's refusal name the registry.
       if (isBerthError(err, 'canceled')) throw err;
       const message = isBerthError(err) ? err.message : String(err);
-      throw Object.assign(failures.pushFailed(registry, tagged, message), { cause: err });
+      throw failures.pushFailed(registry, tagged, message, err);
     }
   }
 

@@ -139,6 +139,10 @@ describe(`builds pushed to a registry (${ROUTER_KIND})`, { timeout: 600_000 }, (
       expect(err.error).toBe('berth.error.build_failed');
       expect(err.args[0]).toContain(`registry ${registry.address}`);
       expect(err.args[0]).toContain(`${registry.address}/${repo('app')}:3`);
+      // The engine's own message, and not the build steps' last lines (they did not fail).
+      expect(err.args[0]).toContain('connection refused');
+      expect(err.args[0]).not.toContain('last output');
+      expect(err.kwargs).toMatchObject({ registry: registry.address, reference: `${registry.address}/${repo('app')}:3` });
       expect(await tagged()).toBe(before.tag);
       expect((await imagesOf(D)).sort()).toEqual(before.images);
       expect(await tagsOf(D)).toEqual(before.tags);
