@@ -93,6 +93,8 @@ export const configSchema = z
       .optional(),
     /** Credentials for `registry` (config file only: never a flag, whose value other users of the machine can read). */
     registryAuth: z.strictObject({ username: z.string().min(1), password: z.string().min(1) }).optional(),
+    /** Seconds each request to the registry's HTTP API (deleting, listing, looking up manifests) may take. */
+    registryTimeout: z.number().int('must be an integer').min(1, 'must be at least 1').max(600, 'must be at most 600').default(15),
     swarm: z
       .strictObject({
         /**

@@ -5,6 +5,7 @@ import { dashboardHandler } from './dashboard/dashboard-handler.js';
 import { loadDashboardFiles } from './dashboard/dashboard-files.js';
 import { startDashboardServer, type DashboardServer } from './dashboard/dashboard-server.js';
 import { Builder } from './pipeline/builder.js';
+import { RegistryReleases } from './pipeline/registry-releases.js';
 import { recoverBuilds } from './pipeline/recover-builds.js';
 import type { Config } from './config.js';
 import { ContainerIndex } from './engine/container-index.js';
@@ -41,7 +42,10 @@ export class Daemon {
     private readonly engine: Engine = createEngine(config),
   ) {
     this.index = new ContainerIndex(engine, config.domain, log.child({ part: 'index' }));
-    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }), volumeOwner: config.sandbox.user });
+    const registry = config.registry
+      ? new RegistryReleases({ engine, domain: config.domain, registry: config.registry, auth: config.registryAuth, timeoutMs: config.registryTimeout * 1000, log: log.child({ part: 'registry' }) })
+      : undefined;
+    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }), volumeOwner: config.sandbox.user, registry });
   }
 
   /** Sync from the engine first so that the first join registers everything in one go. */

@@ -25,6 +25,10 @@ export const ERRORS = {
     summary: 'updateImage or rollback: a replacement container did not start, exited or was not healthy in time; it was removed and the old container kept serving',
   },
   not_supported: { uri: 'berth.error.not_supported', summary: 'not available with engine: swarm (yet): the README says per procedure what Swarm cannot do' },
+  registry_unavailable: {
+    uri: 'berth.error.registry_unavailable',
+    summary: 'the registry (config registry) cannot be reached, or refused berth\'s request (credentials, deletes not enabled)',
+  },
   internal: { uri: 'berth.error.internal', summary: 'an unexpected failure; logged with its context' },
 } as const;
 
@@ -97,6 +101,9 @@ export const failures = {
         : `owner "${owner}" already runs ${limit} build(s) (quotas.builds); wait for one to finish`,
       { owner, quota: what, limit },
     ),
+  /** A push to config `registry` that failed: the build fails with the engine's (the registry's) own message. */
+  pushFailed: (registry: string, reference: string, message: string, cause?: unknown) =>
+    new BerthError('build_failed', `the push of ${reference} to registry ${registry} failed: ${message}`, { registry, reference }, { cause }),
   engineUnavailable: () => new BerthError('engine_unavailable', 'the Docker engine is unavailable; berth retries and recovers when it returns'),
   tooLarge: (procedure: string, what: string, bytes: number, limit: number) => {
     const hint = procedure.endsWith('/logs') ? 'ask for fewer lines, e.g. logs with a smaller tail' : 'ask for less';

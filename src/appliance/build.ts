@@ -84,7 +84,8 @@ export async function runBuild(
       const labels = ownerLabels(owner.owner, owner.role);
       const { imageId, lines } = await ctx.builder.build(name, url, onLine, { labels });
       const record = await ctx.engine.fetchImage(imageId);
-      const image = record ? imageDict(record) : imageDict({ id: imageId, name, created: new Date().toISOString(), size: 0, labels, tags: [] });
+      const registry = ctx.builder.registry?.registry;
+      const image = record ? imageDict(record, registry) : imageDict({ id: imageId, name, created: new Date().toISOString(), size: 0, labels, tags: [] }, registry);
       final({ name, status: 'succeeded', image });
       ctx.events.imageBuilt(image);
       return { lines, image };

@@ -76,7 +76,7 @@ export class ContainerEndpoints {
         parseArgs(call, [], none);
         const image = await ctx.engine.fetchImage(own().imageId);
         if (!image) throw failures.imageGone(name);
-        return imageDict(image);
+        return imageDict(image, ctx.builder.registry?.registry);
       },
       inspect: async (call, own) => {
         parseArgs(call, [], none);

@@ -37,6 +37,6 @@ export function imagesProcedure(ctx: OpsContext): Handler {
       .map(([name, images]) => currentOf(images, ctx.domain, name)!)
       .filter((i) => ctx.callers.owns(caller, itemOwner(i.labels)))
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map(imageDict);
+      .map((i) => imageDict(i, ctx.builder.registry?.registry));
   };
 }

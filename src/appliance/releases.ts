@@ -9,6 +9,7 @@ import { findReleases } from './lookup.js';
 import { imageName } from './names.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
+import { registryReference } from '../pipeline/registry-reference.js';
 
 /** One entry of D/releases(name). */
 export interface ReleaseDict {
@@ -22,6 +23,8 @@ export interface ReleaseDict {
   current: boolean;
   /** Names of the containers on this image that the caller may see. */
   containers: string[];
+  /** Its pushed reference `<registry>/berth/<D>/<name>@sha256:…` (issue 13); null when not pushed or no registry. */
+  registry: string | null;
 }
 
 const schema = z.object({ name: imageName });
@@ -46,6 +49,7 @@ export function releasesProcedure(ctx: OpsContext): Handler {
       built: i.labels[LABELS.built] || null,
       current: i.id === current.id,
       containers: containers.filter((c) => c.imageId === i.id).map((c) => c.name).sort(),
+      registry: registryReference(i, ctx.builder.registry?.registry, ctx.domain, name),
     }));
   };
 }

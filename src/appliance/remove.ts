@@ -40,7 +40,9 @@ export function removeProcedure(ctx: OpsContext): Handler {
 
 /**
  * D/removeImage(imageName): the caller's own image with every kept release of it (issue 11); refused, with nothing
- * removed, while any container, running or stopped, uses any of them.
+ * removed, while any container, running or stopped, uses any of them. With config `registry` (issue 13), the name's
+ * manifests in the registry go too, after the local images: the answer's `registry` says whether they did (a registry
+ * that is down or refuses does not undo or block the local removal; it is said there and logged).
  */
 export function removeImageProcedure(ctx: OpsContext): Handler {
   const schema = z.object({ imageName });
@@ -52,9 +54,11 @@ export function removeImageProcedure(ctx: OpsContext): Handler {
     const users = (await Promise.all(releases.map((i) => ctx.engine.fetchContainersUsingImage(i.id)))).flat();
     if (users.length > 0) throw inUse(ctx, name, [...new Set(users)]);
     // The older releases first and the current one last: a removal the engine refuses leaves the name usable.
+    const { registry } = ctx.builder;
     for (const i of [...newestFirst(releases).filter((r) => r.id !== image.id), image]) {
       try {
-        await ctx.engine.removeImage(i.id);
+        if (registry) await registry.removeLocal(i, name);
+        else await ctx.engine.removeImage(i.id);
       } catch (err) {
         if (isBerthError(err, 'not_found')) continue;
         if (isBerthError(err, 'in_use')) throw new BerthError('in_use', `image "${name}" cannot be removed: ${err.message}`, { name }, { cause: err });
@@ -62,7 +66,8 @@ export function removeImageProcedure(ctx: OpsContext): Handler {
       }
     }
     ctx.events.imageRemoved(name, itemOwner(image.labels));
-    return { name, removed: true };
+    if (!registry) return { name, removed: true };
+    return { name, removed: true, registry: await registry.removeName(name, releases) };
   };
 }
 

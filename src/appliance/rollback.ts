@@ -33,7 +33,7 @@ export function rollbackProcedure(ctx: OpsContext): Handler {
     if (ctx.builds.get(name) || ctx.builder.isBuilding(name)) throw failures.buildBusy(name, ctx.domain);
     if (target.id !== current.id) await ctx.builder.makeCurrent(name, target.id);
     const image = (await ctx.engine.fetchImage(target.id)) ?? target;
-    const dict = imageDict(image);
+    const dict = imageDict(image, ctx.builder.registry?.registry);
     ctx.events.imageRollback(dict);
     const say = (line: string) => call.progress?.(line);
     const containers = updateContainers ? await moveContainers(ctx, caller, name, image, say, `release ${release}`) : [];

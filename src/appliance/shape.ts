@@ -5,6 +5,7 @@ import { containerDomain } from '../wamp/uris.js';
 import { itemOwner } from '../tenancy/callers.js';
 import { containerStatus } from './container-status.js';
 import { releaseOf } from '../pipeline/releases.js';
+import { registryReference } from '../pipeline/registry-reference.js';
 
 export interface ContainerDict {
   name: string;
@@ -41,6 +42,11 @@ export interface ImageDict {
   release: number | null;
   /** Who built it (label berth.owner; `anonymous` for images built before owners existed). */
   owner: string;
+  /**
+   * Where it was pushed (issue 13): `<registry>/berth/<D>/<name>@sha256:…` from the image's RepoDigests; null when no
+   * registry is configured or this image is not in it.
+   */
+  registry: string | null;
 }
 
 export function containerDict(c: ContainerRecord): ContainerDict {
@@ -68,7 +74,8 @@ function healthOf(c: ContainerRecord): ContainerDict['health'] {
   return (HEALTH_STATES as readonly string[]).includes(c.health ?? '') ? (c.health as ContainerDict['health']) : null;
 }
 
-export function imageDict(i: ImageRecord): ImageDict {
+/** `registry` is config `registry` (the image's pushed reference is looked up there), undefined when none is configured. */
+export function imageDict(i: ImageRecord, registry?: string): ImageDict {
   const l = i.labels;
   return {
     name: i.name,
@@ -83,6 +90,7 @@ export function imageDict(i: ImageRecord): ImageDict {
     built: l[LABELS.built] || null,
     release: releaseOf(l),
     owner: itemOwner(l),
+    registry: registryReference(i, registry, l[LABELS.domain] ?? '', i.name),
   };
 }
 

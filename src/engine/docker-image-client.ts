@@ -1,9 +1,10 @@
 import type Dockerode from 'dockerode';
 import { BerthError } from '../errors.js';
 import { readEngineStream } from './build-stream.js';
+import { readPushStream } from './push-stream.js';
 import type { DockerRequests } from './docker-requests.js';
 import { engineMessage } from './engine-error.js';
-import type { BuildSpec, ImageClient, ImageRecord } from './engine.js';
+import type { BuildSpec, ImageClient, ImageRecord, PushSpec } from './engine.js';
 import { isBuildStepCommand } from './build-step.js';
 import { domainFilter, LABELS } from './labels.js';
 import { toImageHealthcheck } from './to-container-record.js';
@@ -31,6 +32,7 @@ export class DockerImageClient implements ImageClient {
         size: i.Size,
         labels: i.Labels,
         tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+        digests: (i.RepoDigests ?? []).filter((d) => d !== '<none>@<none>'),
       }));
   }
 
@@ -38,7 +40,7 @@ export class DockerImageClient implements ImageClient {
     try {
       const i = await this.r.request('inspect image', () => this.docker.getImage(id).inspect());
       const labels = i.Config?.Labels ?? {};
-      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [], env: i.Config?.Env ?? [], healthcheck: toImageHealthcheck(i.Config?.Healthcheck) };
+      return { id: i.Id, name: labels[LABELS.name] ?? i.RepoTags?.[0] ?? i.Id, created: i.Created, size: i.Size, labels, tags: i.RepoTags ?? [], digests: i.RepoDigests ?? [], env: i.Config?.Env ?? [], healthcheck: toImageHealthcheck(i.Config?.Healthcheck) };
     } catch (err) {
       if (err instanceof BerthError && err.code === 'not_found') return undefined;
       throw err;
@@ -98,9 +100,37 @@ export class DockerImageClient implements ImageClient {
     return { containers: unique([...containers, ...steps].map((c) => c.Id)), images: unique([...images, ...partial].map((i) => i.Id)) };
   }
 
+  async pushImage(spec: PushSpec): Promise<string> {
+    const { signal, repository, tag } = spec;
+    const where = `${repository}:${tag}`;
+    let stream: NodeJS.ReadableStream;
+    try {
+      // Without credentials an empty auth object still goes in the header: the engine then pushes anonymously.
+      const authconfig = spec.auth ? { username: spec.auth.username, password: spec.auth.password, serveraddress: registryOf(repository) } : {};
+      stream = (await this.docker.getImage(repository).push({ tag, authconfig, abortSignal: signal })) as NodeJS.ReadableStream;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new BerthError('build_failed', `the engine refused to push ${where}: ${engineMessage(err)}`, { repository, tag }, { cause: err });
+    }
+    const { digest, error } = await readPushStream(stream, spec.onLine, signal);
+    if (error !== undefined) throw new BerthError('build_failed', error, { repository, tag });
+    if (!digest) throw new BerthError('build_failed', `the engine finished the push of ${where} without a digest`, { repository, tag });
+    // The stream's digest is what the engine recorded, or the push is not what berth thinks it is.
+    const image = await this.fetchImage(where);
+    if (!image?.digests?.includes(`${repository}@${digest}`)) {
+      throw new BerthError('build_failed', `the engine reported digest ${digest} for ${where}, but the image's RepoDigests do not list it`, { repository, tag });
+    }
+    return digest;
+  }
+
   async tagImage(imageId: string, repo: string, tag: string): Promise<void> {
     await this.r.request('tag image', () => this.docker.getImage(imageId).tag({ repo, tag }));
   }
+}
+
+/** The registry part (`host:port`) of a repository such as `host:port/berth/d/name`. */
+function registryOf(repository: string): string {
+  return repository.slice(0, repository.indexOf('/'));
 }
 
 function unique(ids: string[]): string[] {

@@ -81,6 +81,8 @@ export interface ImageRecord {
   readonly size: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly tags: readonly string[];
+  /** The image's RepoDigests (`<repository>@sha256:…`): each a push the engine made of it (issue 13). */
+  readonly digests?: readonly string[];
   /** The image's default environment (KEY=value); only fetchImage fills it in. */
   readonly env?: readonly string[];
   /** The image's health check (Config.Healthcheck, engine defaults applied), null when it has none; only fetchImage fills it in. */
@@ -261,6 +263,13 @@ export interface ImageClient {
   /** Point `repo:tag` at an image (moving the tag from any previous image). */
   tagImage(imageId: string, repo: string, tag: string): Promise<void>;
   /**
+   * Push `repository:tag` to its registry (issue 13). Reads every line of the engine's push stream: progress goes to
+   * `onLine` (one line per layer state change), an `error`/`errorDetail` fails with build_failed and the engine's own
+   * message, and the `aux.Digest` it reports must then be among the image's RepoDigests. Aborting `signal` stops the
+   * push and rejects with its reason. Resolves with the digest (`sha256:…`).
+   */
+  pushImage(spec: PushSpec): Promise<string>;
+  /**
    * What builds of this domain left when berth died (label berth.build=<domain>): containers in any state (the engine's
    * step containers) and untagged top-level images (removing one removes its untagged parents).
    */
@@ -330,6 +339,20 @@ export interface Engine extends ContainerClient, ExecClient, ImageClient, Networ
   ping(): Promise<void>;
   /** The engine's `SecurityOptions` (`name=seccomp,profile=builtin`, `name=userns`, `name=rootless`, …). */
   fetchSecurityOptions(): Promise<string[]>;
+  /**
+   * Whether the engine talks plain HTTP to this registry (`host:port`): listed as insecure (`--insecure-registry`) or
+   * in one of its insecure CIDRs (127.0.0.0/8 always). berth's own registry requests then use http too (issue 13).
+   */
+  fetchRegistryInsecure(registry: string): Promise<boolean>;
+}
+
+/** What pushImage needs. `auth` goes to the engine in the X-Registry-Auth header, never into a log. */
+export interface PushSpec {
+  readonly repository: string;
+  readonly tag: string;
+  readonly auth?: { readonly username: string; readonly password: string };
+  readonly signal: AbortSignal;
+  readonly onLine: (line: string) => void;
 }
 
 /**

@@ -18,6 +18,7 @@ import { removeBuildLeftovers } from './recover-builds.js';
 import { readRunfile, type Runfile } from './runfile.js';
 import { currentOf, currentTag, newestFirst, nextRelease, pruneCandidates, releaseOf, sourceDigest } from './releases.js';
 import { KeptLines } from './kept-lines.js';
+import type { RegistryReleases } from './registry-releases.js';
 import { makeBuildDir, removeBuildDir } from './temp-dirs.js';
 
 export interface BuilderOptions {
@@ -28,6 +29,8 @@ export interface BuilderOptions {
   readonly log: Logger;
   /** Who owns the Run.yaml volume directories in the image: sandbox.user, the user containers run as (issue 11). */
   readonly volumeOwner: string;
+  /** Config `registry` (issue 13): every build is pushed there; absent, builds stay on the engine. */
+  readonly registry?: RegistryReleases;
 }
 
 export interface BuildOptions {
@@ -97,6 +100,11 @@ export class Builder {
   /** The repository every built image is tagged in: `berth/<domain>:<name>`. */
   get repository(): string {
     return `berth/${this.o.domain}`;
+  }
+
+  /** The registry every build is pushed to (config `registry`), if one is configured. */
+  get registry(): RegistryReleases | undefined {
+    return this.o.registry;
   }
 
   isBuilding(name: string): boolean {
@@ -202,11 +210,20 @@ export class Builder {
         onLine(`kept ${label}: ${users.length} container(s) use it`);
         continue;
       }
+      const { registry } = this.o;
       try {
-        await engine.removeImage(image.id);
+        if (registry) await registry.removeLocal(image, name);
+        else await engine.removeImage(image.id);
         onLine(`removed ${label} (build.keepReleases ${config.keepReleases})`);
       } catch (err) {
         log.warn({ err, image: image.id }, 'could not remove an old release');
+        continue;
+      }
+      // The registry copy goes with it; a registry that is down keeps it, and the line says so.
+      const reference = registry?.reference(image, name);
+      if (registry && reference) {
+        const removed = await registry.removeRelease(name, reference.slice(reference.lastIndexOf('@') + 1));
+        onLine(removed ? `removed ${label} from registry ${registry.registry}` : `${label} stays in registry ${registry.registry}: it could not be deleted there (see the log)`);
       }
     }
   }
@@ -317,6 +334,10 @@ export class Builder {
     let built: string | undefined;
     let release: number;
     let imageLabels: Record<string, string> = {};
+    /** A push of a new release was started: on failure its manifest may be in the registry. */
+    let pushStarted = false;
+    let pushed: string | undefined;
+    const { registry } = this.o;
     try {
       if (same) {
         built = same.id;
@@ -343,15 +364,32 @@ export class Builder {
       }
       mark('engine');
       b.removeDir();
+      // Pushed before the tag moves: a failed push leaves the previous release current, untouched.
+      if (registry) {
+        const present = same ? registry.reference(same, name) : null;
+        if (present && (await registry.has(present).catch(() => false))) emit(`release ${release} is in registry ${registry.registry}: ${present}`);
+        else {
+          pushStarted = !same;
+          pushed = await registry.push(built, name, release, emit, signal);
+        }
+        throwIfAborted(signal);
+        mark('push');
+      }
       await engine.tagImage(built, this.repository, name);
       mark('tag');
     } catch (err) {
       // Nothing of a failed or canceled build stays (but never a kept release the cache handed back).
       if (built && !known.has(built)) await engine.removeImage(built).catch(() => undefined);
+      // A new release whose push got (or may have got) its manifest into the registry: deleted there too.
+      if (registry && pushStarted) {
+        const digest = pushed?.slice(pushed.lastIndexOf('@') + 1) ?? (await registry.digestOfRelease(name, newRelease));
+        if (digest) await registry.removeRelease(name, digest);
+      }
       // The engine removes an aborted step's container on its own, a moment later; berth does not answer before it is gone.
       if (stepContainer) await this.removeStepContainer(stepContainer);
       await this.removeStepImages(steps.slice(1).filter((id) => ![...known].some((k) => short(k) === id)));
-      if (isBerthError(err, 'build_failed') && !signal.aborted) {
+      // The build's last lines tell why a step failed; a failed push says it all itself (and names the registry).
+      if (isBerthError(err, 'build_failed') && !signal.aborted && err.details.registry === undefined) {
         const last = tail.filter((l) => !l.startsWith('ERROR: ')).slice(-5);
         throw new BerthError('build_failed', `${err.message}${last.length ? `; last output: ${last.join(' | ')}` : ''}`, { name, lines: last }, { cause: err });
       }

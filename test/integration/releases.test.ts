@@ -83,8 +83,8 @@ describe(`releases and rollback (${ROUTER_KIND})`, { timeout: 400_000 }, () => {
     expect(ids[2]).not.toBe(ids[1]);
     const list = await releases();
     expect(list).toEqual([
-      { release: 2, id: ids[2], commit: commits[1], ref: null, url: git.url('app'), built: expect.any(String), current: true, containers: [] },
-      { release: 1, id: ids[1], commit: commits[0], ref: null, url: git.url('app'), built: expect.any(String), current: false, containers: [] },
+      { release: 2, id: ids[2], commit: commits[1], ref: null, url: git.url('app'), built: expect.any(String), current: true, containers: [], registry: null },
+      { release: 1, id: ids[1], commit: commits[0], ref: null, url: git.url('app'), built: expect.any(String), current: false, containers: [], registry: null },
     ]);
     expect(Date.parse(list[0]!.built!)).toBeGreaterThan(Date.parse(list[1]!.built!));
     const images = await alice.call<Image[]>(`${D}/images`);
