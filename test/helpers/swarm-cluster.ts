@@ -445,7 +445,8 @@ function readOwner(path: string): string | undefined {
 function ownerAlive(stamp: string): boolean {
   const pid = Number(stamp.split(':')[0]);
   try {
-    return ownerStamp(pid) === stamp;
+    // A killed owner can linger a moment as a zombie: that is gone too.
+    return alive(pid) && ownerStamp(pid) === stamp;
   } catch {
     return false;
   }
