@@ -116,11 +116,14 @@ export class SwarmCluster implements AsyncDisposable {
     return cluster;
   }
 
-  /** The Docker CLI against node `i`'s engine; resolves to trimmed stdout, rejects with stderr in the message. */
+  /**
+   * The Docker CLI against node `i`'s engine; resolves to trimmed stdout, rejects with stderr in the message. The CLI
+   * uses a config directory of the cluster's own (never the host user's ~/.docker), so {@link login} stays in the cluster.
+   */
   async docker(i: number, ...args: string[]): Promise<string> {
     const node = this.node(i);
     try {
-      const { stdout } = await run('docker', ['-H', node.socket, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+      const { stdout } = await run('docker', ['--config', this.cliConfig, '-H', node.socket, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
       return stdout.trim();
     } catch (err) {
       const e = err as { stderr?: string; message: string };
@@ -193,12 +196,26 @@ export class SwarmCluster implements AsyncDisposable {
    */
   async seedImage(hostImage: string, repo: string, tag = 'latest'): Promise<string> {
     const ref = `${this.registry}/${repo}:${tag}`;
-    await run('sh', ['-c', `docker save "$0" | docker -H "$1" load -q`, hostImage, this.manager.socket], { timeout: 120_000 });
+    await run('sh', ['-c', `docker save "$0" | docker --config "$2" -H "$1" load -q`, hostImage, this.manager.socket, this.cliConfig], { timeout: 120_000 });
     await this.docker(0, 'tag', hostImage, ref);
     const out = await this.docker(0, 'push', ref);
     const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
     if (!digest) throw new Error(`push of ${ref} reported no digest: ${out}`);
     return `${this.registry}/${repo}@${digest}`;
+  }
+
+  /**
+   * Log the cluster's Docker CLI in to the registry with `registryAuth` (then `seedImage` can push, and
+   * `service create --with-registry-auth` passes the credentials to the workers).
+   */
+  async login(): Promise<void> {
+    const auth = this.opts.registryAuth;
+    if (!auth) throw new Error('SwarmCluster.login: the cluster was started without registryAuth');
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('docker', ['--config', this.cliConfig, '-H', this.manager.socket, 'login', '-u', auth.username, '--password-stdin', this.registry],
+        { timeout: 30_000 }, (err, _out, stderr) => (err ? reject(new Error(`docker login ${this.registry}: ${stderr.trim() || err.message}`)) : resolve()));
+      child.stdin!.end(auth.password);
+    });
   }
 
   /** A node's log of its dockerd (for failure messages). */
@@ -223,6 +240,10 @@ export class SwarmCluster implements AsyncDisposable {
     const node = this.nodes[i];
     if (!node) throw new Error(`SwarmCluster: no node ${i} (the cluster has ${this.nodes.length})`);
     return node;
+  }
+
+  private get cliConfig(): string {
+    return join(this.dir, 'cli');
   }
 
   private nodeDir(i: number): string {

@@ -146,6 +146,17 @@ describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_
     await cluster.docker(0, 'service', 'rm', 'iso-a', 'iso-b');
   });
 
+  it('4b: a task reaches whatever its node reaches: the registry (no auth by default) and the other nodes\' swarm ports', async () => {
+    // Not isolation berth can rely on: a container's traffic leaves through its node's NAT, so the registry needs auth
+    // (registryAuth) and the swarm control/data ports are open to every task.
+    await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'reach', '--constraint', `node.hostname==${cluster.nodes[1]!.name}`, ...FAST, image);
+    const t = await taskOf('reach');
+    const [host, port] = cluster.registry.split(':') as [string, string];
+    expect(await probe(1, t.container, host, Number(port))).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(await probe(1, t.container, cluster.manager.address, 2377)).not.toBeNull();
+    await cluster.docker(0, 'service', 'rm', 'reach');
+  });
+
   it('5: a worker whose dockerd stops is marked Down and its task is rescheduled on the other worker', async () => {
     await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'mover', '--constraint', 'node.role==worker', ...FAST, image);
     const first = await taskOf('mover');
@@ -223,6 +234,20 @@ describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_
     await waitFor('the killed run\'s owner process to be gone', () => !existsSync(`/proc/${owner}`), 10_000, 100);
     expect(await sweepSwarmClusters()).toContain(killed.id);
     await expectGone(killed.id, killed.dir, killed.bridge, nsfsBefore);
+  });
+});
+
+describe('SwarmCluster: registry with htpasswd auth', { timeout: 300_000 }, () => {
+  it('refuses a push without login and accepts it with the configured user', async () => {
+    await using cluster = await SwarmCluster.start({ nodes: 1, registryAuth: { username: 'berth', password: 'pw-' + process.pid } });
+    expect((await fetch(`http://${cluster.registry}/v2/`)).status).toBe(401);
+    await expect(cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).rejects.toThrow(/no basic auth credentials|unauthorized/);
+    await cluster.login();
+    expect(await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).toMatch(/@sha256:[0-9a-f]{64}$/);
+    // The credentials stay in the cluster's own CLI config, never in the host user's.
+    expect(readFileSync(`${cluster.dir}/cli/config.json`, 'utf8')).toContain(cluster.registry);
+    const hostConfig = `${process.env.HOME ?? '/root'}/.docker/config.json`;
+    if (existsSync(hostConfig)) expect(readFileSync(hostConfig, 'utf8')).not.toContain(cluster.registry);
   });
 });
 
