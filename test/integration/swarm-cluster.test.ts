@@ -237,9 +237,34 @@ describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_
   });
 });
 
+describe('SwarmCluster: nodes with ICC on (dockerd\'s default)', { timeout: 300_000 }, () => {
+  it('two tasks on no network on one node reach each other: the isolation of fact 4 comes from --icc=false', async () => {
+    const nsfsBefore = nsfsMounts();
+    let made: { id: string; dir: string; bridge: string };
+    {
+    await using cluster = await SwarmCluster.start({ nodes: 1, icc: true });
+    made = { id: cluster.id, dir: cluster.dir, bridge: cluster.bridge };
+    const image = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
+    await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'a', ...FAST, image, ...HTTPD);
+    await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'b', ...FAST, image);
+    const ps = async (name: string) => waitFor(`a container of ${name}`, async () => (await cluster.docker(0, 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`)) || undefined, 60_000, 250);
+    const [a, b] = [await ps('a'), await ps('b')];
+    const aIp = await cluster.docker(0, 'inspect', a, '--format', '{{.NetworkSettings.Networks.bridge.IPAddress}}');
+    const get = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${aIp} 8080`;
+    const reply = await waitFor('b to reach a on the node\'s bridge', () => cluster.docker(0, 'exec', b, 'sh', '-c', get).catch(() => undefined), 30_000, 500);
+    expect(reply).toContain(a.slice(0, 12));
+    }
+    await expectGone(made.id, made.dir, made.bridge, nsfsBefore);
+  });
+});
+
 describe('SwarmCluster: registry with htpasswd auth', { timeout: 300_000 }, () => {
   it('refuses a push without login and accepts it with the configured user', async () => {
+    const nsfsBefore = nsfsMounts();
+    let made: { id: string; dir: string; bridge: string };
+    {
     await using cluster = await SwarmCluster.start({ nodes: 1, registryAuth: { username: 'berth', password: 'pw-' + process.pid } });
+    made = { id: cluster.id, dir: cluster.dir, bridge: cluster.bridge };
     expect((await fetch(`http://${cluster.registry}/v2/`)).status).toBe(401);
     await expect(cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).rejects.toThrow(/no basic auth credentials|unauthorized/);
     await cluster.login();
@@ -248,6 +273,8 @@ describe('SwarmCluster: registry with htpasswd auth', { timeout: 300_000 }, () =
     expect(readFileSync(`${cluster.dir}/cli/config.json`, 'utf8')).toContain(cluster.registry);
     const hostConfig = `${process.env.HOME ?? '/root'}/.docker/config.json`;
     if (existsSync(hostConfig)) expect(readFileSync(hostConfig, 'utf8')).not.toContain(cluster.registry);
+    }
+    await expectGone(made.id, made.dir, made.bridge, nsfsBefore);
   });
 });
 
