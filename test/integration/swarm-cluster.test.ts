@@ -17,10 +17,8 @@ const FAST = ['--stop-grace-period', '1s', '--restart-delay', '0s'];
 describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_000 }, () => {
   let cluster: SwarmCluster;
   let image = '';
-  let nsfsBefore: Set<string>;
 
   beforeAll(async () => {
-    nsfsBefore = nsfsMounts();
     const t0 = Date.now();
     cluster = await SwarmCluster.start();
     console.log(`swarm cluster ${cluster.id} started in ${Date.now() - t0} ms`);
@@ -211,7 +209,7 @@ describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_
     await cluster[Symbol.asyncDispose]();
     console.log(`swarm cluster ${id} disposed in ${Date.now() - t0} ms`);
     await cluster[Symbol.asyncDispose](); // idempotent
-    await expectGone(id, dir, bridge, nsfsBefore);
+    await expectGone(id, dir, bridge);
   });
 
   it('8: the sweep removes what a killed run left behind (its owner process is gone)', async () => {
@@ -233,59 +231,56 @@ describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_
     const owner = Number(readFileSync(`${killed.dir}/owner`, 'utf8').split(':')[0]);
     await waitFor('the killed run\'s owner process to be gone', () => !existsSync(`/proc/${owner}`), 10_000, 100);
     expect(await sweepSwarmClusters()).toContain(killed.id);
-    await expectGone(killed.id, killed.dir, killed.bridge, nsfsBefore);
+    await expectGone(killed.id, killed.dir, killed.bridge);
   });
 });
 
 describe('SwarmCluster: nodes with ICC on (dockerd\'s default)', { timeout: 300_000 }, () => {
   it('two tasks on no network on one node reach each other: the isolation of fact 4 comes from --icc=false', async () => {
-    const nsfsBefore = nsfsMounts();
     let made: { id: string; dir: string; bridge: string };
     {
-    await using cluster = await SwarmCluster.start({ nodes: 1, icc: true });
-    made = { id: cluster.id, dir: cluster.dir, bridge: cluster.bridge };
-    const image = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
-    await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'a', ...FAST, image, ...HTTPD);
-    await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'b', ...FAST, image);
-    const ps = async (name: string) => waitFor(`a container of ${name}`, async () => (await cluster.docker(0, 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`)) || undefined, 60_000, 250);
-    const [a, b] = [await ps('a'), await ps('b')];
-    const aIp = await cluster.docker(0, 'inspect', a, '--format', '{{.NetworkSettings.Networks.bridge.IPAddress}}');
-    const get = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${aIp} 8080`;
-    const reply = await waitFor('b to reach a on the node\'s bridge', () => cluster.docker(0, 'exec', b, 'sh', '-c', get).catch(() => undefined), 30_000, 500);
-    expect(reply).toContain(a.slice(0, 12));
+      await using cluster = await SwarmCluster.start({ nodes: 1, icc: true });
+      made = { id: cluster.id, dir: cluster.dir, bridge: cluster.bridge };
+      const image = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
+      await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'a', ...FAST, image, ...HTTPD);
+      await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'b', ...FAST, image);
+      const ps = async (name: string) => waitFor(`a container of ${name}`, async () => (await cluster.docker(0, 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`)) || undefined, 60_000, 250);
+      const [a, b] = [await ps('a'), await ps('b')];
+      const aIp = await cluster.docker(0, 'inspect', a, '--format', '{{.NetworkSettings.Networks.bridge.IPAddress}}');
+      const get = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${aIp} 8080`;
+      const reply = await waitFor('b to reach a on the node\'s bridge', () => cluster.docker(0, 'exec', b, 'sh', '-c', get).catch(() => undefined), 30_000, 500);
+      expect(reply).toContain(a.slice(0, 12));
     }
-    await expectGone(made.id, made.dir, made.bridge, nsfsBefore);
+    await expectGone(made.id, made.dir, made.bridge);
   });
 });
 
 describe('SwarmCluster: registry with htpasswd auth', { timeout: 300_000 }, () => {
   it('refuses a push without login and accepts it with the configured user', async () => {
-    const nsfsBefore = nsfsMounts();
     let made: { id: string; dir: string; bridge: string };
     {
-    await using cluster = await SwarmCluster.start({ nodes: 1, registryAuth: { username: 'berth', password: 'pw-' + process.pid } });
-    made = { id: cluster.id, dir: cluster.dir, bridge: cluster.bridge };
-    expect((await fetch(`http://${cluster.registry}/v2/`)).status).toBe(401);
-    await expect(cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).rejects.toThrow(/no basic auth credentials|unauthorized/);
-    await cluster.login();
-    expect(await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).toMatch(/@sha256:[0-9a-f]{64}$/);
-    // The credentials stay in the cluster's own CLI config, never in the host user's.
-    expect(readFileSync(`${cluster.dir}/cli/config.json`, 'utf8')).toContain(cluster.registry);
-    const hostConfig = `${process.env.HOME ?? '/root'}/.docker/config.json`;
-    if (existsSync(hostConfig)) expect(readFileSync(hostConfig, 'utf8')).not.toContain(cluster.registry);
+      await using cluster = await SwarmCluster.start({ nodes: 1, registryAuth: { username: 'berth', password: 'pw-' + process.pid } });
+      made = { id: cluster.id, dir: cluster.dir, bridge: cluster.bridge };
+      expect((await fetch(`http://${cluster.registry}/v2/`)).status).toBe(401);
+      await expect(cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).rejects.toThrow(/no basic auth credentials|unauthorized/);
+      await cluster.login();
+      expect(await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox')).toMatch(/@sha256:[0-9a-f]{64}$/);
+      // The credentials stay in the cluster's own CLI config, never in the host user's.
+      expect(readFileSync(`${cluster.dir}/cli/config.json`, 'utf8')).toContain(cluster.registry);
+      const hostConfig = `${process.env.HOME ?? '/root'}/.docker/config.json`;
+      if (existsSync(hostConfig)) expect(readFileSync(hostConfig, 'utf8')).not.toContain(cluster.registry);
     }
-    await expectGone(made.id, made.dir, made.bridge, nsfsBefore);
+    await expectGone(made.id, made.dir, made.bridge);
   });
 });
 
 /** Nothing of cluster `id` is left on the host, and the host's engine and docker0 are fine. */
-async function expectGone(id: string, dir: string, bridge: string, nsfsBefore: Set<string>): Promise<void> {
+async function expectGone(id: string, dir: string, bridge: string): Promise<void> {
   const procs = (await run('ps', ['-eo', 'pid,args'])).stdout.split('\n').filter((l) => l.includes(dir));
   expect(procs).toEqual([]);
   expect(mountsUnder(dir)).toEqual([]);
+  // Node netns files (/run/netns/bsw<id>-n<i>) and the nodes' sandboxes (under their exec roots, not /run/docker/netns).
   expect(readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(id))).toEqual([]);
-  // No namespace file a node's dockerd bind-mounted outside its exec root (for example under /run/docker/netns).
-  expect([...nsfsMounts()].filter((m) => !nsfsBefore.has(m) && !m.startsWith('/run/docker/netns/'))).toEqual([]);
   expect((await run('ip', ['netns', 'list'])).stdout).not.toContain(`bsw${id}`);
   expect((await run('ip', ['-o', 'link', 'show'])).stdout).not.toContain(`bsw${id}`);
   expect((await run('ip', ['-o', 'link', 'show'])).stdout).not.toContain(`${bridge}:`);
@@ -296,11 +291,6 @@ async function expectGone(id: string, dir: string, bridge: string, nsfsBefore: S
   expect(existsSync(dir)).toBe(false);
   expect((await run('docker', ['info', '--format', '{{.ServerVersion}}'])).stdout.trim()).not.toBe('');
   expect((await run('ip', ['-o', 'link', 'show', 'docker0'])).stdout).toContain('docker0');
-}
-
-/** nsfs mount points on the host (a dockerd's bind-mounted network namespaces). */
-function nsfsMounts(): Set<string> {
-  return new Set(readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[2] === 'nsfs').map((l) => l.split(' ')[1]!));
 }
 
 /** A TCP listener that answers `host-ok` and reports the remote address of each connection. */
