@@ -139,6 +139,10 @@ export class SwarmCluster implements AsyncDisposable {
     const node = this.node(i);
     const d = this.nodeDir(i);
     mkdirSync(d, { recursive: true });
+    // After a SIGKILL the old containerd's pidfile stays; its pid can still exist as a zombie for a moment (or be reused),
+    // and dockerd then waits for that "still running" containerd until it gives up. No live containerd of ours: drop it.
+    const containerdPid = join(d, 'exec', 'containerd', 'containerd.pid');
+    if (!processesUnder(d).length) rmSync(containerdPid, { force: true });
     const logPath = join(d, 'dockerd.log');
     const log = openSync(logPath, 'a');
     const dockerd = ['dockerd', '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'), '--pidfile', join(d, 'docker.pid'),
@@ -177,7 +181,13 @@ export class SwarmCluster implements AsyncDisposable {
       if (!gone) process.kill(pid, 'SIGKILL');
       await waitFor(`dockerd of node ${i} (pid ${pid}) to exit after SIGKILL`, () => !alive(pid), 10_000, 100);
     }
-    if (signal === 'SIGKILL') killPids([...processesUnder(this.nodeDir(i)), ...cgroupPids(this.nodes[i]!.netns)]);
+    if (signal === 'SIGKILL') {
+      // Its containerd, shims and containers too; wait until they are gone, or a start over the same roots finds the old
+      // containerd (its pidfile, its lock on meta.db) and times out waiting for its own.
+      const left = () => [...processesUnder(this.nodeDir(i)), ...cgroupPids(this.nodes[i]!.netns)];
+      killPids(left());
+      await waitFor(() => `node ${i}'s processes to die: ${left().join(' ')}`, () => left().length === 0, 10_000, 100);
+    }
   }
 
   /** Wait until `docker node ls` on the manager shows every node (or the given ones) with the given status. */
@@ -434,7 +444,8 @@ function bcrypt(password: string): string {
 
 function tail(path: string, lines = 30): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    // containerd's gRPC reconnect chatter says nothing about why a node failed.
+    return readFileSync(path, 'utf8').trimEnd().split('\n').filter((l) => !l.includes('module=grpc')).slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }
