@@ -86,6 +86,11 @@ export class SwarmCluster implements AsyncDisposable {
     private readonly opts: Required<Omit<SwarmClusterOptions, 'registryAuth'>> & Pick<SwarmClusterOptions, 'registryAuth'>,
   ) {}
 
+  /** berth's `swarm.nodes` for this cluster: each node's hostname → its engine's unix socket. */
+  get nodeEngines(): Record<string, string> {
+    return Object.fromEntries(this.nodes.map((n) => [n.name, n.socket]));
+  }
+
   /** The manager node (node 0). */
   get manager(): SwarmNode {
     return this.nodes[0]!;
@@ -137,6 +142,8 @@ export class SwarmCluster implements AsyncDisposable {
    */
   async startNode(i: number, timeoutMs = 60_000): Promise<void> {
     const node = this.node(i);
+    const running = this.pids.get(i);
+    if (running !== undefined && alive(running)) throw new Error(`SwarmCluster.startNode: node ${i}'s dockerd (pid ${running}) is running`);
     const d = this.nodeDir(i);
     mkdirSync(d, { recursive: true });
     // After a SIGKILL the old containerd's pidfile stays; its pid can still exist as a zombie for a moment (or be reused),
@@ -364,7 +371,10 @@ async function removeCluster(id: string): Promise<void> {
   const procs = () => [...processesUnder(dir), ...cgroupsOf(nsPrefix).flatMap((c) => pidsIn(c))];
   killPids(procs(), 'SIGTERM');
   await waitFor('cluster processes to exit', () => procs().length === 0, 10_000, 200).catch(() => killPids(procs(), 'SIGKILL'));
-  await waitFor(() => `cluster ${id}'s processes to die: ${procs().join(' ')}`, () => procs().length === 0, 10_000, 200);
+  // Every later step goes on regardless (idempotent removal); what could not be removed is reported at the end.
+  const problems: string[] = [];
+  await waitFor(() => `cluster ${id}'s processes to die: ${procs().join(' ')}`, () => procs().length === 0, 10_000, 200)
+    .catch((err: Error) => problems.push(err.message));
   // Deepest first; lazy because a netns mount may still be busy for a moment after its holder died.
   for (const m of mountsUnder(dir).reverse()) await run('umount', ['-l', m]).catch(() => undefined);
   for (const ns of (await netnsList()).filter((n) => n.startsWith(nsPrefix))) await ip('netns', 'delete', ns).catch(() => undefined);
@@ -374,7 +384,10 @@ async function removeCluster(id: string): Promise<void> {
   const rules = (await run('iptables', ['-S', 'FORWARD'])).stdout.split('\n').filter((r) => r.includes(`-i ${PREFIX}${id} `));
   for (const r of rules) await run('iptables', ['-D', ...r.replace(/^-A /, '').split(' ').map(unquote)]).catch(() => undefined);
   for (const c of cgroupsOf(nsPrefix).sort((a, b) => b.length - a.length)) rmdirQuiet(c);
-  rmSync(dir, { recursive: true, force: true });
+  const mounts = mountsUnder(dir);
+  if (mounts.length) problems.push(`mounts still under ${dir}: ${mounts.join(' ')}`);
+  else rmSync(dir, { recursive: true, force: true });
+  if (problems.length) throw new Error(`SwarmCluster ${id}: teardown left things behind (scripts/swarm-sweep.sh retries): ${problems.join('; ')}`);
 }
 
 // ---- small host probes -------------------------------------------------------------------------------------------

@@ -62,7 +62,12 @@ describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_
     expect(rows.every((r) => r[1] === 'Ready')).toBe(true);
     expect(rows.filter((r) => r[2] === 'Leader').map((r) => r[0])).toEqual([cluster.manager.name]);
     for (const n of cluster.nodes) {
-      expect(await cluster.docker(n.index, 'info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}')).toBe(`active ${n.role === 'manager'}`);
+      expect(await cluster.docker(n.index, 'info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Name}}')).toBe(`active ${n.role === 'manager'} ${n.name}`);
+    }
+    // berth's swarm.nodes: every hostname Swarm reports maps to the engine that answers as that node.
+    for (const [name, socket] of Object.entries(cluster.nodeEngines)) {
+      const { stdout } = await run('docker', ['-H', socket, 'info', '--format', '{{.Name}} {{.Swarm.NodeID}}']);
+      expect(stdout.trim()).toBe(`${name} ${cluster.nodes.find((n) => n.name === name)!.nodeId}`);
     }
   });
 
