@@ -106,7 +106,10 @@ export class SwarmCluster implements AsyncDisposable {
     mkdirSync(dir, { mode: 0o700 });
     // The owner goes in first: a sweep by a concurrent run leaves a cluster alone while its owner lives.
     writeFileSync(join(dir, 'owner'), ownerStamp(process.pid));
-    const third = await freeThirdOctet();
+    const third = await freeThirdOctet().catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
     const cluster = new SwarmCluster(id, `${PREFIX}${id}`, `10.231.${third}.1`, `10.231.${third}.0/24`, dir, opts);
     const deadline = Date.now() + opts.timeoutMs;
     try {
