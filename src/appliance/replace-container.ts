@@ -19,10 +19,6 @@ const TICKET_VAR = 'WAMP_TICKET=';
  * a replacement whose old container is still there is undone, so one never confirmed is never promoted).
  */
 export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, next: Omit<NewContainer, 'replaces' | 'name' | 'owner' | 'ticket'>): Promise<ContainerRecord> {
-  const temporary = replacementEngineName(ctx.domain, old.name);
-  // A leftover of an earlier attempt under the temporary name would block this one.
-  const leftover = await ctx.engine.fetchContainer(temporary);
-  if (leftover && leftover.domain === ctx.domain) await ctx.engine.removeContainer(leftover.id);
   // The replacement is the same container to the fabric: the same owner and the same ticket (issue 9), so a session it
   // joins with is never revoked by the swap.
   const owner = { owner: itemOwner(old.labels), role: old.labels[LABELS.ownerRole] ?? '' };
@@ -30,6 +26,10 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
   // The image's health check decides how the replacement is confirmed; read it unless the caller's record has it.
   const image = next.image.healthcheck === undefined ? ((await ctx.engine.fetchImage(next.image.id)) ?? next.image) : next.image;
   if (ctx.engine.updateContainer) return updateInPlace(ctx, old, { ...next, image, name: old.name, owner, ticket });
+  const temporary = replacementEngineName(ctx.domain, old.name);
+  // A leftover of an earlier attempt under the temporary name would block this one.
+  const leftover = await ctx.engine.fetchContainer(temporary);
+  if (leftover && leftover.domain === ctx.domain) await ctx.engine.removeContainer(leftover.id);
   let id: string;
   try {
     id = await startNewContainer(ctx, { ...next, image, name: old.name, owner, ticket, replaces: { id: old.id, engineName: temporary } });

@@ -102,7 +102,7 @@ export function containerDetails(c: ContainerRecord) {
     ...containerDict(c),
     oomKilled: c.oomKilled,
     // engine: swarm (issue 13): the service (its ID is the container's `id`), its current task and that task's container.
-    ...(c.swarm ? { swarm: { service: c.engineName, ...c.swarm } } : {}),
+    ...(c.swarm ? { swarm: { ...c.swarm } } : {}),
     config: {
       // The container's ticket is its secret: shown as present, never its value.
       environment: Object.fromEntries(c.env.map((kv) => splitEnv(kv)).map(([k, v]) => [k, k === 'WAMP_TICKET' ? REDACTED : v])),

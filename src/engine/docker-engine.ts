@@ -1,5 +1,3 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import Dockerode from 'dockerode';
 import { DockerContainerClient } from './docker-container-client.js';
 import { DockerExecClient } from './docker-exec-client.js';
@@ -7,6 +5,7 @@ import { DockerEventClient } from './docker-event-client.js';
 import { DockerImageClient } from './docker-image-client.js';
 import { DockerNetworkClient } from './docker-network-client.js';
 import { DockerRequests } from './docker-requests.js';
+import { DockerSystemClient } from './docker-system-client.js';
 import { DockerVolumeClient } from './docker-volume-client.js';
 import type { Engine } from './engine.js';
 
@@ -41,6 +40,7 @@ export class DockerEngine {
       new DockerNetworkClient(docker, this.requests),
       new DockerEventClient(docker, this.requests),
       new DockerVolumeClient(docker, this.requests),
+      new DockerSystemClient(docker, this.requests),
     ];
     for (const part of parts) {
       for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(part))) {
@@ -50,42 +50,4 @@ export class DockerEngine {
       }
     }
   }
-
-  async ping(): Promise<void> {
-    await this.requests.request('ping', () => this.docker.ping(), 5_000);
-  }
-
-  /** The engine's `SecurityOptions`, for the join log line. */
-  async fetchSecurityOptions(): Promise<string[]> {
-    const info = (await this.requests.request('engine info', () => this.docker.info())) as { SecurityOptions?: string[] | null };
-    return info.SecurityOptions ?? [];
-  }
-
-  async fetchRegistryInsecure(registry: string): Promise<boolean> {
-    const info = (await this.requests.request('engine info', () => this.docker.info())) as { RegistryConfig?: RegistryConfig | null };
-    return registryInsecure(registry, info.RegistryConfig ?? {}, async (host) => (await lookup(host, { all: true })).map((a) => a.address));
-  }
-}
-
-interface RegistryConfig {
-  InsecureRegistryCIDRs?: string[] | null;
-  IndexConfigs?: Record<string, { Secure?: boolean }> | null;
-}
-
-/**
- * The engine's rule (moby registry.isSecureIndex): a registry listed in IndexConfigs says itself; otherwise it is
- * insecure when its host (or an address it resolves to) is in one of the insecure CIDRs.
- */
-export async function registryInsecure(registry: string, config: RegistryConfig, resolve: (host: string) => Promise<string[]>): Promise<boolean> {
-  const listed = config.IndexConfigs?.[registry];
-  if (listed) return listed.Secure === false;
-  const host = registry.slice(0, registry.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
-  const cidrs = new BlockList();
-  for (const cidr of config.InsecureRegistryCIDRs ?? []) {
-    const [net, bits] = cidr.split('/');
-    const type = isIP(net ?? '') === 6 ? 'ipv6' : 'ipv4';
-    if (net && bits) cidrs.addSubnet(net, Number(bits), type);
-  }
-  const addresses = isIP(host) ? [host] : await resolve(host).catch(() => []);
-  return addresses.some((a) => cidrs.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4'));
 }

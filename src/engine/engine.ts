@@ -35,6 +35,8 @@ export interface ContainerRecord {
 }
 
 export interface SwarmPlacement {
+  /** The service's name on the swarm (`serviceName`: a DNS label; the container's engine name stays `D.<name>`). */
+  readonly service: string;
   readonly task: string | null;
   /** The node's hostname (as `docker node ls` shows it). */
   readonly node: string | null;

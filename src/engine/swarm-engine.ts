@@ -3,12 +3,14 @@ import { BerthError, failures } from '../errors.js';
 import { DockerImageClient } from './docker-image-client.js';
 import { DockerNetworkClient } from './docker-network-client.js';
 import { DockerRequests } from './docker-requests.js';
+import { DockerSystemClient } from './docker-system-client.js';
 import type { Engine, ExecClient, VolumeClient } from './engine.js';
 import { SwarmEventClient } from './swarm-event-client.js';
 import { checkNodes, type NodeCheck } from './swarm-node-check.js';
 import { SwarmNetworks } from './swarm-networks.js';
 import { SwarmNodes, type NodeEndpoints } from './swarm-nodes.js';
 import { SwarmServiceClient } from './swarm-service-client.js';
+import { serviceName } from './swarm-service-spec.js';
 
 export interface SwarmEngineOptions extends NodeEndpoints {
   /** host:port: services pull every image from there, by digest. */
@@ -52,6 +54,7 @@ export class SwarmEngine {
       new DockerImageClient(docker, this.requests),
       new DockerNetworkClient(docker, this.requests),
       new SwarmEventClient(docker, this.requests, o.pollMs),
+      new DockerSystemClient(docker, this.requests),
       swarmExec,
       swarmVolumes,
     ];
@@ -65,15 +68,6 @@ export class SwarmEngine {
     }
   }
 
-  async ping(): Promise<void> {
-    await this.requests.request('ping', () => this.docker.ping(), 5_000);
-  }
-
-  async fetchSecurityOptions(): Promise<string[]> {
-    const info = (await this.requests.request('engine info', () => this.docker.info())) as { SecurityOptions?: string[] | null };
-    return info.SecurityOptions ?? [];
-  }
-
   /**
    * Before berth serves anything on a swarm: the engine is a manager, and every ready node's daemon enforces
    * no-new-privileges (swarm-node-check.ts). Throws saying what is wrong, naming each node that fails.
@@ -84,7 +78,7 @@ export class SwarmEngine {
       throw new BerthError('engine_unavailable', `engine: swarm needs --docker-host to be a swarm manager; this engine's swarm state is ${info.Swarm?.LocalNodeState ?? 'unknown'}${info.Swarm?.ControlAvailable === false ? ' (a worker)' : ''}`);
     }
     // A berth killed between making a container's network and its service (or removing them) left the network.
-    const services = new Set((await this.fetchContainerSummaries(domain)).map((s) => s.engineName));
+    const services = new Set((await this.fetchContainerSummaries(domain)).map((s) => serviceName(s.engineName)));
     for (const name of await this.networks.leftovers(domain, services)) await this.networks.remove(name);
     const checks = await checkNodes(this.docker, this.requests, { domain, image: probeImage, timeoutMs: this.o.startTimeoutMs });
     const failed = checks.filter((c) => !c.ok);

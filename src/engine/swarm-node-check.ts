@@ -25,7 +25,7 @@ export async function checkNodes(docker: Dockerode, r: DockerRequests, o: { doma
   const nodes = ((await r.request('list nodes', (abortSignal) => docker.listNodes({ abortSignal } as {}))) as SwarmNode[]).filter(
     (n) => n.Status?.State === 'ready' && n.Spec?.Availability !== 'drain',
   );
-  const name = `${o.domain}._probe-${randomBytes(4).toString('hex')}`;
+  const name = `berth-probe-${randomBytes(4).toString('hex')}`;
   const created = (await r.request('create check service', () =>
     docker.createService({
       Name: name,

@@ -9,7 +9,7 @@ import type { SwarmNetworks } from './swarm-networks.js';
 import { followLogStream } from './follow-log-stream.js';
 import type { SwarmNodes } from './swarm-nodes.js';
 import type { SwarmService, SwarmServiceSpec, SwarmTask } from './swarm-api.js';
-import { IMAGE_ID_LABEL, toServiceSpec } from './swarm-service-spec.js';
+import { IMAGE_ID_LABEL, serviceName, toServiceSpec } from './swarm-service-spec.js';
 import { currentTask, toServiceRecord } from './to-service-record.js';
 
 const POLL_MS = 250;
@@ -45,12 +45,13 @@ export class SwarmServiceClient implements ContainerClient {
     const tasks = services.length ? await this.tasks({ service: services.map((s) => s.ID) }) : [];
     return services.map((s) => {
       const record = toServiceRecord(s, tasks, () => undefined);
-      return { id: s.ID, engineName: s.Spec.Name, state: record.state, labels: s.Spec.Labels ?? {} };
+      return { id: s.ID, engineName: record.engineName, state: record.state, labels: s.Spec.Labels ?? {} };
     });
   }
 
+  /** By service ID, or by the container's engine name `D.<name>`. */
   async fetchContainer(idOrName: string): Promise<ContainerRecord | undefined> {
-    const service = await this.service(idOrName);
+    const service = (await this.service(idOrName)) ?? (idOrName.includes('.') ? await this.service(serviceName(idOrName)) : undefined);
     if (!service) return undefined;
     const tasks = await this.tasks({ service: [service.ID] });
     const task = currentTask(tasks);
@@ -61,8 +62,9 @@ export class SwarmServiceClient implements ContainerClient {
   /** The service (0 replicas) on an overlay network of its own (swarm-networks.ts); neither is left if this fails. */
   async createContainer(spec: ContainerSpec): Promise<string> {
     const image = await this.o.imageReference(spec.imageId);
-    if (await this.service(spec.engineName)) throw new EngineError('in_use', `service ${spec.engineName} already exists`, 409);
-    const network = await this.o.networks.ensure(spec.engineName, { [LABELS.domain]: spec.labels[LABELS.domain] ?? '', [LABELS.name]: spec.labels[LABELS.name] ?? '' });
+    const name = serviceName(spec.engineName);
+    if (await this.service(name)) throw new EngineError('in_use', `service ${name} (${spec.engineName}) already exists`, 409);
+    const network = await this.o.networks.ensure(name, { [LABELS.domain]: spec.labels[LABELS.domain] ?? '', [LABELS.name]: spec.labels[LABELS.name] ?? '' });
     try {
       const created = (await this.r.request('create service', () =>
         this.docker.createService(toServiceSpec(spec, image, this.o.stopGraceSeconds, 0, network) as unknown as Dockerode.CreateServiceOptions),
@@ -71,15 +73,15 @@ export class SwarmServiceClient implements ContainerClient {
       if (!id) throw new BerthError('internal', `the swarm manager created service ${spec.engineName} but did not say its ID`);
       return id;
     } catch (err) {
-      await this.o.networks.remove(spec.engineName).catch(() => undefined);
+      await this.o.networks.remove(name).catch(() => undefined);
       throw err;
     }
   }
 
   async startContainer(id: string): Promise<void> {
-    const since = new Date().toISOString();
+    const before = await this.taskIds(id);
     const service = await this.update(id, (spec) => ((spec.Mode.Replicated ??= {}).Replicas = 1));
-    await this.awaitStarted(service, since);
+    await this.awaitStarted(service, before);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -89,12 +91,12 @@ export class SwarmServiceClient implements ContainerClient {
   }
 
   async restartContainer(id: string): Promise<void> {
-    const since = new Date().toISOString();
+    const before = await this.taskIds(id);
     const service = await this.update(id, (spec) => {
       (spec.Mode.Replicated ??= {}).Replicas = 1;
       spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
     });
-    await this.awaitStarted(service, since);
+    await this.awaitStarted(service, before);
   }
 
   /**
@@ -230,14 +232,20 @@ export class SwarmServiceClient implements ContainerClient {
     }
   }
 
+  /** The IDs of the service's tasks now (those a start or restart must not take for its new one). */
+  private async taskIds(id: string): Promise<Set<string>> {
+    const service = await this.service(id);
+    return new Set(service ? (await this.tasks({ service: [service.ID] })).map((t) => t.ID) : []);
+  }
+
   /**
-   * Until a task made after `since` runs, or ran and ended (a command that exits at once is started, as `docker start`
-   * says); a task the node rejects (no such image on it, no room) fails at once with the node's reason.
+   * Until a task that was not there before (`before`) runs, or ran and ended (a command that exits at once is started,
+   * as `docker start` says); a task the node rejects (no such image on it, no room) fails at once with the node's reason.
    */
-  private async awaitStarted(service: SwarmService | undefined, since: string): Promise<void> {
+  private async awaitStarted(service: SwarmService | undefined, before: ReadonlySet<string>): Promise<void> {
     if (!service) return;
     await this.waitFor(service.ID, 'start', (tasks) => {
-      const fresh = tasks.filter((t) => t.CreatedAt >= since || (t.Status.Timestamp ?? '') >= since);
+      const fresh = tasks.filter((t) => !before.has(t.ID));
       const rejected = fresh.find((t) => t.Status.State === 'rejected');
       if (rejected) throw taskFailed(service.Spec.Name, rejected);
       return fresh.some((t) => t.Status.State === 'running' || (Boolean(t.Status.ContainerStatus?.ContainerID) && ['complete', 'failed', 'shutdown'].includes(t.Status.State)));

@@ -1,8 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { ContainerSpec } from './engine.js';
 import type { SwarmServiceSpec } from './swarm-api.js';
 
 /** On services (engine: swarm, issue 13): the local image ID the service's digest reference was pushed from. */
 export const IMAGE_ID_LABEL = 'berth.image-id';
+
+/**
+ * The service's name for a container's engine name `D.<name>`: Swarm takes only DNS labels (letters, digits, `-`, `_`;
+ * no dots; at most 63), so the dots become dashes and a digest of the engine name keeps two domains apart that would
+ * read alike ("a.b" and "a-b"). berth finds its services by labels; the name is for people reading `docker service ls`.
+ */
+export function serviceName(engineName: string): string {
+  const hash = createHash('sha256').update(engineName).digest('hex').slice(0, 8);
+  return `${engineName.replace(/[^a-z0-9_-]/gi, '-').slice(0, 63 - 9).replace(/[-_]+$/, '')}-${hash}`;
+}
 
 /** Swarm has three restart conditions; `unless-stopped` and `always` both mean "any" (a stop scales to 0 instead). */
 const RESTART: Readonly<Record<string, 'none' | 'on-failure' | 'any'>> = { no: 'none', 'on-failure': 'on-failure', always: 'any', 'unless-stopped': 'any' };
@@ -22,7 +33,7 @@ const RESTART: Readonly<Record<string, 'none' | 'on-failure' | 'any'>> = { no: '
 export function toServiceSpec(spec: ContainerSpec, image: string, stopGraceSeconds: number, replicas: 0 | 1, network?: string): SwarmServiceSpec {
   const sb = spec.sandbox;
   return {
-    Name: spec.engineName,
+    Name: serviceName(spec.engineName),
     Labels: { ...spec.labels, [IMAGE_ID_LABEL]: spec.imageId },
     TaskTemplate: {
       ContainerSpec: {

@@ -1,5 +1,5 @@
 import type { ContainerRecord } from './engine.js';
-import { LABELS } from './labels.js';
+import { engineContainerName, LABELS } from './labels.js';
 import type { SwarmService, SwarmTask } from './swarm-api.js';
 import { IMAGE_ID_LABEL } from './swarm-service-spec.js';
 
@@ -41,7 +41,8 @@ export function toServiceRecord(service: SwarmService, tasks: readonly SwarmTask
   const tmpfs = Object.fromEntries((cs.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => [m.Target, `size=${m.TmpfsOptions?.SizeBytes ?? 0}`]));
   return {
     id: service.ID,
-    engineName: spec.Name,
+    // What berth calls it everywhere (`D.<name>`); the service's own name is a DNS label made from it (swarm.service).
+    engineName: labels[LABELS.domain] && labels[LABELS.name] ? engineContainerName(labels[LABELS.domain]!, labels[LABELS.name]!) : spec.Name,
     name: labels[LABELS.name] ?? spec.Name,
     domain: labels[LABELS.domain] ?? '',
     image: labels[LABELS.image] ?? cs.Image,
@@ -82,6 +83,7 @@ export function toServiceRecord(service: SwarmService, tasks: readonly SwarmTask
       mounts: (cs.Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => `volume:${m.Source ?? ''}:${m.Target}`),
     },
     swarm: {
+      service: spec.Name,
       task: task?.ID ?? null,
       node: task?.NodeID ? (nodeName(task.NodeID) ?? task.NodeID) : null,
       container: task?.Status.ContainerStatus?.ContainerID ?? null,

@@ -30,7 +30,11 @@ type Dict = Record<string, unknown> & { name: string; state: string; id: string;
 const hello = (name: string, timeoutMs = 90_000) =>
   waitFor(`${D}.${name}/hello to answer`, () => client.call<string>(`${D}.${name}/hello`, ['bob']).catch(() => undefined), timeoutMs, 250);
 const manager = (...a: string[]) => cluster.docker(0, ...a);
-const serviceJson = async (name: string) => JSON.parse(await manager('service', 'inspect', `${D}.${name}`)) as [{ ID: string; Spec: Record<string, any> }];
+/** The service of container `name`, found as berth finds it: by its labels. */
+async function serviceJson(name: string) {
+  const id = await manager('service', 'ls', '-q', '--filter', `label=berth.domain=${D}`, '--filter', `label=berth.name=${name}`);
+  return JSON.parse(await manager('service', 'inspect', id)) as [{ ID: string; Spec: Record<string, any> }];
+}
 const nodeIndex = (hostname: string) => cluster.nodes.findIndex((n) => n.name === hostname);
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: WampFailure) => e);
 
@@ -92,7 +96,8 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     expect(svc.Spec.Labels).toMatchObject({ 'berth.domain': D, 'berth.name': 'hb1', 'berth.image': 'hello' });
     expect(svc.Spec.TaskTemplate.ContainerSpec.Image).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(svc.Spec.TaskTemplate.ContainerSpec).toMatchObject({ ReadOnly: true, CapabilityDrop: ['ALL'] });
-    const [net] = JSON.parse(await manager('network', 'inspect', `${D}.hb1`)) as [{ Driver: string; Id: string }];
+    expect(svc.Spec.Name).toMatch(/^[a-z0-9_-]+$/); // a DNS label: Swarm takes no dots
+    const [net] = JSON.parse(await manager('network', 'inspect', svc.Spec.Name)) as [{ Driver: string; Id: string }];
     expect(net.Driver).toBe('overlay');
     expect(svc.Spec.TaskTemplate.Networks).toEqual([{ Target: net.Id }]);
     expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
@@ -102,7 +107,7 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     const [listed] = await client.call<Dict[]>(`${D}/list`);
     expect(listed).toMatchObject({ name: 'hb1', state: 'running' });
     const details = await client.call<Dict & { swarm: { service: string; task: string; node: string; container: string } }>(`${D}/hb1/inspect`);
-    expect(details.swarm).toMatchObject({ service: `${D}.hb1`, node: listed!.node });
+    expect(details.swarm).toMatchObject({ service: (await serviceJson('hb1'))[0].Spec.Name, node: listed!.node });
     // The node's engine runs that very container, with the sandbox Swarm cannot set: no-new-privileges from the daemon.
     const status = await cluster.docker(nodeIndex(details.swarm.node), 'exec', details.swarm.container, 'cat', '/proc/1/status');
     expect(status).toMatch(/^NoNewPrivs:\s*1$/m);
@@ -113,7 +118,7 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
 
   it('stop scales to 0, start to 1, restart runs a new task', async () => {
     expect(await client.call<Dict>(`${D}/hb1/stop`)).toMatchObject({ state: 'exited' });
-    expect(await manager('service', 'ls', '--filter', `name=${D}.hb1`, '--format', '{{.Replicas}}')).toBe('0/0');
+    expect(await manager('service', 'ls', '--filter', `id=${(await serviceJson('hb1'))[0].ID}`, '--format', '{{.Replicas}}')).toBe('0/0');
     await waitFor('the procedure to go away', async () => !(await client.isRegistered(`${D}.hb1/hello`)), 30_000);
     expect(await client.call<Dict>(`${D}/hb1/start`)).toMatchObject({ state: 'running' });
     expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
@@ -135,8 +140,11 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     const from = placed[0]!;
     const probe = (target: string) =>
       cluster
-        .docker(nodeIndex(from.swarm.node), 'exec', from.swarm.container, 'sh', '-c', `nc -w 2 ${target} 9 </dev/null; echo "exit $?"`)
+        .docker(nodeIndex(from.swarm.node), 'exec', from.swarm.container, 'sh', '-c', `nc -w 2 ${target} 9 </dev/null 2>&1; echo "exit $?"`)
         .catch((e: Error) => e.message);
+    // The probe tells a reachable address: its own, where nothing listens on port 9, refuses at once.
+    for (const own of await addresses(from)) expect(await probe(own), `t1 → its own ${own}`).toMatch(/refused/i);
+    expect((await addresses(from)).length).toBeGreaterThan(0);
     for (const other of placed.slice(1)) {
       for (const ip of await addresses(other)) {
         // busybox nc: "connection refused" would mean the packet got there; a timeout or unreachable means it did not.
@@ -145,8 +153,10 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
         expect(out).toMatch(/exit 1|timed out|unreachable|No route/i);
       }
     }
+    // The router answers an HTTP request on its port (it wants a WebSocket upgrade): the way to it is open.
     const port = new URL(url).port;
-    expect(await probe(`${cluster.bridgeAddress} ${port}`)).toMatch(/exit 0/);
+    const answer = await cluster.docker(nodeIndex(from.swarm.node), 'exec', from.swarm.container, 'sh', '-c', `printf 'GET /ws HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${cluster.bridgeAddress} ${port}`);
+    expect(answer).toMatch(/^HTTP\/1\.[01] \d{3}/);
   });
 
   it('what Swarm cannot do is refused with berth.error.not_supported, and nothing is made', async () => {
@@ -154,8 +164,8 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     await client.call(`${D}/build`, ['vol', git.url('volumes')]);
     const refused = await failure(client.call(`${D}/create`, ['vol', 'v1']));
     expect(refused?.error).toBe('berth.error.not_supported');
-    expect(await manager('service', 'ls', '--filter', `name=${D}.v1`, '-q')).toBe('');
-    expect(await manager('network', 'ls', '--filter', `name=${D}.v1`, '-q')).toBe('');
+    expect(await manager('service', 'ls', '--filter', `label=berth.name=v1`, '-q')).toBe('');
+    expect(await manager('network', 'ls', '--filter', `label=berth.name=v1`, '-q')).toBe('');
   });
 
   it('updateImage with containers: Swarm\'s rolling update, start-first; the service keeps its ID and answers again', async () => {
@@ -205,7 +215,8 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     const [image] = (await client.call<{ name: string; registry: string }[]>(`${D}/images`)).filter((i) => i.name === 'hello');
     const [repo, digest] = image!.registry.split('@') as [string, string];
     const path = repo.slice(cluster.registry.length + 1);
-    await client.call(`${D}/removeImage`, ['hello']);
+    const removed = await client.call<{ registry: { removed: boolean; error?: string } }>(`${D}/removeImage`, ['hello']);
+    expect(removed.registry, JSON.stringify(removed)).toMatchObject({ removed: true });
     const res = await fetch(`http://${cluster.registry}/v2/${path}/manifests/${digest}`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
     expect(res.status).toBe(404);
   });

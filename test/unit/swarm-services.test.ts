@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../../src/engine/engine.js';
 import type { SwarmService, SwarmTask } from '../../src/engine/swarm-api.js';
 import { differences } from '../../src/engine/swarm-event-client.js';
-import { IMAGE_ID_LABEL, toServiceSpec } from '../../src/engine/swarm-service-spec.js';
+import { IMAGE_ID_LABEL, serviceName, toServiceSpec } from '../../src/engine/swarm-service-spec.js';
 import { currentTask, toServiceRecord } from '../../src/engine/to-service-record.js';
 
 const spec: ContainerSpec = {
@@ -30,7 +30,9 @@ function task(id: string, created: string, desired: string, state: string, extra
 describe('a container as a Swarm service (issue 13)', () => {
   it('the spec: one service, the sandbox where Swarm has it, the image by digest, no network, never privileged', () => {
     const s = toServiceSpec(spec, 'reg:5000/berth/d/app@sha256:def', 10, 0);
-    expect(s.Name).toBe('d.w1');
+    expect(s.Name).toMatch(/^d-w1-[0-9a-f]{8}$/);
+    expect(serviceName('a.b.w1')).not.toBe(serviceName('a-b.w1'));
+    expect(serviceName(`${'x'.repeat(100)}.w1`).length).toBeLessThanOrEqual(63);
     expect(s.Mode.Replicated?.Replicas).toBe(0);
     expect(s.Labels?.[IMAGE_ID_LABEL]).toBe('sha256:abc');
     const cs = s.TaskTemplate.ContainerSpec;
@@ -54,7 +56,7 @@ describe('a container as a Swarm service (issue 13)', () => {
     expect(toServiceRecord(service(0), [], () => undefined).state).toBe('created');
     expect(toServiceRecord(service(1), [task('t1', '2026-11-29T10:00:01Z', 'running', 'preparing')], () => undefined).state).toBe('restarting');
     const r = toServiceRecord(service(1), [running], (id) => (id === 'n1' ? 'node-1' : undefined));
-    expect(r).toMatchObject({ state: 'running', startedAt: '2026-11-29T10:00:01Z', exitCode: 0, imageId: 'sha256:abc', name: 'w1', swarm: { task: 't1', node: 'node-1', container: 'c1' } });
+    expect(r).toMatchObject({ state: 'running', startedAt: '2026-11-29T10:00:01Z', exitCode: 0, imageId: 'sha256:abc', name: 'w1', engineName: 'd.w1', swarm: { task: 't1', node: 'node-1', container: 'c1' } });
     const stopped = task('t1', '2026-11-29T10:00:09Z', 'shutdown', 'shutdown', { ContainerStatus: { ContainerID: 'c1', ExitCode: 143 } });
     expect(toServiceRecord(service(0), [stopped], () => undefined)).toMatchObject({ state: 'exited', exitCode: 143, finishedAt: '2026-11-29T10:00:09Z' });
   });
@@ -78,5 +80,23 @@ describe('swarm changes as container events (issue 13)', () => {
       { id: 's', action: 'destroy' },
     ]);
     expect(differences(new Map([['s', seen(false, 't1', 1, 1)]]), new Map([['s', seen(false, 't1', 1, 2)]]))).toEqual([{ id: 's', action: 'update' }]);
+  });
+});
+
+describe('the swarm engine behind the Engine seam (issue 13)', () => {
+  it('has every method the one-engine adapter has (a missing one would only fail when called)', async () => {
+    const Dockerode = (await import('dockerode')).default;
+    const { DockerEngine } = await import('../../src/engine/docker-engine.js');
+    const { SwarmEngine } = await import('../../src/engine/swarm-engine.js');
+    const docker = new Dockerode({ socketPath: '/nonexistent.sock' });
+    const methods = (o: object) => Object.getOwnPropertyNames(o).filter((k) => typeof (o as Record<string, unknown>)[k] === 'function').sort();
+    const one = new DockerEngine(docker);
+    const swarm = new SwarmEngine(docker, { registry: 'r:5000', pollMs: 1000, stopGraceSeconds: 10, startTimeoutMs: 1000, nodes: {} });
+    // The exec client's own helpers (inspect, exitCode, killProcesses) come along with its prototype; swarm has startExec.
+    const { DockerExecClient } = await import('../../src/engine/docker-exec-client.js');
+    const execHelpers = Object.getOwnPropertyNames(DockerExecClient.prototype).filter((k) => k !== 'startExec');
+    const missing = methods(one).filter((m) => !execHelpers.includes(m) && typeof (swarm as unknown as Record<string, unknown>)[m] !== 'function');
+    expect(missing).toEqual([]);
+    expect(methods(one).length).toBeGreaterThan(30);
   });
 });

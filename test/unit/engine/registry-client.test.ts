@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../src/engine/registry-client.js';
-import { registryInsecure } from '../../../src/engine/docker-engine.js';
+import { registryInsecure } from '../../../src/engine/docker-system-client.js';
 
 /** A fake registry on loopback: each path answers as `routes` says; requests are recorded. */
 let server: Server;
