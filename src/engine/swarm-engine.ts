@@ -43,6 +43,7 @@ export class SwarmEngine {
     this.requests = new DockerRequests(docker);
     this.nodes = new SwarmNodes(docker, this.requests, o);
     this.networks = new SwarmNetworks(docker, this.requests);
+    const events = new SwarmEventClient(docker, this.requests, o.pollMs);
     const parts = [
       new SwarmServiceClient(docker, this.requests, {
         imageReference: (id) => this.imageReference(id),
@@ -50,10 +51,11 @@ export class SwarmEngine {
         startTimeoutMs: o.startTimeoutMs,
         nodes: this.nodes,
         networks: this.networks,
+        changed: () => events.poke(),
       }),
       new DockerImageClient(docker, this.requests),
       new DockerNetworkClient(docker, this.requests),
-      new SwarmEventClient(docker, this.requests, o.pollMs),
+      events,
       new DockerSystemClient(docker, this.requests),
       swarmExec,
       swarmVolumes,

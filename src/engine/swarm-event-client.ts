@@ -28,12 +28,15 @@ export class SwarmEventClient implements EventClient {
     private readonly pollMs: number,
   ) {}
 
+  private readonly watchers = new Set<() => Promise<void>>();
+
   async watchContainers(domain: string, onEvent: (e: EngineEvent) => void, onEnd: (err?: Error) => void): Promise<EventSubscription> {
     let seen = await this.look(domain);
     let closed = false;
     let timer: NodeJS.Timeout | undefined;
-    const tick = async () => {
-      if (closed) return;
+    let running: Promise<void> | undefined;
+    let queued: Promise<void> | undefined;
+    const look = async () => {
       let now: Map<string, Seen>;
       try {
         now = await this.look(domain);
@@ -46,15 +49,37 @@ export class SwarmEventClient implements EventClient {
       const time = new Date().toISOString();
       for (const e of differences(seen, now)) onEvent({ ...e, time });
       seen = now;
-      timer = setTimeout(() => void tick(), this.pollMs);
     };
+    // One look at a time; one asked for during a look runs right after it (that look may have read the state before
+    // the change it is asked for), and every caller asking meanwhile shares it.
+    const tick = (): Promise<void> => {
+      if (closed) return Promise.resolve();
+      if (running) return (queued ??= running.then(() => ((queued = undefined), tick())));
+      clearTimeout(timer);
+      const current = look().finally(() => {
+        running = undefined;
+        if (!closed && !queued) timer = setTimeout(() => void tick(), this.pollMs);
+      });
+      running = current;
+      return current;
+    };
+    this.watchers.add(tick);
     timer = setTimeout(() => void tick(), this.pollMs);
     return {
-      close() {
+      close: () => {
         closed = true;
         clearTimeout(timer);
+        this.watchers.delete(tick);
       },
     };
+  }
+
+  /**
+   * Look now (after berth itself changed a service): a stop followed at once by a remove would otherwise fall between
+   * two looks, and its `die`/`stop` would never be told. Resolves once the look is done.
+   */
+  async poke(): Promise<void> {
+    await Promise.all([...this.watchers].map((tick) => tick()));
   }
 
   private async look(domain: string): Promise<Map<string, Seen>> {

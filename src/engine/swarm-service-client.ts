@@ -22,6 +22,8 @@ export interface SwarmServiceOptions {
   readonly startTimeoutMs: number;
   readonly nodes: SwarmNodes;
   readonly networks: SwarmNetworks;
+  /** After berth itself changed a service: look at the swarm now (swarm-event-client.ts), so no change is missed. */
+  readonly changed: () => Promise<void>;
 }
 
 /**
@@ -82,12 +84,14 @@ export class SwarmServiceClient implements ContainerClient {
     const before = await this.taskIds(id);
     const service = await this.update(id, (spec) => ((spec.Mode.Replicated ??= {}).Replicas = 1));
     await this.awaitStarted(service, before);
+    await this.o.changed();
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const service = await this.update(id, (spec) => ((spec.Mode.Replicated ??= {}).Replicas = 0), [404]);
     if (!service) return;
     await this.waitFor(service.ID, 'stop', (tasks) => tasks.every((t) => !['running', 'starting', 'preparing'].includes(t.Status.State)), (timeoutSeconds + 30) * 1000);
+    await this.o.changed();
   }
 
   async restartContainer(id: string): Promise<void> {
@@ -97,6 +101,7 @@ export class SwarmServiceClient implements ContainerClient {
       spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
     });
     await this.awaitStarted(service, before);
+    await this.o.changed();
   }
 
   /**
@@ -122,8 +127,7 @@ export class SwarmServiceClient implements ContainerClient {
       const u = now.UpdateStatus;
       const current = u && (u.StartedAt ?? '') >= since;
       // Nothing to roll (0 replicas) or done.
-      if ((now.Spec.Mode.Replicated?.Replicas ?? 0) === 0 && !current) return;
-      if (current && u.State === 'completed') return;
+      if (((now.Spec.Mode.Replicated?.Replicas ?? 0) === 0 && !current) || (current && u.State === 'completed')) return await this.o.changed();
       // Swarm rolls back by itself (rollback_started); the answer waits until the old image runs again.
       if (current && u.State && /^(paused|rollback_completed|rollback_paused)$/.test(u.State)) {
         const tasks = await this.tasks({ service: [now.ID] });
@@ -146,6 +150,7 @@ export class SwarmServiceClient implements ContainerClient {
     const service = await this.service(id);
     if (!service) return;
     await this.r.tolerate([404], 'remove service', (abortSignal) => this.docker.getService(id).remove({ abortSignal }));
+    await this.o.changed();
     await this.o.networks.remove(service.Spec.Name);
   }
 

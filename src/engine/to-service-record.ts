@@ -9,12 +9,13 @@ const ENDED = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned',
 const RESTART_BACK: Readonly<Record<string, string>> = { none: 'no', 'on-failure': 'on-failure', any: 'unless-stopped' };
 
 /**
- * The task that stands for the service now: the one Swarm wants running (newest first), else the newest one (a stopped
- * service's last task). Tasks of a service are kept by Swarm for a while (task history); older ones are only history.
+ * The task that stands for the service now: the newest one whose container runs (during a stop-first update or a
+ * scale to 0 the old task still runs until it has stopped), else the newest one Swarm wants running (being scheduled,
+ * pulled or started), else the newest (a stopped service's last task). Older tasks are Swarm's history.
  */
 export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined {
   const newest = [...tasks].sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
-  return newest.find((t) => t.DesiredState === 'running') ?? newest[0];
+  return newest.find((t) => t.Status.State === 'running') ?? newest.find((t) => t.DesiredState === 'running' || t.DesiredState === 'ready') ?? newest[0];
 }
 
 /**

@@ -32,6 +32,8 @@ export interface SwarmClusterOptions {
    * reach each other.
    */
   icc?: boolean;
+  /** Start every dockerd with `--no-new-privileges` (default true; false: a swarm berth must refuse). */
+  noNewPrivileges?: boolean;
   /** Bound of the whole start (dockerds, swarm, registry, nodes Ready); default 120 s. */
   timeoutMs?: number;
 }
@@ -98,7 +100,7 @@ export class SwarmCluster implements AsyncDisposable {
 
   /** Build and start the cluster; on failure everything made so far is removed and the error says which step failed. */
   static async start(options: SwarmClusterOptions = {}): Promise<SwarmCluster> {
-    const opts = { nodes: 3, dispatcherHeartbeat: '1s', icc: false, timeoutMs: 120_000, ...options };
+    const opts = { nodes: 3, dispatcherHeartbeat: '1s', icc: false, noNewPrivileges: true, timeoutMs: 120_000, ...options };
     if (opts.nodes < 1 || opts.nodes > 9) throw new Error(`SwarmCluster: nodes must be 1..9, got ${opts.nodes}`);
     await sweepSwarmClusters();
     const id = randomBytes(3).toString('hex');
@@ -156,7 +158,7 @@ export class SwarmCluster implements AsyncDisposable {
     const logPath = join(d, 'dockerd.log');
     const log = openSync(logPath, 'a');
     const dockerd = ['dockerd', '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'), '--pidfile', join(d, 'docker.pid'),
-      '-H', node.socket, '--no-new-privileges', '--insecure-registry', this.registry,
+      '-H', node.socket, ...(this.opts.noNewPrivileges ? ['--no-new-privileges'] : []), '--insecure-registry', this.registry,
       // Its own docker0 and docker_gwbridge live in the node's namespace; their pool must not meet the bridge /24 or the
       // swarm's overlay pool (10.233/16), and never the host's docker0 (another namespace: dockerd cannot see it).
       '--default-address-pool', 'base=10.232.0.0/16,size=24',

@@ -159,6 +159,35 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     expect(answer).toMatch(/^HTTP\/1\.[01] \d{3}/);
   });
 
+  it('D/events and D/<name>/logs follow the swarm: created, started, stopped, removed; lines live, across a restart', async () => {
+    const events: { event: string; name: string; container?: Dict }[] = [];
+    const sub = await client.session.subscribe(`${D}/events`, (a?: unknown[]) => void events.push(a![0] as never));
+    const lines: { line: string }[] = [];
+    const logs = await client.session.subscribe(`${D}/ev1/logs`, (a?: unknown[]) => void lines.push(a![0] as never));
+    try {
+      await client.call(`${D}/create`, ['ticker', 'ev1']);
+      await waitFor('a line on the logs topic', () => lines.some((l) => l.line === 'tick'), 30_000);
+      await client.call(`${D}/ev1/restart`);
+      const told = lines.length;
+      await waitFor('lines after the restart', () => lines.length > told + 1, 30_000);
+      await client.call(`${D}/ev1/stop`);
+      await client.call(`${D}/remove`, ['ev1']);
+      const mine = () => events.filter((e) => e.name === 'ev1').map((e) => e.event);
+      await waitFor(() => `created … removed, got ${mine().join(',')}`, () => mine().includes('removed'), 30_000);
+      const seen = mine();
+      const order = ['created', 'started', 'died', 'started', 'stopped', 'removed'];
+      let at = -1;
+      for (const e of order) {
+        at = seen.indexOf(e, at + 1);
+        expect(at, `${e} in order in ${seen.join(',')}`).toBeGreaterThanOrEqual(0);
+      }
+      expect(events.find((e) => e.name === 'ev1' && e.event === 'started')?.container?.node).toMatch(/^bsw/);
+    } finally {
+      await client.session.unsubscribe(sub);
+      await client.session.unsubscribe(logs);
+    }
+  });
+
   it('what Swarm cannot do is refused with berth.error.not_supported, and nothing is made', async () => {
     expect((await failure(client.call(`${D}/t1/exec`, [['true']])))?.error).toBe('berth.error.not_supported');
     await client.call(`${D}/build`, ['vol', git.url('volumes')]);

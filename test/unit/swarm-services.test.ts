@@ -100,3 +100,34 @@ describe('the swarm engine behind the Engine seam (issue 13)', () => {
     expect(methods(one).length).toBeGreaterThan(30);
   });
 });
+
+describe('following the swarm by looking (issue 13)', () => {
+  it('a poke looks again at once, after a look in progress, and resolves once the change is told', async () => {
+    const { SwarmEventClient: Client } = await import('../../src/engine/swarm-event-client.js');
+    const { DockerRequests } = await import('../../src/engine/docker-requests.js');
+    let services: SwarmService[] = [];
+    let tasks: SwarmTask[] = [];
+    let looks = 0;
+    const fake = {
+      listServices: async () => (looks++, structuredClone(services)),
+      listTasks: async () => structuredClone(tasks),
+    };
+    const client = new Client(fake as never, new DockerRequests(fake as never), 60_000);
+    const events: string[] = [];
+    const sub = await client.watchContainers('d', (e) => events.push(e.action), () => events.push('end'));
+    services = [service(1)];
+    tasks = [task('t1', '2026-11-29T10:00:01Z', 'running', 'running')];
+    await client.poke();
+    expect(events).toEqual(['create', 'start']);
+    services = [service(0)];
+    tasks = [task('t1', '2026-11-29T10:00:01Z', 'shutdown', 'shutdown')];
+    const [a, b] = [client.poke(), client.poke()];
+    await Promise.all([a, b]);
+    expect(events).toEqual(['create', 'start', 'die', 'stop']);
+    services = [];
+    await client.poke();
+    expect(events.at(-1)).toBe('destroy');
+    expect(looks).toBeLessThanOrEqual(6);
+    sub.close();
+  });
+});
