@@ -99,7 +99,7 @@ export const configSchema = z
       .strictObject({
         /**
          * Each node's own engine (node hostname → unix:///path or https://host:port), for what only a node's engine does
-         * (top, exec, the no-new-privileges check of its daemon); the manager's is --docker-host.
+         * (top and exec of a task on that node); the manager's is --docker-host.
          */
         nodes: z.record(z.string().min(1), z.string().regex(/^(unix:\/\/\/|https:\/\/)/, 'must be unix:///path or https://host:port')).default({}),
         /** TLS files for https:// node engines (client certificate, as dockerd --tlsverify wants). */

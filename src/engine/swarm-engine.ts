@@ -4,7 +4,8 @@ import { DockerImageClient } from './docker-image-client.js';
 import { DockerNetworkClient } from './docker-network-client.js';
 import { DockerRequests } from './docker-requests.js';
 import { DockerSystemClient } from './docker-system-client.js';
-import type { Engine, ExecClient, VolumeClient } from './engine.js';
+import { EngineError } from './engine-error.js';
+import type { Engine, ExecClient, ExecProcess, ExecSpec, VolumeClient } from './engine.js';
 import { SwarmEventClient } from './swarm-event-client.js';
 import { checkNodes, type NodeCheck } from './swarm-node-check.js';
 import { SwarmNetworks } from './swarm-networks.js';
@@ -28,7 +29,7 @@ export interface SwarmEngine extends Engine {}
  * A Docker Swarm behind the same `Engine` seam (engine: swarm, issue 13): berth's containers are one-replica services
  * (swarm-service-client.ts); images are built on the manager's engine, as with one engine, and services pull them from
  * the registry by digest; the swarm's state is followed by polling (swarm-event-client.ts). What Swarm cannot do yet
- * (exec, volumes: a node's volume stays on that node) is refused with berth.error.not_supported.
+ * (volumes: a node's volume stays on that node) is refused with berth.error.not_supported.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SwarmEngine {
@@ -57,7 +58,7 @@ export class SwarmEngine {
       new DockerNetworkClient(docker, this.requests),
       events,
       new DockerSystemClient(docker, this.requests),
-      swarmExec,
+      { startExec: (id: string, spec: ExecSpec) => this.execOnNode(id, spec) } satisfies ExecClient,
       swarmVolumes,
     ];
     for (const part of parts) {
@@ -68,6 +69,17 @@ export class SwarmEngine {
         if (typeof method === 'function') Object.defineProperty(this, key, { value: method.bind(part) });
       }
     }
+  }
+
+  /**
+   * `D/<name>/exec` on a swarm: in the running task's container, through its node's engine (swarm.nodes), with the
+   * same sandbox as on one engine. A container with no running task is refused as a stopped one is (409).
+   */
+  private async execOnNode(serviceId: string, spec: ExecSpec): Promise<ExecProcess> {
+    const record = await this.fetchContainer(serviceId);
+    const at = record?.swarm;
+    if (!record || record.state !== 'running' || !at?.node || !at.container) throw new EngineError('in_use', `container ${record?.name ?? serviceId} is not running`, 409);
+    return this.nodes.engine(at.node, 'D/<name>/exec').startExec(at.container, spec);
   }
 
   /**
@@ -96,10 +108,6 @@ export class SwarmEngine {
     return ref;
   }
 }
-
-const swarmExec: ExecClient = {
-  startExec: () => Promise.reject(failures.notOnSwarm('D/<name>/exec')),
-};
 
 /** Run.yaml Volumes: a named volume is local to one node, so a task rescheduled elsewhere would lose its data. */
 const swarmVolumes: VolumeClient = {

@@ -79,6 +79,23 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, {}, file('    alice: { secret: topsecret, role: user }\n    eve: { secret: s, role: berth }\n'))).not.toThrow(/topsecret/);
   });
 
+  it('engine swarm (issue 13): needs a registry, a container router URL that is not loopback, and swarm.probeImage', () => {
+    expect(resolveConfig({}, {})).toMatchObject({ engine: 'docker', swarm: { nodes: {}, pollMs: 1000, startTimeoutSeconds: 120 } });
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, 'swarm:\n  probeImage: 10.0.0.1:5000/busybox:1\n  nodes:\n    n1: unix:///run/n1.sock\n');
+    const ok = { engine: 'swarm', registry: '10.0.0.1:5000', containerRouterUrl: 'ws://10.0.0.1:8080/ws' };
+    expect(resolveConfig(ok, {}, file)).toMatchObject({ engine: 'swarm', registry: '10.0.0.1:5000', swarm: { nodes: { n1: 'unix:///run/n1.sock' } } });
+    expect(() => resolveConfig({ engine: 'swarms' }, {})).toThrow(/--engine \(BERTH_ENGINE\)/);
+    expect(() => resolveConfig({ ...ok, registry: undefined }, {}, file)).toThrow(/--registry .*required with --engine swarm/);
+    expect(() => resolveConfig({ ...ok, containerRouterUrl: undefined }, {}, file)).toThrow(/--container-router-url .*required with --engine swarm/);
+    expect(() => resolveConfig({ ...ok, containerRouterUrl: 'ws://127.0.0.1:8080/ws' }, {}, file)).toThrow(/not a loopback address/);
+    expect(() => resolveConfig(ok, {})).toThrow(/swarm\.probeImage/);
+    writeFileSync(file, 'swarm:\n  probeImage: x\n  nodes:\n    n1: tcp://10.0.0.2:2375\n');
+    expect(() => resolveConfig(ok, {}, file)).toThrow(/swarm\.nodes.*unix:\/\/\/path or https/);
+  });
+
   it('never echoes a ticket in an error', () => {
     expect(() => resolveConfig({ router: R, ticket: 's3cr3t' }, {})).toThrow(/--authid/);
     expect(() => resolveConfig({ router: R, ticket: 's3cr3t' }, {})).not.toThrow(/s3cr3t/);
