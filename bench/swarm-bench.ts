@@ -20,6 +20,8 @@ const CALLS = 500;
 /** Bound of one create-to-serving wait, and of each of the bench's bulk steps. */
 const SERVE_TIMEOUT_MS = 90_000;
 const BULK_TIMEOUT_MS = 300_000;
+/** How long one create or remove of the 200 is tried again while berth answers engine_unavailable. */
+const UNAVAILABLE_RETRY_MS = 60_000;
 /**
  * A busybox that sleeps and leaves at once on SIGTERM (a bare `sleep` as PID 1 ignores it, and every remove would wait
  * for the stop grace period).
@@ -70,6 +72,8 @@ export async function swarmBench(): Promise<{ rows: Row[]; json: unknown }> {
     const config = writeConfig(dir, {
       build: { allowPrivateHosts: true },
       bases: { busybox: BUSYBOX_IMAGE },
+      // The 200 are one owner's (anonymous): above the default per-owner quota of 50.
+      quotas: { containers: SERVICES + RUNS + 1 },
       swarm: { probeImage: probe, nodes: cluster.nodeEngines },
     });
     berth = await BerthProcess.start(['--engine', 'swarm', '--docker-host', cluster.manager.socket, '--registry', cluster.registry,
@@ -79,7 +83,7 @@ export async function swarmBench(): Promise<{ rows: Row[]; json: unknown }> {
     const setupS = (Date.now() - t0) / 1000;
 
     const pairs = await createToServing(ctx, git);
-    const many = await listWithServices(ctx, git, berth.child.pid!);
+    const many = await listWithServices(ctx, git, berth);
     const med = (k: keyof Pair) => median(pairs.map((p) => p[k]));
     const s = (ms: number) => `${round(ms / 1000, 2)} s`;
     const byHand = 'by hand: own overlay network + docker service create -d, same digest, env (ticket of a stopped berth container) and sandbox';
@@ -89,11 +93,15 @@ export async function swarmBench(): Promise<{ rows: Row[]; json: unknown }> {
       { bench: 'swarm', case: `list() p50, ${SERVICES} services, ${CALLS} calls`, value: `${many.berthMs.p50} ms`, baseline: `manager GET /services ${many.engineMs.p50} ms`, ratio: `${round(many.berthMs.p50 / many.engineMs.p50, 2)}×`, target: '≤ 1.00×' },
       { bench: 'swarm', case: 'list() p99', value: `${many.berthMs.p99} ms`, baseline: `manager ${many.engineMs.p99} ms`, ratio: `${round(many.berthMs.p99 / many.engineMs.p99, 2)}×`, target: '' },
       { bench: 'swarm', case: 'list() p50 vs a callee returning the same payload', value: `${many.berthMs.p50} ms`, baseline: `same payload ${many.samePayloadMs.p50} ms`, ratio: `${round(many.berthMs.p50 / many.samePayloadMs.p50, 2)}×`, target: '' },
-      { bench: 'swarm', case: `${SERVICES} creates, ${CONCURRENCY} at a time`, value: s(many.createAllMs), baseline: '', ratio: '', target: '' },
+      { bench: 'swarm', case: `${SERVICES} creates, ${CONCURRENCY} at a time (engine_unavailable answers retried: ${many.unavailableAnswers.create})`, value: s(many.createAllMs), baseline: '', ratio: '', target: '' },
       { bench: 'swarm', case: `berth's RSS with ${SERVICES} services`, value: `${round(many.rss / 1024 ** 2, 1)} MiB`, baseline: '', ratio: '', target: '' },
-      { bench: 'swarm', case: `${SERVICES} removes, ${CONCURRENCY} at a time`, value: s(many.removeAllMs), baseline: '', ratio: '', target: '' },
+      { bench: 'swarm', case: `${SERVICES} removes, ${CONCURRENCY} at a time (engine_unavailable answers retried: ${many.unavailableAnswers.remove}; index resyncs: ${many.indexLost.length})`, value: s(many.removeAllMs), baseline: '', ratio: '', target: '' },
     ];
     return { rows, json: { setupSeconds: round(setupS, 1), createToServingMs: pairs, ...many } };
+  } catch (err) {
+    // What berth said about it (warnings and errors) goes with the failure.
+    for (const l of (berth?.lines ?? []).filter((l) => l.level >= 40).slice(-20)) process.stderr.write(`  berth: ${JSON.stringify(l)}\n`);
+    throw err;
   } finally {
     await client?.close().catch(() => undefined);
     await berth?.stop();
@@ -195,20 +203,21 @@ async function untilHello({ client, D }: Ctx, name: string): Promise<void> {
 }
 
 /** SERVICES sleeping busybox containers; list() vs the manager's own service list; berth's RSS; then all removed. */
-async function listWithServices(ctx: Ctx, git: GitServer, berthPid: number) {
+async function listWithServices(ctx: Ctx, git: GitServer, berth: BerthProcess) {
   const { cluster, client, D } = ctx;
   await client.call(`${D}/build`, ['sleeper', git.url('sleeper')], {}, { timeout: BULK_TIMEOUT_MS });
   const names = Array.from({ length: SERVICES }, (_, i) => `s${i}`);
   let t0 = performance.now();
-  await pool(names, (n) => client.call(`${D}/create`, ['sleeper', n], {}, { timeout: BULK_TIMEOUT_MS }), 'create');
+  const created = await pool(names, (n) => client.call(`${D}/create`, ['sleeper', n], {}, { timeout: BULK_TIMEOUT_MS }), 'create');
   const createAllMs = round(performance.now() - t0, 0);
+  process.stderr.write(`  swarm: ${SERVICES} created in ${createAllMs} ms\n`);
   const path = `/services?filters=${encodeURIComponent(JSON.stringify({ label: [`berth.domain=${D}`] }))}`;
   const socket = cluster.manager.socket.replace(/^unix:\/\//, '');
   const listed = await client.call<{ state: string }[]>(`${D}/list`);
   const engineListed = (await engineGet(path, socket)) as unknown[];
   if (listed.length !== SERVICES || engineListed.length !== SERVICES) throw new Error(`swarm bench: list() has ${listed.length}, the manager ${engineListed.length} services, not ${SERVICES}`);
   const running = listed.filter((c) => c.state === 'running').length;
-  const rss = rssOf(berthPid);
+  const rss = rssOf(berth.child.pid!);
   await client.session.register(`bench.${D}/same-payload`, () => listed);
   await timeEach(50, () => client.call(`${D}/list`));
   await timeEach(50, () => engineGet(path, socket));
@@ -216,27 +225,48 @@ async function listWithServices(ctx: Ctx, git: GitServer, berthPid: number) {
   const engineMs = summarize(await timeEach(CALLS, () => engineGet(path, socket)));
   const samePayloadMs = summarize(await timeEach(CALLS, () => client.call(`bench.${D}/same-payload`)));
   t0 = performance.now();
-  await pool(names, (n) => client.call(`${D}/remove`, [n], {}, { timeout: BULK_TIMEOUT_MS }), 'remove');
+  const removed = await pool(names, (n) => client.call(`${D}/remove`, [n], {}, { timeout: BULK_TIMEOUT_MS }), 'remove');
   const removeAllMs = round(performance.now() - t0, 0);
+  process.stderr.write(`  swarm: ${SERVICES} removed in ${removeAllMs} ms\n`);
+  // Each is berth's index giving up on its view and resyncing (swarm-event-client.ts: a failed look ends the watch).
+  const indexLost = berth.lines.filter((l) => l.msg === 'lost the Docker engine event stream; reconnecting').map((l) => String(l.err));
   const left = await cluster.docker(0, 'service', 'ls', '-q', '--filter', `label=berth.domain=${D}`);
   if (left) throw new Error(`swarm bench: services left after the removes: ${left.split('\n').length}`);
   const onHost = await docker('ps', '-a', '-q', '--filter', `label=berth.domain=${D}`);
   if (onHost) throw new Error('swarm bench: containers of the bench domain on the host engine');
-  return { services: SERVICES, running, createAllMs, removeAllMs, rss, berthMs, engineMs, samePayloadMs };
+  return { services: SERVICES, running, createAllMs, removeAllMs, unavailableAnswers: { create: created.unavailable, remove: removed.unavailable }, indexLost, rss, berthMs, engineMs, samePayloadMs };
 }
 
-/** Run `fn` over `items`, CONCURRENCY at a time; the first failure stops the pool (after the calls in flight). */
-async function pool(items: string[], fn: (item: string) => Promise<unknown>, what: string): Promise<void> {
+/**
+ * Run `fn` over `items`, CONCURRENCY at a time; the first failure stops the pool (after the calls in flight). A call
+ * answered with berth.error.engine_unavailable (berth's index resyncing) is tried again after a pause, within
+ * UNAVAILABLE_RETRY_MS, and counted: that is a finding to report, not a reason to lose the run's numbers.
+ */
+async function pool(items: string[], fn: (item: string) => Promise<unknown>, what: string): Promise<{ unavailable: number }> {
   let next = 0;
+  let unavailable = 0;
   let failed: Error | undefined;
+  const once = async (item: string) => {
+    const deadline = Date.now() + UNAVAILABLE_RETRY_MS;
+    for (;;) {
+      try {
+        return await fn(item);
+      } catch (err) {
+        if ((err as { error?: string }).error !== 'berth.error.engine_unavailable' || Date.now() > deadline) throw err;
+        unavailable++;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
   const worker = async () => {
     while (!failed && next < items.length) {
       const item = items[next++]!;
-      await fn(item).catch((err: unknown) => (failed ??= new Error(`swarm bench: ${what} ${item}: ${err instanceof Error ? err.message : JSON.stringify(err)}`)));
+      await once(item).catch((err: unknown) => (failed ??= new Error(`swarm bench: ${what} ${item}: ${err instanceof Error ? err.message : JSON.stringify(err)}`)));
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   if (failed) throw failed;
+  return { unavailable };
 }
 
 function median(xs: number[]): number {
