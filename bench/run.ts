@@ -4,6 +4,7 @@ import { buildBench } from './build-bench.js';
 import { listBench } from './list-bench.js';
 import { listOwnerBench } from './list-owner-bench.js';
 import { restartBench } from './restart-bench.js';
+import { swarmBench } from './swarm-bench.js';
 import { routerBench } from './router-bench-rows.js';
 import { updateBench } from './update-bench.js';
 import { printTable, type Row } from './stats.js';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   update: () => updateBench('crossbar'),
   'update-embedded': () => updateBench('embedded'),
   'update-single': () => updateBench('crossbar', 'single'),
+  swarm: swarmBench,
 };
 
 async function main(): Promise<void> {
