@@ -37,8 +37,8 @@ export function createProcedure(ctx: OpsContext): Handler {
       if (!ctx.callers.mayUse(caller, img.labels)) throw failures.notYours('image', image, ctx.domain);
       if (ctx.index.getByName(name)) throw alreadyExists(ctx, name);
       // Checked and held in one synchronous step (no await between): concurrent creates of one owner cannot overshoot.
-      const owned = ctx.index.getAll().filter((c) => itemOwner(c.labels) === caller.owner).length;
-      const release = ctx.creating.take(caller.owner, owned, ctx.tenancy.quotas.containers, 'containers');
+      const owned = ctx.index.getAll().filter((c) => itemOwner(c.labels) === caller.owner).map((c) => c.name);
+      const release = ctx.creating.take(caller.owner, name, owned, ctx.tenancy.quotas.containers, 'containers');
       try {
         const owner = { owner: caller.owner, role: caller.authrole ?? '' };
         return containerDict(await createContainer(ctx, { name, image: img, environment, sandbox, owner }));

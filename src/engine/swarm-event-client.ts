@@ -1,8 +1,8 @@
 import type Dockerode from 'dockerode';
 import type { DockerRequests } from './docker-requests.js';
 import type { EngineEvent, EventClient, EventSubscription } from './engine.js';
-import { domainFilter } from './labels.js';
-import type { SwarmService, SwarmTask } from './swarm-api.js';
+import type { SwarmTask } from './swarm-api.js';
+import { listServicesAndTasks } from './swarm-listing.js';
 import { currentTask } from './to-service-record.js';
 
 /** What one look at a service saw: its spec version, replicas and current task. */
@@ -83,12 +83,7 @@ export class SwarmEventClient implements EventClient {
   }
 
   private async look(domain: string): Promise<Map<string, Seen>> {
-    const services = (await this.r.request('list services', (abortSignal) =>
-      this.docker.listServices({ filters: { label: [domainFilter(domain)] }, abortSignal } as {}),
-    )) as unknown as SwarmService[];
-    const tasks = services.length
-      ? ((await this.r.request('list tasks', (abortSignal) => this.docker.listTasks({ filters: { service: services.map((s) => s.ID) }, abortSignal }))) as SwarmTask[])
-      : [];
+    const { services, tasks } = await listServicesAndTasks(this.docker, this.r, domain);
     const byService = new Map<string, SwarmTask[]>();
     for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
     return new Map(

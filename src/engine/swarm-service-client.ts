@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { BerthError, failures } from '../errors.js';
+import { BerthError, failures, isBerthError } from '../errors.js';
 import { demuxLogs } from './demux-logs.js';
 import type { DockerRequests } from './docker-requests.js';
 import { EngineError, hasStatus } from './engine-error.js';
@@ -7,6 +7,7 @@ import type { ContainerClient, ContainerRecord, ContainerSpec, ContainerSummary,
 import { domainFilter, LABELS } from './labels.js';
 import type { SwarmNetworks } from './swarm-networks.js';
 import { followLogStream } from './follow-log-stream.js';
+import { listServicesAndTasks } from './swarm-listing.js';
 import type { SwarmNodes } from './swarm-nodes.js';
 import type { SwarmService, SwarmServiceSpec, SwarmTask } from './swarm-api.js';
 import { IMAGE_ID_LABEL, serviceName, toServiceSpec } from './swarm-service-spec.js';
@@ -43,8 +44,7 @@ export class SwarmServiceClient implements ContainerClient {
   }
 
   async fetchContainerSummaries(domain: string): Promise<ContainerSummary[]> {
-    const services = await this.services(domain);
-    const tasks = services.length ? await this.tasks({ service: services.map((s) => s.ID) }) : [];
+    const { services, tasks } = await listServicesAndTasks(this.docker, this.r, domain);
     return services.map((s) => {
       const record = toServiceRecord(s, tasks, () => undefined);
       return { id: s.ID, engineName: record.engineName, state: record.state, labels: s.Spec.Labels ?? {} };
@@ -55,7 +55,12 @@ export class SwarmServiceClient implements ContainerClient {
   async fetchContainer(idOrName: string): Promise<ContainerRecord | undefined> {
     const service = (await this.service(idOrName)) ?? (idOrName.includes('.') ? await this.service(serviceName(idOrName)) : undefined);
     if (!service) return undefined;
-    const tasks = await this.tasks({ service: [service.ID] });
+    // Removed since it was read: gone, as a container removed between two requests is.
+    const tasks = await this.tasks({ service: [service.ID] }).catch((err: unknown) => {
+      if (isBerthError(err, 'not_found')) return undefined;
+      throw err;
+    });
+    if (!tasks) return undefined;
     const task = currentTask(tasks);
     if (task?.NodeID) await this.o.nodes.refreshIfUnknown(task.NodeID);
     return toServiceRecord(service, tasks, (id) => this.o.nodes.hostname(id));

@@ -1,27 +1,30 @@
 import { failures } from '../errors.js';
 
 /**
- * Quota places held by calls still in flight, per owner. A check and its hold happen in one synchronous step, so two
- * concurrent creates of one owner can never both pass the last free place: the second sees the first's hold.
+ * Quota places held by calls still in flight, per owner, by the name each one makes. A check and its hold happen in one
+ * synchronous step, so two concurrent creates of one owner can never both pass the last free place: the second sees
+ * the first's hold. A name counts once: a create in flight whose item already shows among the owner's items (the
+ * engine reported it before the create answered) is not counted twice.
  */
 export class OwnerReservations {
-  private readonly held = new Map<string, number>();
+  private readonly held = new Map<string, Set<string>>();
 
   /**
-   * Hold one place of `owner` if `used` (what it has now) plus what it holds stays under `limit`; else
-   * quota_exceeded. Returns the release (idempotent); call it once the item exists (or failed).
+   * Hold a place of `owner` for `name` if the owner's items (`owned`, by name) and its holds together stay under `limit`;
+   * else quota_exceeded. Returns the release (idempotent); call it once the item exists (or failed).
    */
-  take(owner: string, used: number, limit: number, what: 'containers' | 'builds'): () => void {
-    const held = this.held.get(owner) ?? 0;
-    if (used + held >= limit) throw failures.quotaExceeded(what, owner, limit);
-    this.held.set(owner, held + 1);
+  take(owner: string, name: string, owned: Iterable<string>, limit: number, what: 'containers' | 'builds'): () => void {
+    const held = this.held.get(owner) ?? new Set<string>();
+    const used = new Set([...owned, ...held]);
+    if (used.size >= limit) throw failures.quotaExceeded(what, owner, limit);
+    held.add(name);
+    this.held.set(owner, held);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.held.get(owner) ?? 1) - 1;
-      if (left > 0) this.held.set(owner, left);
-      else this.held.delete(owner);
+      held.delete(name);
+      if (held.size === 0 && this.held.get(owner) === held) this.held.delete(owner);
     };
   }
 }

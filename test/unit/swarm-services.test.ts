@@ -131,3 +131,33 @@ describe('following the swarm by looking (issue 13)', () => {
     sub.close();
   });
 });
+
+describe('a service removed between listing services and their tasks (issue 13)', () => {
+  it('the look is taken again instead of ending the event stream', async () => {
+    const { SwarmEventClient: Client } = await import('../../src/engine/swarm-event-client.js');
+    const { DockerRequests } = await import('../../src/engine/docker-requests.js');
+    let services: SwarmService[] = [service(1)];
+    let raced = false;
+    const fake = {
+      listServices: async () => structuredClone(services),
+      listTasks: async () => {
+        if (!raced) {
+          raced = true;
+          services = [];
+          throw Object.assign(new Error('service s1 not found'), { statusCode: 404, json: { message: 'service s1 not found' } });
+        }
+        return [];
+      },
+    };
+    const client = new Client(fake as never, new DockerRequests(fake as never), 60_000);
+    const events: string[] = [];
+    services = [];
+    const sub = await client.watchContainers('d', (e) => events.push(e.action), (err) => events.push(`end ${err?.message}`));
+    services = [service(1)];
+    raced = false;
+    await client.poke();
+    expect(events).toEqual([]);
+    expect(raced).toBe(true);
+    sub.close();
+  });
+});
