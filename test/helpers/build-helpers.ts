@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, imagesOf } from './docker.js';
+import type { WampClient } from './wamp-client.js';
 
 /** berth's build directories under the temp dir (src/pipeline/temp-dirs.ts: berth-build-<pid>-XXXXXX). */
 export function buildDirs(pid?: number): string[] {
@@ -75,4 +76,15 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
 export async function removeTags(domain: string): Promise<void> {
   const tags = await tagsOf(domain);
   if (tags.length) await docker('rmi', '-f', ...tags).catch(() => undefined);
+}
+
+/** Subscribe to a build's topic `D/build/<name>`: its lines as they come, and the final event. */
+export async function watchBuildTopic(c: WampClient, D: string, name: string) {
+  const lines: string[] = [];
+  let final: Record<string, unknown> | undefined;
+  const sub = await c.session.subscribe(`${D}/build/${name}`, (args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
+    if (typeof args[0] === 'string') lines.push(args[0]);
+    else final = kwargs;
+  });
+  return { lines, final: () => final, close: () => c.session.unsubscribe(sub) };
 }

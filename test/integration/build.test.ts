@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import autobahn from 'autobahn';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
-import { buildDirs, danglingOf, removeTags, tagsOf, writeConfig } from '../helpers/build-helpers.js';
+import { buildDirs, danglingOf, removeTags, tagsOf, writeConfig, watchBuildTopic } from '../helpers/build-helpers.js';
 import { BUSYBOX_IMAGE, cleanDomain, containersOf, docker, imagesOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -34,16 +34,6 @@ const slowRepo = (seconds: number, marker: string) => ({
   'Run.yaml': `Base: busybox\nSetup:\n  - echo ${marker}; sleep ${seconds}\nCommand: [/bin/true]\n`,
 });
 
-/** Subscribe to D/build/<name>; collects line events and the final event. */
-async function watchTopic(c: WampClient, name: string) {
-  const lines: string[] = [];
-  let final: Record<string, unknown> | undefined;
-  const sub = await c.session.subscribe(`${D}/build/${name}`, (args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
-    if (typeof args[0] === 'string') lines.push(args[0]);
-    else final = kwargs;
-  });
-  return { lines, final: () => final, close: () => c.session.unsubscribe(sub) };
-}
 
 describe('D/build on a real git server, engine and router', { timeout: 240_000 }, () => {
   beforeAll(async () => {
@@ -118,7 +108,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
   });
 
   it('streams every line as a progressive result to an autobahn-js caller, and publishes them on D/build/<name>', async () => {
-    const topic = await watchTopic(client, 'streamed');
+    const topic = await watchBuildTopic(client, D, 'streamed');
     const progress: string[] = [];
     const result = await new Promise<string[]>((resolve, reject) => {
       (client.session.call(`${D}/build`, ['streamed', git.url('busybox-app')], {}, { receive_progress: true, timeout: 120_000 } as autobahn.ICallOptions) as unknown as {
@@ -139,7 +129,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
   });
 
   it('publishes a failed final event on the topic', async () => {
-    const topic = await watchTopic(client, 'nope');
+    const topic = await watchBuildTopic(client, D, 'nope');
     const err = await client.callError(`${D}/build`, ['nope', `${git.url('missing')}`]);
     expect(err.error).toBe('berth.error.clone_failed');
     await waitFor('the final event', () => topic.final());
@@ -164,7 +154,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
 
   it('cancelBuild stops a running build: the call fails with canceled, and nothing is left behind', async () => {
     const before = await imagesOf(D);
-    const topic = await watchTopic(client, 'slowcancel');
+    const topic = await watchBuildTopic(client, D, 'slowcancel');
     const call = client.callError(`${D}/build`, ['slowcancel', git.url('slowcancel')]);
     await waitFor('the Setup step to run', () => topic.lines.some((l) => l.includes('slowcancel')), 60_000);
     const t0 = Date.now();
@@ -188,7 +178,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     // Three builds at once with build.concurrency 2: one of them (whichever reaches the queue last: each call first looks
     // up who owns its name) waits in the queue.
     const names = ['q1', 'q2', 'q3'];
-    const topics = await Promise.all(names.map((n) => watchTopic(client, n)));
+    const topics = await Promise.all(names.map((n) => watchBuildTopic(client, D, n)));
     const calls = names.map((n) => client.callError(`${D}/build`, [n, git.url('slowcancel')]));
     const queued = await waitFor('a queued build', () => names.find((_, i) => topics[i]!.lines.some((l) => l.startsWith('queued:'))), 30_000);
     await client.call(`${D}/cancelBuild`, [queued]);

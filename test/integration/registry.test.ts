@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDirs, danglingOf, removeTags, tagsOf } from '../helpers/build-helpers.js';
+import { buildDirs, danglingOf, removeTags, tagsOf, watchBuildTopic } from '../helpers/build-helpers.js';
 import { BUSYBOX_IMAGE, cleanDomain, docker, imagesOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { RegistryServer } from '../helpers/registry-server.js';
@@ -31,16 +31,6 @@ interface Release {
   registry: string | null;
 }
 
-/** Subscribe to a build's topic: its lines, and the final event. */
-async function watchTopic(c: WampClient, D: string, name: string) {
-  const lines: string[] = [];
-  let final: Record<string, unknown> | undefined;
-  const sub = await c.session.subscribe(`${D}/build/${name}`, (args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
-    if (typeof args[0] === 'string') lines.push(args[0]);
-    else final = kwargs;
-  });
-  return { lines, final: () => final, close: () => c.session.unsubscribe(sub) };
-}
 
 const digestOf = (reference: string | null) => reference?.slice(reference.lastIndexOf('@') + 1) ?? null;
 
@@ -214,7 +204,7 @@ describe(`builds pushed to a registry (${ROUTER_KIND})`, { timeout: 600_000 }, (
     const bigId = await tagged('big');
     const before = { images: (await imagesOf(D)).sort(), tags: await registryTags('big') };
     git.commit('big', { 'v.txt': 'two\n' });
-    const topic = await watchTopic(alice, D, 'big');
+    const topic = await watchBuildTopic(alice, D, 'big');
     try {
       const call = alice.callError(`${D}/build`, ['big', git.url('big')]);
       await waitFor('the push of the new layer', () => topic.lines.some((l) => /: Pushing$/.test(l)), 180_000, 20);
