@@ -10,7 +10,7 @@ import { followLogStream } from './follow-log-stream.js';
 import { listServicesAndTasks } from './swarm-listing.js';
 import type { SwarmNodes } from './swarm-nodes.js';
 import type { SwarmService, SwarmServiceSpec, SwarmTask } from './swarm-api.js';
-import { IMAGE_ID_LABEL, serviceName, toServiceSpec } from './swarm-service-spec.js';
+import { IMAGE_ID_LABEL, serviceName, STARTED_LABEL, toServiceSpec } from './swarm-service-spec.js';
 import { currentTask, toServiceRecord } from './to-service-record.js';
 
 const POLL_MS = 250;
@@ -87,7 +87,10 @@ export class SwarmServiceClient implements ContainerClient {
 
   async startContainer(id: string): Promise<void> {
     const before = await this.taskIds(id);
-    const service = await this.update(id, (spec) => ((spec.Mode.Replicated ??= {}).Replicas = 1));
+    const service = await this.update(id, (spec) => {
+      (spec.Mode.Replicated ??= {}).Replicas = 1;
+      spec.Labels = { ...spec.Labels, [STARTED_LABEL]: 'true' };
+    });
     await this.awaitStarted(service, before);
     await this.o.changed();
   }
@@ -103,6 +106,7 @@ export class SwarmServiceClient implements ContainerClient {
     const before = await this.taskIds(id);
     const service = await this.update(id, (spec) => {
       (spec.Mode.Replicated ??= {}).Replicas = 1;
+      spec.Labels = { ...spec.Labels, [STARTED_LABEL]: 'true' };
       spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
     });
     await this.awaitStarted(service, before);
@@ -119,7 +123,7 @@ export class SwarmServiceClient implements ContainerClient {
     const since = new Date(Date.now() - 1000).toISOString();
     const service = await this.update(id, (current) => {
       const next = toServiceSpec(spec, image, this.o.stopGraceSeconds, 0);
-      current.Labels = next.Labels;
+      current.Labels = { ...next.Labels, ...(current.Labels?.[STARTED_LABEL] ? { [STARTED_LABEL]: current.Labels[STARTED_LABEL] } : {}) };
       current.TaskTemplate = { ...next.TaskTemplate, ForceUpdate: current.TaskTemplate.ForceUpdate ?? 0 };
       current.UpdateConfig = { Parallelism: 1, Order: 'start-first', FailureAction: 'rollback', Monitor: monitorMs * 1e6, MaxFailureRatio: 0 };
       current.RollbackConfig = { Parallelism: 1, Order: 'start-first', FailureAction: 'pause', Monitor: 0 };

@@ -4,6 +4,11 @@ import type { SwarmServiceSpec } from './swarm-api.js';
 
 /** On services (engine: swarm, issue 13): the local image ID the service's digest reference was pushed from. */
 export const IMAGE_ID_LABEL = 'berth.image-id';
+/**
+ * On services: set by the first start. Swarm deletes the tasks of a service scaled to 0 after a while, so a stopped
+ * service can have no task at all, like one never started; without this the restart sweep took it for a half-made create.
+ */
+export const STARTED_LABEL = 'berth.started';
 
 /**
  * The service's name for a container's engine name `D.<name>`: Swarm takes only DNS labels (letters, digits, `-`, `_`;

@@ -1,7 +1,7 @@
 import type { ContainerRecord } from './engine.js';
 import { engineContainerName, LABELS } from './labels.js';
 import type { SwarmService, SwarmTask } from './swarm-api.js';
-import { IMAGE_ID_LABEL } from './swarm-service-spec.js';
+import { IMAGE_ID_LABEL, STARTED_LABEL } from './swarm-service-spec.js';
 
 /** Task states before its container runs (the scheduler's and the node's), and those after it ended. */
 const PENDING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
@@ -35,8 +35,8 @@ export function toServiceRecord(service: SwarmService, tasks: readonly SwarmTask
   if (taskState === 'running') state = 'running';
   // Scaled to 1 and not running: Swarm is starting (pulling, scheduling) or replacing its task.
   else if (replicas > 0) state = 'restarting';
-  // Scaled to 0 (stopped) and a task ever made: exited; never a task: created and never started.
-  else state = task ? 'exited' : 'created';
+  // Scaled to 0 (stopped): exited once ever started (its tasks may be deleted by Swarm meanwhile); else created.
+  else state = task || labels[STARTED_LABEL] ? 'exited' : 'created';
   const started = Boolean(task?.Status.ContainerStatus?.ContainerID) && taskState !== '' && !PENDING.has(taskState);
   const limits = spec.TaskTemplate.Resources?.Limits ?? {};
   const tmpfs = Object.fromEntries((cs.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => [m.Target, `size=${m.TmpfsOptions?.SizeBytes ?? 0}`]));

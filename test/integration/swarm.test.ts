@@ -49,6 +49,9 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     cluster = await SwarmCluster.start({ nodes: 3, icc: true });
     // Tasks run on the workers only, as on a swarm whose manager serves no workload.
     await manager('node', 'update', '--availability', 'drain', cluster.manager.name);
+    // Swarm keeps no ended tasks: a stopped service soon has none at all (as any swarm's does after a while), which once
+    // made berth take it for a never-started create and remove it at restart.
+    await manager('swarm', 'update', '--task-history-limit', '0');
     const probe = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
     // The bases are on the manager's engine, where berth builds.
     await cluster.seedImage('berth/exis-python:1', 'berth-test/exis-python');

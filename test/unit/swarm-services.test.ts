@@ -54,6 +54,10 @@ describe('a container as a Swarm service (issue 13)', () => {
   it('states: created, restarting, running, exited, in Docker words', () => {
     const running = task('t1', '2026-11-29T10:00:01Z', 'running', 'running', { ContainerStatus: { ContainerID: 'c1', ExitCode: 0 } });
     expect(toServiceRecord(service(0), [], () => undefined).state).toBe('created');
+    // Stopped, and Swarm has deleted its tasks since: still exited, never taken for a half-made create.
+    const stoppedLong = service(0);
+    stoppedLong.Spec.Labels = { ...stoppedLong.Spec.Labels, 'berth.started': 'true' };
+    expect(toServiceRecord(stoppedLong, [], () => undefined).state).toBe('exited');
     expect(toServiceRecord(service(1), [task('t1', '2026-11-29T10:00:01Z', 'running', 'preparing')], () => undefined).state).toBe('restarting');
     const r = toServiceRecord(service(1), [running], (id) => (id === 'n1' ? 'node-1' : undefined));
     expect(r).toMatchObject({ state: 'running', startedAt: '2026-11-29T10:00:01Z', exitCode: 0, imageId: 'sha256:abc', name: 'w1', engineName: 'd.w1', swarm: { task: 't1', node: 'node-1', container: 'c1' } });
