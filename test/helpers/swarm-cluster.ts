@@ -240,6 +240,21 @@ export class SwarmCluster implements AsyncDisposable {
     });
   }
 
+  /**
+   * Close the swarm's own ports to tasks on every node, as the README asks of an operator: traffic that comes in on a
+   * node's `docker_gwbridge` (tasks' way out) to 2377/tcp, 7946/tcp+udp and 4789/udp is dropped, forwarded to another
+   * node (DOCKER-USER) or sent to the node itself (INPUT). Without it a task sends VXLAN frames into any overlay network.
+   */
+  async closeSwarmPortsToTasks(): Promise<void> {
+    for (const n of this.nodes) {
+      for (const chain of ['DOCKER-USER', 'INPUT']) {
+        for (const [proto, port] of [['udp', '4789'], ['tcp', '2377'], ['tcp', '7946'], ['udp', '7946']] as const) {
+          await run('nsenter', [`--net=/run/netns/${n.netns}`, 'iptables', '-w', '-I', chain, '-i', 'docker_gwbridge', '-p', proto, '--dport', port, '-j', 'DROP']);
+        }
+      }
+    }
+  }
+
   /** A node's log of its dockerd (for failure messages). */
   nodeLog(i: number, lines = 40): string {
     return tail(join(this.nodeDir(i), 'dockerd.log'), lines);

@@ -26,6 +26,31 @@ let client: WampClient;
 let args: string[];
 let url: string;
 
+/** Prints every UDP datagram that reaches port 9999. */
+const UDP_LISTENER = "import socket; s = socket.socket(2, 2); s.bind(('0.0.0.0', 9999)); [print('got', s.recv(4096), flush=True) for _ in iter(int, 1)]";
+
+/** A VXLAN datagram (RFC 7348) carrying an Ethernet frame with an IPv4/UDP packet to `ip:port` on the overlay `vni`. */
+function vxlanFrame(vni: number, mac: string, ip: string, port: number, payload: Buffer): Buffer {
+  const dst = ip.split('.').map(Number);
+  const src = [...dst.slice(0, 3), 250]; // an address of that overlay's subnet (passes the container's reverse-path check)
+  const udp = Buffer.alloc(8 + payload.length);
+  udp.writeUInt16BE(40000, 0);
+  udp.writeUInt16BE(port, 2);
+  udp.writeUInt16BE(udp.length, 4);
+  payload.copy(udp, 8);
+  const iph = Buffer.from([0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, ...src, ...dst]);
+  iph.writeUInt16BE(20 + udp.length, 2);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += iph.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  iph.writeUInt16BE(~sum & 0xffff, 10);
+  const eth = Buffer.concat([Buffer.from(mac.replace(/:/g, ''), 'hex'), Buffer.from('02420a0000fa', 'hex'), Buffer.from([0x08, 0x00])]);
+  const vx = Buffer.alloc(8);
+  vx.writeUInt32BE(0x08000000, 0);
+  vx.writeUInt32BE(vni << 8, 4);
+  return Buffer.concat([vx, eth, iph, udp]);
+}
+
 type Dict = Record<string, unknown> & { name: string; state: string; id: string; node?: string | null };
 
 const hello = (name: string, timeoutMs = 90_000) =>
@@ -58,6 +83,7 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     git = await GitServer.start();
     git.addFixture('hello-backend');
     git.addRepo('ticker', { 'Run.yaml': `Base: busybox\nCommand: 'trap "exit 0" TERM; while true; do echo tick; sleep 1; done'\n` });
+    git.addRepo('udp', { 'Run.yaml': `Base: exis-python\nCommand: [python3, -u, -c, "${UDP_LISTENER}"]\n` });
     git.addRepo('volumes', { 'Run.yaml': `Base: busybox\nCommand: [sleep, '3600']\nVolumes: [/data]\n` });
     const port = await freePort();
     url = `ws://${cluster.bridgeAddress}:${port}/ws`;
@@ -168,6 +194,52 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     const port = new URL(url).port;
     const answer = await cluster.docker(nodeIndex(from.swarm.node), 'exec', from.swarm.container, 'sh', '-c', `printf 'GET /ws HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${cluster.bridgeAddress} ${port}`);
     expect(answer).toMatch(/^HTTP\/1\.[01] \d{3}/);
+  });
+
+  it('VXLAN: a container can send frames into another\'s overlay through the nodes\' port 4789 until the swarm ports are closed to tasks (README)', async () => {
+    // berth's overlays keep containers apart at the IP level, but a task's traffic leaves through its node's NAT and so
+    // reaches every node's VXLAN port: a frame with another overlay's VNI, MAC and address is delivered there. Two
+    // listeners (Swarm spreads them over the two workers) and hb1 as the sender: one path to its own node (INPUT), one
+    // to the other node (FORWARD).
+    await client.call(`${D}/build`, ['udp', git.url('udp')]);
+    const names = ['u1', 'u2'];
+    for (const n of names) await client.call(`${D}/create`, ['udp', n]);
+    type Placed = { swarm: { service: string; node: string; container: string } };
+    const [u1, u2, hb1] = await Promise.all([...names, 'hb1'].map((n) => client.call<Placed>(`${D}/${n}/inspect`)));
+    expect(new Set([u1!.swarm.node, u2!.swarm.node]).size, 'one listener on each worker').toBe(2);
+    const py = (p: Placed, code: string) => cluster.docker(nodeIndex(p.swarm.node), 'exec', p.swarm.container, 'python3', '-c', code);
+    const send = (from: Placed, bytes: Buffer, host: string, port: number) =>
+      py(from, `import socket; socket.socket(2, 2).sendto(bytes.fromhex('${bytes.toString('hex')}'), ('${host}', ${port}))`);
+    const logs = (name: string) => client.call<string>(`${D}/${name}/logs`);
+    const targets = await Promise.all([u1!, u2!].map(async (u) => {
+      const [net] = JSON.parse(await manager('network', 'inspect', u.swarm.service)) as [{ Options: Record<string, string> }];
+      const [c] = JSON.parse(await cluster.docker(nodeIndex(u.swarm.node), 'inspect', u.swarm.container)) as [{ NetworkSettings: { Networks: Record<string, { IPAddress: string; MacAddress: string }> } }];
+      const ep = c.NetworkSettings.Networks[u.swarm.service]!;
+      const vni = Number(net.Options['com.docker.network.driver.overlay.vxlanid_list']);
+      return { u, node: cluster.nodes[nodeIndex(u.swarm.node)]!.address, vni, mac: ep.MacAddress, ip: ep.IPAddress };
+    }));
+    const inject = async (marker: string) => {
+      for (const t of targets) await send(hb1!, vxlanFrame(t.vni, t.mac, t.ip, 9999, Buffer.from(marker)), t.node, 4789);
+    };
+    // Control: each listener prints what reaches it.
+    for (const [i, t] of targets.entries()) {
+      await send(t.u, Buffer.from(`control-${i}`), '127.0.0.1', 9999);
+      await waitFor(`u${i + 1} to print its control datagram`, async () => (await logs(names[i]!)).includes(`control-${i}`), 30_000);
+    }
+    await inject('injected-open');
+    for (const name of names) await waitFor(`${name} to get the injected frame`, async () => (await logs(name)).includes('injected-open'), 30_000);
+    // The operator's rule: the swarm ports closed to tasks on every node.
+    await cluster.closeSwarmPortsToTasks();
+    await inject('injected-closed');
+    // A datagram sent after the injection reaches the listener after it would have: then the injection did not come.
+    for (const [i, t] of targets.entries()) {
+      await send(t.u, Buffer.from(`after-${i}`), '127.0.0.1', 9999);
+      await waitFor(`u${i + 1} to print the later control datagram`, async () => (await logs(names[i]!)).includes(`after-${i}`), 30_000);
+      expect(await logs(names[i]!)).not.toContain('injected-closed');
+    }
+    // The way to the router is still open (only the swarm's ports are closed).
+    expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
+    for (const n of names) await client.call(`${D}/remove`, [n]);
   });
 
   it('D/events and D/<name>/logs follow the swarm: created, started, stopped, removed; lines live, across a restart', async () => {
