@@ -14,6 +14,8 @@ import { IMAGE_ID_LABEL, serviceName, STARTED_LABEL, toServiceSpec } from './swa
 import { currentTask, toServiceRecord } from './to-service-record.js';
 
 const POLL_MS = 250;
+/** How long a remove waits for Swarm's task reaper to delete a stopped service's tasks. */
+const REAP_WAIT_MS = 15_000;
 
 export interface SwarmServiceOptions {
   /** The digest reference (`registry/repo@sha256:…`) every node pulls for a local image ID. */
@@ -158,6 +160,11 @@ export class SwarmServiceClient implements ContainerClient {
   async removeContainer(id: string): Promise<void> {
     const service = await this.service(id);
     if (!service) return;
+    // A stopped service's tasks are marked for removal, and Swarm's task reaper deletes them once they have ended.
+    // Removing the service meanwhile races with the reaper, and a docker 20.10 manager then panics (swarmkit's
+    // SetServiceTasksRemove updates a task the reaper has just deleted: found by the bench's 200 removes). So the
+    // service goes once the reaper is done with them (bounded; past the bound it goes anyway).
+    await this.waitFor(id, 'reap the tasks of', (tasks) => tasks.every((t) => t.DesiredState !== 'remove'), REAP_WAIT_MS).catch(() => undefined);
     await this.r.tolerate([404], 'remove service', (abortSignal) => this.docker.getService(id).remove({ abortSignal }));
     await this.o.changed();
     await this.o.networks.remove(service.Spec.Name);

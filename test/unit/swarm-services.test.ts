@@ -165,3 +165,31 @@ describe('a service removed between listing services and their tasks (issue 13)'
     sub.close();
   });
 });
+
+describe('removing a stopped service (issue 13)', () => {
+  it('waits until Swarm\'s task reaper has deleted the tasks marked for removal, then removes the service and its network', async () => {
+    const { SwarmServiceClient } = await import('../../src/engine/swarm-service-client.js');
+    const { DockerRequests } = await import('../../src/engine/docker-requests.js');
+    const calls: string[] = [];
+    let looks = 0;
+    const fake = {
+      getService: () => ({
+        inspect: async () => structuredClone(service(0)),
+        remove: async () => void calls.push('remove service'),
+      }),
+      // The reaper deletes the stopped task after two looks (a docker 20.10 manager panics on a removal meanwhile).
+      listTasks: async () => (++looks <= 2 ? [task('t1', '2026-11-29T10:00:01Z', 'remove', 'shutdown')] : []),
+    };
+    const client = new SwarmServiceClient(fake as never, new DockerRequests(fake as never), {
+      imageReference: async () => 'r',
+      stopGraceSeconds: 10,
+      startTimeoutMs: 1000,
+      nodes: {} as never,
+      networks: { remove: async () => void calls.push('remove network') } as never,
+      changed: async () => void calls.push('changed'),
+    });
+    await client.removeContainer('s1');
+    expect(looks).toBe(3);
+    expect(calls).toEqual(['remove service', 'changed', 'remove network']);
+  });
+});
