@@ -45,6 +45,9 @@ export async function startNewContainer(ctx: OpsContext, c: NewContainer, madeVo
     throw err;
   }
   try {
+    // Known to the index before it runs: the container's process presents its ticket as soon as it starts, and on a
+    // swarm the index would otherwise learn of the service only at its next look and refuse the ticket meanwhile.
+    await ctx.index.refresh(id);
     await ctx.engine.startContainer(id);
   } catch (err) {
     await discard(ctx, id);

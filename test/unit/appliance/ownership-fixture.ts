@@ -179,6 +179,7 @@ export const ANON: Who = { authid: 'x1', authrole: 'anonymous' };
 
 export interface World {
   engine: FakeEngine;
+  index: ContainerIndex;
   builder: FakeBuilder;
   session: FakeSession;
   appliance: Appliance;
@@ -237,7 +238,7 @@ export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
       throw err;
     }
   };
-  return { engine, builder, session, appliance, log: sink.lines, revoked, call, outcome, stop: () => index.stop() };
+  return { engine, index, builder, session, appliance, log: sink.lines, revoked, call, outcome, stop: () => index.stop() };
 }
 
 /** Wait until the condition holds (at most 2 s). */
