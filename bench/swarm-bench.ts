@@ -62,6 +62,8 @@ export async function swarmBench(): Promise<{ rows: Row[]; json: unknown }> {
     cluster = await SwarmCluster.start({ nodes: 3 });
     const manager = (...a: string[]) => cluster!.docker(0, ...a);
     await manager('node', 'update', '--availability', 'drain', cluster.manager.name);
+    // The README's rule, which berth checks at start: the swarm's own ports closed to tasks.
+    await cluster.closeSwarmPortsToTasks();
     const probe = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
     await cluster.seedImage('berth/exis-python:1', 'berth-test/exis-python');
     git = await GitServer.start();

@@ -109,6 +109,12 @@ export const configSchema = z
          * every node to check that the node's daemon enforces no-new-privileges (a service cannot ask for it).
          */
         probeImage: z.string().min(1).max(512).optional(),
+        /**
+         * At start, also check from every node that its tasks reach none of the swarm's own ports (7946 of every node,
+         * 2377 of the managers: closed to tasks by the rule in the README, which also closes VXLAN's 4789); refuse to
+         * run otherwise. Needs `sh` and `nc` in probeImage (busybox). false: for overlays protected otherwise (encrypted).
+         */
+        checkPorts: z.boolean().default(true),
         /** How often berth asks the manager for its services' tasks (Docker has no task events). */
         pollMs: z.number().int().min(100).max(60_000).default(1000),
         /** How long start/restart/create wait for a service's task to run (scheduling and the node's pull included). */
@@ -118,7 +124,7 @@ export const configSchema = z
   })
   .strict()
   .refine((c) => c.engine !== 'swarm' || c.swarm.probeImage !== undefined, {
-    message: 'is required with --engine swarm: an image in the registry with cat, run once on every node to check that its daemon enforces no-new-privileges',
+    message: "is required with --engine swarm: an image in the registry with cat, sh and nc (busybox), run once on every node to check that its daemon enforces no-new-privileges and its tasks reach none of the swarm's ports",
     path: ['swarm', 'probeImage'],
   })
   .refine((c) => c.engine !== 'swarm' || (c.containerRouterUrl !== undefined && !/^(localhost|127\.[\d.]+|\[::1?\]|0\.0\.0\.0)$/i.test(new URL(c.containerRouterUrl).hostname)), {

@@ -58,8 +58,11 @@ export class Daemon {
     };
     // A swarm (issue 13): a manager, and nodes whose daemons enforce no-new-privileges, or berth does not start.
     if (this.engine instanceof SwarmEngine) {
-      const nodes = await this.engine.checkSwarm(config.domain, config.swarm.probeImage!);
-      log.info({ nodes: nodes.map((n) => n.node) }, 'swarm nodes enforce no-new-privileges');
+      const nodes = await this.engine.checkSwarm(config.domain, { probeImage: config.swarm.probeImage!, checkPorts: config.swarm.checkPorts });
+      log.info(
+        { nodes: nodes.map((n) => n.node) },
+        config.swarm.checkPorts ? "swarm nodes enforce no-new-privileges; their tasks reach none of the swarm's ports" : 'swarm nodes enforce no-new-privileges (the swarm ports check is off)',
+      );
     }
     // What a killed berth's builds left (build dirs, step containers and images), before anything answers calls.
     await recoverBuilds(this.engine, config.domain, log.child({ part: 'build' }));

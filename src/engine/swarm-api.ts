@@ -80,4 +80,6 @@ export interface SwarmNode {
   Description?: { Hostname?: string };
   Status?: { State?: string; Addr?: string };
   Spec?: { Role?: string; Availability?: string };
+  /** Managers only: the address other nodes reach its swarm API at (`host:2377`). */
+  ManagerStatus?: { Addr?: string };
 }

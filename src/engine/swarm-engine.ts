@@ -83,10 +83,11 @@ export class SwarmEngine {
   }
 
   /**
-   * Before berth serves anything on a swarm: the engine is a manager, and every ready node's daemon enforces
-   * no-new-privileges (swarm-node-check.ts). Throws saying what is wrong, naming each node that fails.
+   * Before berth serves anything on a swarm: the engine is a manager, every ready node's daemon enforces
+   * no-new-privileges and, with `checkPorts`, its tasks reach none of the swarm's own ports (swarm-node-check.ts).
+   * Throws saying what is wrong, naming each node that fails.
    */
-  async checkSwarm(domain: string, probeImage: string): Promise<NodeCheck[]> {
+  async checkSwarm(domain: string, o: { probeImage: string; checkPorts: boolean }): Promise<NodeCheck[]> {
     const info = (await this.requests.request('engine info', () => this.docker.info())) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
     if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.ControlAvailable) {
       throw new BerthError('engine_unavailable', `engine: swarm needs --docker-host to be a swarm manager; this engine's swarm state is ${info.Swarm?.LocalNodeState ?? 'unknown'}${info.Swarm?.ControlAvailable === false ? ' (a worker)' : ''}`);
@@ -94,7 +95,7 @@ export class SwarmEngine {
     // A berth killed between making a container's network and its service (or removing them) left the network.
     const services = new Set((await this.fetchContainerSummaries(domain)).map((s) => serviceName(s.engineName)));
     for (const name of await this.networks.leftovers(domain, services)) await this.networks.remove(name);
-    const checks = await checkNodes(this.docker, this.requests, { domain, image: probeImage, timeoutMs: this.o.startTimeoutMs });
+    const checks = await checkNodes(this.docker, this.requests, { domain, image: o.probeImage, ports: o.checkPorts, networks: this.networks, timeoutMs: this.o.startTimeoutMs });
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw new BerthError('engine_unavailable', `refusing to run containers on this swarm: ${failed.map((c) => `node ${c.node}: ${c.problem}`).join('; ')}`);
     return checks;

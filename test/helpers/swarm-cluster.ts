@@ -246,10 +246,19 @@ export class SwarmCluster implements AsyncDisposable {
    * node (DOCKER-USER) or sent to the node itself (INPUT). Without it a task sends VXLAN frames into any overlay network.
    */
   async closeSwarmPortsToTasks(): Promise<void> {
+    await this.swarmPortRules('-I');
+  }
+
+  /** Take the rules of {@link closeSwarmPortsToTasks} out again: the swarm's ports as Docker leaves them, open to tasks. */
+  async openSwarmPortsToTasks(): Promise<void> {
+    await this.swarmPortRules('-D');
+  }
+
+  private async swarmPortRules(action: '-I' | '-D'): Promise<void> {
     for (const n of this.nodes) {
       for (const chain of ['DOCKER-USER', 'INPUT']) {
         for (const [proto, port] of [['udp', '4789'], ['tcp', '2377'], ['tcp', '7946'], ['udp', '7946']] as const) {
-          await run('nsenter', [`--net=/run/netns/${n.netns}`, 'iptables', '-w', '-I', chain, '-i', 'docker_gwbridge', '-p', proto, '--dport', port, '-j', 'DROP']);
+          await run('nsenter', [`--net=/run/netns/${n.netns}`, 'iptables', '-w', action, chain, '-i', 'docker_gwbridge', '-p', proto, '--dport', port, '-j', 'DROP']);
         }
       }
     }

@@ -10,23 +10,24 @@ import { freePort } from '../helpers/wait-for.js';
 
 /**
  * Issue 13: swarms berth refuses to run on, before it serves anything. A service cannot ask for no-new-privileges
- * (moby #41371), so every node's daemon must enforce it: berth checks for real, by running `cat /proc/self/status`
- * once on every node, and names each node that lacks it. And --docker-host must be a manager.
+ * (moby #41371), so every node's daemon must enforce it, and a task that reaches the swarm's own ports can send VXLAN
+ * frames into other containers' overlays: berth checks both for real, with a job run once on every node, and names
+ * each node that fails. And --docker-host must be a manager.
  */
 const D = testDomain('swarmno');
 const dir = mkdtempSync(join(tmpdir(), 'berth-swarmno-'));
 let cluster: SwarmCluster;
 let probe: string;
 
-async function berthOn(socket: string): Promise<{ code: number | null; stderr: string; services: string }> {
+async function berthOn(socket: string, swarm: Record<string, unknown> = {}): Promise<{ code: number | null; stderr: string; services: string; networks: string }> {
   const port = await freePort();
-  const config = writeConfig(dir, { swarm: { probeImage: probe, nodes: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.socket])) } });
+  const config = writeConfig(dir, { swarm: { probeImage: probe, nodes: Object.fromEntries(cluster.nodes.map((n) => [n.name, n.socket])), ...swarm } });
   const berth = BerthProcess.spawn(['--engine', 'swarm', '--docker-host', socket, '--registry', cluster.registry, '--listen', `${cluster.bridgeAddress}:${port}`,
     '--container-router-url', `ws://${cluster.bridgeAddress}:${port}/ws`, '--domain', D, '--config', config]);
   const timer = setTimeout(() => berth.child.kill('SIGKILL'), 120_000);
   const code = await berth.exited();
   clearTimeout(timer);
-  return { code, stderr: berth.stderr, services: await cluster.docker(0, 'service', 'ls', '-q') };
+  return { code, stderr: berth.stderr, services: await cluster.docker(0, 'service', 'ls', '-q'), networks: await cluster.docker(0, 'network', 'ls', '-q', '--filter', 'label=berth.probe') };
 }
 
 describe('swarms berth refuses (issue 13)', { timeout: 300_000 }, () => {
@@ -40,11 +41,46 @@ describe('swarms berth refuses (issue 13)', { timeout: 300_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('nodes whose daemons do not enforce no-new-privileges: berth exits 1 naming each, and leaves no check service', async () => {
-    const { code, stderr, services } = await berthOn(cluster.manager.socket);
+  it('nodes whose daemons do not enforce no-new-privileges and whose tasks reach the swarm\'s ports: berth exits 1 naming each, and leaves no check service or network', async () => {
+    const { code, stderr, services, networks } = await berthOn(cluster.manager.socket);
     expect(code).toBe(1);
-    for (const n of cluster.nodes) expect(stderr).toContain(`node ${n.name}: its daemon does not enforce no-new-privileges`);
+    // Each node's tasks reach every node's gossip port and the manager's API port (Docker's default: nothing closes them).
+    const ports = [...cluster.nodes.map((n) => `${n.address}:7946`), `${cluster.manager.address}:2377`].sort().join(', ');
+    for (const n of cluster.nodes) {
+      expect(stderr).toContain(`node ${n.name}: its daemon does not enforce no-new-privileges`);
+      expect(stderr).toContain(`its tasks reach the swarm's own ports (${ports})`);
+    }
+    expect(stderr.match(/its tasks reach the swarm's own ports/g)).toHaveLength(cluster.nodes.length);
     expect(services).toBe('');
+    expect(networks).toBe('');
+  });
+
+  it('with the README\'s rule on every node (the swarm ports closed to tasks), only no-new-privileges is missing', async () => {
+    await cluster.closeSwarmPortsToTasks();
+    try {
+      const { code, stderr } = await berthOn(cluster.manager.socket);
+      expect(code).toBe(1);
+      for (const n of cluster.nodes) expect(stderr).toContain(`node ${n.name}: its daemon does not enforce no-new-privileges`);
+      expect(stderr).not.toContain('swarm\'s own ports');
+    } finally {
+      await cluster.openSwarmPortsToTasks();
+    }
+  });
+
+  it('swarm.checkPorts: false leaves the ports unchecked (overlays protected otherwise)', async () => {
+    const { code, stderr } = await berthOn(cluster.manager.socket, { checkPorts: false });
+    expect(code).toBe(1);
+    expect(stderr).toContain('does not enforce no-new-privileges');
+    expect(stderr).not.toContain('swarm\'s own ports');
+  });
+
+  it('a check job and network a killed berth left are removed by the next check', async () => {
+    await cluster.docker(0, 'network', 'create', '-d', 'overlay', '--label', `berth.probe=${D}`, 'berth-probe-left');
+    await cluster.docker(0, 'service', 'create', '-d', '-q', '--name', 'berth-probe-leftjob', '--label', `berth.probe=${D}`, '--replicas', '0', probe, 'true');
+    const { code, services, networks } = await berthOn(cluster.manager.socket);
+    expect(code).toBe(1);
+    expect(services).toBe('');
+    expect(networks).toBe('');
   });
 
   it('a worker as --docker-host: berth exits 1 saying it needs a manager', async () => {

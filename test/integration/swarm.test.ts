@@ -77,6 +77,8 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     // Swarm keeps no ended tasks: a stopped service soon has none at all (as any swarm's does after a while), which once
     // made berth take it for a never-started create and remove it at restart.
     await manager('swarm', 'update', '--task-history-limit', '0');
+    // The README's rule: the swarm's own ports closed to tasks (berth checks it at start).
+    await cluster.closeSwarmPortsToTasks();
     const probe = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');
     // The bases are on the manager's engine, where berth builds.
     await cluster.seedImage('berth/exis-python:1', 'berth-test/exis-python');
@@ -106,9 +108,14 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('at start berth checked every ready node for no-new-privileges (the drained manager is skipped)', () => {
-    const line = berth.lines.find((l) => l.msg === 'swarm nodes enforce no-new-privileges');
+  it('at start berth checked every ready node for no-new-privileges and closed swarm ports (the drained manager is skipped)', () => {
+    const line = berth.lines.find((l) => l.msg === "swarm nodes enforce no-new-privileges; their tasks reach none of the swarm's ports");
     expect([...((line?.nodes as string[]) ?? [])].sort()).toEqual(cluster.nodes.slice(1).map((n) => n.name).sort());
+  });
+
+  it('the check left nothing: no job service, no network of its own', async () => {
+    expect(await manager('service', 'ls', '-q', '--filter', 'label=berth.probe')).toBe('');
+    expect(await manager('network', 'ls', '-q', '--filter', 'label=berth.probe')).toBe('');
   });
 
   it('build pushes the image to the registry; images() gives the digest reference the services use', async () => {
@@ -196,11 +203,11 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     expect(answer).toMatch(/^HTTP\/1\.[01] \d{3}/);
   });
 
-  it('VXLAN: a container can send frames into another\'s overlay through the nodes\' port 4789 until the swarm ports are closed to tasks (README)', async () => {
+  it('VXLAN: with the swarm ports closed to tasks (as berth checked at start) a container cannot send frames into another\'s overlay; opened, it can', async () => {
     // berth's overlays keep containers apart at the IP level, but a task's traffic leaves through its node's NAT and so
-    // reaches every node's VXLAN port: a frame with another overlay's VNI, MAC and address is delivered there. Two
-    // listeners (Swarm spreads them over the two workers) and hb1 as the sender: one path to its own node (INPUT), one
-    // to the other node (FORWARD).
+    // reaches every node's VXLAN port unless the rule berth checks at start closes it: a frame with another overlay's
+    // VNI, MAC and address is then delivered there. Two listeners (Swarm spreads them over the two workers) and hb1 as
+    // the sender: one path to its own node (INPUT), one to the other node (FORWARD).
     await client.call(`${D}/build`, ['udp', git.url('udp')]);
     const names = ['u1', 'u2'];
     for (const n of names) await client.call(`${D}/create`, ['udp', n]);
@@ -221,23 +228,26 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     const inject = async (marker: string) => {
       for (const t of targets) await send(hb1!, vxlanFrame(t.vni, t.mac, t.ip, 9999, Buffer.from(marker)), t.node, 4789);
     };
-    // Control: each listener prints what reaches it.
-    for (const [i, t] of targets.entries()) {
-      await send(t.u, Buffer.from(`control-${i}`), '127.0.0.1', 9999);
-      await waitFor(`u${i + 1} to print its control datagram`, async () => (await logs(names[i]!)).includes(`control-${i}`), 30_000);
-    }
-    await inject('injected-open');
-    for (const name of names) await waitFor(`${name} to get the injected frame`, async () => (await logs(name)).includes('injected-open'), 30_000);
-    // The operator's rule: the swarm ports closed to tasks on every node.
-    await cluster.closeSwarmPortsToTasks();
+    /** A datagram each listener sends itself, after an injection: once it is printed, the injection would have been. */
+    const mark = async (tag: string) => {
+      for (const [i, t] of targets.entries()) {
+        await send(t.u, Buffer.from(`${tag}-${i}`), '127.0.0.1', 9999);
+        await waitFor(`u${i + 1} to print ${tag}-${i}`, async () => (await logs(names[i]!)).includes(`${tag}-${i}`), 30_000);
+      }
+    };
+    await mark('control');
     await inject('injected-closed');
-    // A datagram sent after the injection reaches the listener after it would have: then the injection did not come.
-    for (const [i, t] of targets.entries()) {
-      await send(t.u, Buffer.from(`after-${i}`), '127.0.0.1', 9999);
-      await waitFor(`u${i + 1} to print the later control datagram`, async () => (await logs(names[i]!)).includes(`after-${i}`), 30_000);
-      expect(await logs(names[i]!)).not.toContain('injected-closed');
+    await mark('after');
+    for (const name of names) expect(await logs(name)).not.toContain('injected-closed');
+    // Without the rule (Docker's default), the same frames arrive.
+    await cluster.openSwarmPortsToTasks();
+    try {
+      await inject('injected-open');
+      for (const name of names) await waitFor(`${name} to get the injected frame`, async () => (await logs(name)).includes('injected-open'), 30_000);
+    } finally {
+      await cluster.closeSwarmPortsToTasks();
     }
-    // The way to the router is still open (only the swarm's ports are closed).
+    // The way to the router stays open (only the swarm's ports are closed).
     expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
     for (const n of names) await client.call(`${D}/remove`, [n]);
   });
