@@ -13,12 +13,13 @@ const GOSSIP_PORT = 7946;
 
 /**
  * What the check's task runs: its /proc/self/status (NoNewPrivs), then, given `host port` pairs, a TCP connect to each
- * (busybox nc: `-e /bin/true` ends a connection made at once; one that cannot be made ends after 2 s), all at once.
+ * with busybox's nc (`-e /bin/true` ends a connection made at once; one that cannot be made ends after 2 s), all at once.
  */
 const PROBE_SCRIPT = [
   'cat /proc/self/status',
   '[ $# -eq 0 ] && exit 0',
-  'command -v nc >/dev/null 2>&1 || { echo berth-no-nc; exit 0; }',
+  // Only busybox's nc is known to end at once with -e after a connect; another nc could fail every try and pass the check.
+  'nc --help 2>&1 | grep -q BusyBox || { echo berth-no-nc; exit 0; }',
   'while [ $# -ge 2 ]; do h=$1; p=$2; shift 2; (nc -w 2 "$h" "$p" -e /bin/true </dev/null >/dev/null 2>&1 && echo "berth-open $h:$p") & done',
   'wait',
 ].join('\n');
@@ -68,7 +69,7 @@ export function readProbe(output: string, ports: boolean): string[] {
   else if (match[1] !== '1') problems.push('its daemon does not enforce no-new-privileges (set "no-new-privileges": true in its daemon.json)');
   if (!ports) return problems;
   if (/^berth-no-nc$/m.test(output)) {
-    problems.push("swarm.probeImage has no nc to check the swarm's ports with (use a busybox image)");
+    problems.push("swarm.probeImage has no busybox nc to check the swarm's ports with (use a busybox image)");
     return problems;
   }
   const open = [...output.matchAll(/^berth-open (\S+)$/gm)].map((m) => m[1]!);

@@ -45,7 +45,7 @@ describe('the start check of a swarm node (issue 13)', () => {
   it('an image without nc cannot check the ports: said so, with no-new-privileges still read', () => {
     expect(readProbe(`${STATUS(0)}berth-no-nc\n`, true)).toEqual([
       expect.stringMatching(/no-new-privileges/),
-      "swarm.probeImage has no nc to check the swarm's ports with (use a busybox image)",
+      "swarm.probeImage has no busybox nc to check the swarm's ports with (use a busybox image)",
     ]);
   });
 });
