@@ -24,15 +24,21 @@ export interface LogFollowerOptions {
  */
 export class LogFollower {
   private stream: LogStream | undefined;
-  /** The time of the last line told (nanoseconds): only later lines are told. Starts at the moment following began. */
-  private lastNs: bigint;
+  /**
+   * The time of the last line told, per stream (nanoseconds): only later lines of that stream are told. Per stream, as
+   * the engine stamps each stream's lines as it reads them and writes them in the order it gets them: an stdout line
+   * can follow an stderr line stamped a moment later, and one watermark for both dropped it. Starts at the moment
+   * following began.
+   */
+  private readonly lastNs: Record<LogLine['stream'], bigint>;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = RETRY_MIN_MS;
   private generation = 0;
 
   constructor(private readonly o: LogFollowerOptions) {
-    this.lastNs = BigInt(o.now?.() ?? Date.now()) * 1_000_000n;
+    const began = BigInt(o.now?.() ?? Date.now()) * 1_000_000n;
+    this.lastNs = { stdout: began, stderr: began };
   }
 
   /** Whether an engine stream is open. */
@@ -48,7 +54,8 @@ export class LogFollower {
     const container = this.o.container(this.o.name);
     if (!container || container.state !== 'running') return;
     const generation = ++this.generation;
-    const sinceSeconds = Number(this.lastNs / 1_000_000_000n);
+    const { stdout, stderr } = this.lastNs;
+    const sinceSeconds = Number((stdout < stderr ? stdout : stderr) / 1_000_000_000n);
     this.o.engine
       .followLogs(container.id, { sinceSeconds, maxLineBytes: this.o.maxLineBytes }, (line) => {
         if (generation === this.generation) this.tell(line, container);
@@ -77,8 +84,8 @@ export class LogFollower {
   private tell(line: LogLine, container: ContainerRecord): void {
     const ns = logTimeNanos(line.time);
     if (ns !== undefined) {
-      if (ns <= this.lastNs) return; // told already (a re-follow starts at the whole second before)
-      this.lastNs = ns;
+      if (ns <= this.lastNs[line.stream]) return; // told already (a re-follow starts at the whole second before)
+      this.lastNs[line.stream] = ns;
     }
     this.retryMs = RETRY_MIN_MS;
     this.o.publish(line, container);
