@@ -143,6 +143,12 @@ export class EmbeddedRouter {
   }
 
   private upgrade(config: RouterConfig, listener: string | undefined, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node's HTTP server takes its own error handler off a socket it hands to 'upgrade': from here on the socket is
+    // ours, and a peer that resets it (while its 503 or 403 is being written, or mid-handshake) must not end berth.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.log.debug({ err: err.code ?? err.message }, 'connection error before the WebSocket existed');
+      socket.destroy();
+    });
     const path = (req.url ?? '/').split('?')[0];
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (this.stopping) return reject(socket, 503, 'Service Unavailable');
