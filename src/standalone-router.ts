@@ -4,6 +4,7 @@ import { parseListen, type Config } from './config.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';
 import { EmbeddedRouter } from './router/embedded-router.js';
+import { originPolicy } from './router/origin-policy.js';
 import type { LocalPeer } from './router/local-peer.js';
 import type { ContainerDirectory } from './tenancy/container-directory.js';
 import { embeddedAuthenticator } from './tenancy/embedded-authenticator.js';
@@ -55,7 +56,10 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
   });
   const wildcard = own.host === '0.0.0.0' || own.host === '::';
   if (gateway && !wildcard && gateway !== own.host) listen.push({ host: gateway, port: own.port, name: CONTAINERS_LISTENER });
-  const { tickets, wampcra, anonymous } = config.embeddedRouter;
+  const { tickets, wampcra, anonymous, allowedOrigins } = config.embeddedRouter;
+  // The dashboard's page joins from where it is served (--listen, or --http); other pages only if configured.
+  const pages = config.dashboard ? [own, ...(config.http ? [parseListen(config.http)] : [])] : [];
+  const allowOrigin = originPolicy(pages, allowedOrigins);
   const userRoles = [...new Set([...Object.values(tickets), ...Object.values(wampcra)].map((u) => u.role))];
   // The realm only has to know the roles (the router refuses a role it lacks); the fabric policy decides what they may do.
   const roles = [...new Set([BERTH_ROLE, CONTAINER_ROLE, 'anonymous', ...userRoles])].map((name) => ({ name }));
@@ -75,6 +79,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
       limits: routerLimits(config.embeddedRouter),
       logger: log,
       http: deps.http ? { [LISTEN_LISTENER]: deps.http } : undefined,
+      allowOrigin,
     });
   const authenticate = embeddedAuthenticator({
     domain: config.domain,

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../log.js';
 import { staticAuthenticator } from './authenticate.js';
 import { staticAuthorizer } from './authorize.js';
 import { LocalPeer } from './local-peer.js';
+import type { OriginPolicy } from './origin-policy.js';
 import { Realm } from './realm.js';
 import { parseRouterConfig, type RouterConfig, type RouterOptions } from './router-config.js';
 import { RouterSession, type SessionContext } from './router-session.js';
@@ -26,6 +27,8 @@ export class EmbeddedRouter {
   private pingTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private lastRefusalLog = 0;
+  private lastOriginLog = 0;
+  private allowOrigin: OriginPolicy = () => false;
   private realms: ReadonlyMap<string, Realm> = new Map();
   private accept: (ws: WebSocket, req: IncomingMessage, listener: string | undefined) => void = () => undefined;
 
@@ -56,6 +59,7 @@ export class EmbeddedRouter {
     const urls: string[] = [];
     const router = new EmbeddedRouter(urls, servers, wss, log);
     router.realms = realms;
+    if (options.allowOrigin) router.allowOrigin = options.allowOrigin;
     router.accept = (ws, req, listener) => {
       const transport = { peer: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, listener, localAddress: plainAddress(req.socket.localAddress) };
       const session = new RouterSession(ws, ctx, transport);
@@ -154,6 +158,16 @@ export class EmbeddedRouter {
     if (this.stopping) return reject(socket, 503, 'Service Unavailable');
     if (path !== config.path) return reject(socket, 404, 'Not Found');
     if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, 'Bad Request');
+    // A browser's page, which may be any site the user opened: only the origins the policy allows may join.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.allowOrigin(origin)) {
+      const now = Date.now();
+      if (now - this.lastOriginLog > 10_000) {
+        this.lastOriginLog = now;
+        this.log.warn({ origin: origin.slice(0, 200), address: req.socket.remoteAddress }, 'refused a WebSocket upgrade from a page of another origin (403); embeddedRouter.allowedOrigins adds origins');
+      }
+      return reject(socket, 403, 'Forbidden');
+    }
     // Caps on connections, checked before a WebSocket exists (issue 8, finding 4: ~20k connections exhausted berth's
     // file descriptors). Loopback clients all share 127.0.0.1, hence the generous per-address default.
     const address = req.socket.remoteAddress ?? '?';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Authenticate } from './authenticate.js';
 import type { Authorize } from './authorize.js';
+import type { OriginPolicy } from './origin-policy.js';
 
 const flags = <K extends string>(keys: readonly K[]) =>
   z.strictObject(Object.fromEntries(keys.map((k) => [k, z.boolean().default(false)])) as Record<K, z.ZodDefault<z.ZodBoolean>>);
@@ -102,6 +103,11 @@ export type RouterOptions = z.input<typeof routerConfigSchema> & {
    * listener answers 426 (WAMP over WebSocket only). berth serves its dashboard this way (issue 12).
    */
   readonly http?: Readonly<Record<string, HttpHandler>>;
+  /**
+   * Whether an upgrade carrying this `Origin` (a browser's page) may go on; without it every upgrade that carries an
+   * Origin is refused with 403. Upgrades without one (clients that are not browsers) always go on.
+   */
+  readonly allowOrigin?: OriginPolicy;
 };
 
 /** Answers one plain HTTP request on a router listener. */
@@ -109,7 +115,7 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Validate once; the result is frozen so nothing changes the router's rules behind its back. */
 export function parseRouterConfig(options: RouterOptions): RouterConfig {
-  const { authenticate: _a, authorize: _z, logger: _l, http: _h, ...plain } = options;
+  const { authenticate: _a, authorize: _z, logger: _l, http: _h, allowOrigin: _o, ...plain } = options;
   const config = routerConfigSchema.parse(plain);
   const names = new Set<string>();
   for (const realm of config.realms) {

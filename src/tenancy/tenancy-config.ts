@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { routerLimitsSchema } from '../router/router-config.js';
+import { normalOrigin } from '../router/origin-policy.js';
 
 /** Roles berth gives itself and its containers: no configured user may claim them. */
 export const RESERVED_ROLES = ['berth', 'container', 'trusted'] as const;
@@ -23,6 +24,18 @@ export const embeddedRouterSchema = routerLimitsSchema.extend({
   wampcra: z.record(z.string().min(1), userSchema).default({}),
   /** Anonymous joins on the `--listen` listener (role `anonymous`). */
   anonymous: z.boolean().default(true),
+  /**
+   * Origins (as a browser sends them: scheme, host and port) whose pages may open a WebSocket to the router, besides
+   * the dashboard's own; an upgrade with any other `Origin` gets HTTP 403. Clients that send no Origin are not browsers.
+   */
+  allowedOrigins: z
+    .array(
+      z.string().refine((o) => {
+        const normal = normalOrigin(o);
+        return normal !== undefined && new URL(o).pathname === '/' && !o.includes('?') && !o.includes('#');
+      }, 'must be origins such as http://127.0.0.1:3000 (scheme, host and port; no path, no "*")'),
+    )
+    .default([]),
 });
 
 export const tenancySchema = {
