@@ -25,6 +25,7 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
 const SYNC_CONCURRENCY = 32;
 const GONE_KEPT = 1_000;
+const DESTROYED_KEPT = 10_000;
 
 /**
  * The in-memory view of this domain's containers, kept current by the engine's event stream.
@@ -38,6 +39,12 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
    * `change` for a late event still says which container it was. Bounded: the oldest go first.
    */
   private readonly gone = new Map<string, ContainerRecord>();
+  /**
+   * IDs of containers known to be destroyed (berth removed them, or the engine said "no such container"). A look at
+   * one that the engine answered before the removal can arrive after it; applied, it would bring the container back
+   * and its name would look taken to the next create of that name. The engine never reuses an ID. Bounded.
+   */
+  private readonly destroyed = new Set<string>();
   /** Per-id chain so that refreshes of one container apply in the order they were asked for. */
   private readonly pending = new Map<string, Promise<void>>();
   private subscription: EventSubscription | undefined;
@@ -100,13 +107,20 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
 
   /** Forget a container that berth itself removed, without waiting for the event. */
   forget(id: string): void {
+    this.markDestroyed(id);
     const record = this.byId.get(id);
     if (record) this.drop(record);
+  }
+
+  private markDestroyed(id: string): void {
+    this.destroyed.add(id);
+    if (this.destroyed.size > DESTROYED_KEPT) this.destroyed.delete(this.destroyed.values().next().value!);
   }
 
   private async apply(id: string): Promise<void> {
     const record = await this.engine.fetchContainer(id);
     const old = this.byId.get(id);
+    if (!record) this.markDestroyed(id);
     if (!record || !this.belongs(record)) {
       if (old) this.drop(old);
       return;
@@ -127,6 +141,7 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
 
   /** A new record for a name takes over from the old one before the old one is reported gone, so the name never looks free. */
   private put(record: ContainerRecord): void {
+    if (this.destroyed.has(record.id)) return;
     const old = this.byId.get(record.id);
     const clash = this.byName.get(record.name);
     this.byId.set(record.id, record);

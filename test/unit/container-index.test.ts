@@ -58,6 +58,29 @@ describe('ContainerIndex', () => {
     index.stop();
   });
 
+  it('a look at a container that began before berth removed it does not bring it back (remove then create of the name)', async () => {
+    const engine = new FakeEngine();
+    engine.containers.set('1', rec('1', 'a', 'running'));
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    await index.start();
+    // The engine's 'die' of the stop before the removal: its inspect is answered while the container still exists…
+    engine.delays.set('1', 30);
+    engine.onEvent!({ id: '1', action: 'die' });
+    await new Promise((r) => setTimeout(r, 5));
+    // …and berth's remove returns and forgets it before that answer is applied.
+    engine.containers.delete('1');
+    index.forget('1');
+    expect(index.getByName('a')).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(index.getByName('a')).toBeUndefined();
+    // A new container of the name is seen as usual.
+    engine.delays.set('2', 0);
+    engine.containers.set('2', rec('2', 'a', 'running'));
+    await index.refresh('2');
+    expect(index.getByName('a')?.id).toBe('2');
+    index.stop();
+  });
+
   it('applies refreshes of one container in the order they were asked for', async () => {
     const engine = new FakeEngine();
     const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
