@@ -16,7 +16,7 @@ const DOCKERIGNORE = `${DOCKERFILE_NAME}\n.dockerignore\n`;
  * repository would otherwise end up in /app. Symbolic links are stored as links, never followed.
  */
 export function packContext(root: string, dockerfile: string, volumePaths: readonly string[] = []): NodeJS.ReadableStream {
-  return tar.pack(root, {
+  const pack = tar.pack(root, {
     dereference: false,
     ignore: (name) => {
       const rel = relative(root, name);
@@ -36,4 +36,8 @@ export function packContext(root: string, dockerfile: string, volumePaths: reado
       pack.finalize();
     },
   });
+  // A file that cannot be read fails the build through the engine request the stream is piped into (docker-modem
+  // destroys it with this error); this handler only keeps an error before that from being unhandled.
+  pack.on('error', () => undefined);
+  return pack;
 }
