@@ -342,6 +342,23 @@ describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
     expect(await hello('hb1')).toBe(`hello bob from ${D}.hb1`);
   });
 
+  it('a removed name is free at once: create → remove → create of one name, two names side by side, every create succeeds', async () => {
+    const failures: string[] = [];
+    await Promise.all(
+      ['re1', 're2'].map(async (name) => {
+        for (let i = 0; i < 4; i++) {
+          try {
+            await client.call(`${D}/create`, ['ticker', name]);
+            await client.call(`${D}/remove`, [name]);
+          } catch (err) {
+            failures.push(`${name} cycle ${i}: ${(err as WampFailure).error ?? String(err)}`);
+          }
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+  });
+
   it('remove takes the service and its network; removeImage takes the registry copies', async () => {
     for (const n of ['hb1', 't1', 't2', 't3']) await client.call(`${D}/remove`, [n]);
     expect(await manager('service', 'ls', '--filter', `label=berth.domain=${D}`, '-q')).toBe('');
