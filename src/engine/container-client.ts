@@ -36,7 +36,7 @@ export interface ContainerClient {
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   restartContainer(id: string, timeoutSeconds: number): Promise<void>;
   /**
-   * Only an engine that replaces in place (swarm, issue 13: a service cannot be renamed): move the container to `spec`
+   * Only an engine that replaces in place (swarm: a service cannot be renamed): move the container to `spec`
    * (its new image, environment, labels) by the engine's own rolling update. The new task starts before the old one
    * stops and must then run `monitorMs` (healthy, when the image has a health check); otherwise the engine rolls the
    * container back to what it was, and this rejects with `replacement_failed` saying why.

@@ -26,7 +26,7 @@ export interface ContainerRecord {
   readonly workingDir: string;
   readonly user: string;
   readonly resources: ContainerResources;
-  /** With engine: swarm (issue 13), the container is a service: its current task, the node that runs it, its container. */
+  /** With engine: swarm, the container is a service: its current task, the node that runs it, its container. */
   readonly swarm?: SwarmPlacement;
 }
 

@@ -6,7 +6,7 @@ export interface ImageRecord {
   readonly size: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly tags: readonly string[];
-  /** The image's RepoDigests (`<repository>@sha256:…`): each a push the engine made of it (issue 13). */
+  /** The image's RepoDigests (`<repository>@sha256:…`): each a push the engine made of it. */
   readonly digests?: readonly string[];
   /** The image's default environment (KEY=value); only fetchImage fills it in. */
   readonly env?: readonly string[];
@@ -36,7 +36,7 @@ export interface ImageClient {
   /** Point `repo:tag` at an image (moving the tag from any previous image). */
   tagImage(imageId: string, repo: string, tag: string): Promise<void>;
   /**
-   * Push `repository:tag` to its registry (issue 13). Reads every line of the engine's push stream: progress goes to
+   * Push `repository:tag` to its registry. Reads every line of the engine's push stream: progress goes to
    * `onLine` (one line per layer state change), an `error`/`errorDetail` fails with build_failed and the engine's own
    * message, and the `aux.Digest` it reports must then be among the image's RepoDigests. Aborting `signal` stops the
    * push and rejects with its reason. Resolves with the digest (`sha256:…`).

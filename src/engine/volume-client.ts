@@ -13,7 +13,7 @@ export interface VolumeUsage {
   readonly containers: number | null;
 }
 
-/** Named volumes (Run.yaml `Volumes`, issue 11). Never bind mounts: there is no way here to name a host path. */
+/** Named volumes (Run.yaml `Volumes`). Never bind mounts: there is no way here to name a host path. */
 export interface VolumeClient {
   /** The volume, or undefined when the engine has none of that name. */
   fetchVolume(name: string): Promise<VolumeRecord | undefined>;

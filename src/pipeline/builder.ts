@@ -27,9 +27,9 @@ export interface BuilderOptions {
   readonly bases: BasesConfig;
   readonly config: BuildConfig;
   readonly log: Logger;
-  /** Who owns the Run.yaml volume directories in the image: sandbox.user, the user containers run as (issue 11). */
+  /** Who owns the Run.yaml volume directories in the image: sandbox.user, the user containers run as. */
   readonly volumeOwner: string;
-  /** Config `registry` (issue 13): every build is pushed there; absent, builds stay on the engine. */
+  /** Config `registry`: every build is pushed there; absent, builds stay on the engine. */
   readonly registry?: RegistryReleases;
 }
 
@@ -77,7 +77,7 @@ export class Builder {
     return this.jobs.has(name);
   }
 
-  /** `options.labels` go on the image besides berth's own (the owner, issue 9). */
+  /** `options.labels` go on the image besides berth's own (the owner). */
   async build(name: string, rawUrl: string, onLine: (line: string) => void, options: BuildOptions = {}): Promise<BuildResult> {
     if (this.jobs.has(name)) throw failures.buildBusy(name, this.o.domain);
     const controller = new AbortController();
