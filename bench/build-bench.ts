@@ -55,7 +55,7 @@ async function byHand(url: string, tag: string, labels: Record<string, string> =
  * D/build through Crossbar.io vs the same clone + build by hand, on one repository served over HTTP on loopback.
  * Cold: every build sees a commit nobody built before (the COPY and every Setup step miss the cache); the hand build gets
  * the labels of berth's image too, so both run the same LABEL steps. Warm: the same
- * commit again, which for berth is an identical rebuild (issue 11: the same image, no new release), against `docker
+ * commit again, which for berth is an identical rebuild (the same image, no new release), against `docker
  * build` of the same context with the same labels as berth's image (so both end in a fully cached build of one image).
  */
 export async function buildBench(routerUrl: string): Promise<{ rows: Row[]; json: unknown }> {

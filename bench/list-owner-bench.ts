@@ -14,7 +14,7 @@ const ROUNDS = 2;
 
 
 /**
- * Issue 9: what ownership costs list(). The same 50 containers (all the caller's, so both modes answer the same payload)
+ * Ownership (callers: owner): what it costs list(). The same 50 containers (all the caller's, so both modes answer the same payload)
  * listed through berth's embedded router with `callers: owner` and with `callers: open`, alternating berths on the same
  * domain (owner, open, owner, open) so that drift on the machine hits both alike.
  */

@@ -44,7 +44,7 @@ interface Pair {
 }
 
 /**
- * Issue 13 on a real three-node swarm (test/helpers/swarm-cluster.ts, manager drained: tasks run on the two workers),
+ * The swarm engine on a real three-node swarm (test/helpers/swarm-cluster.ts, manager drained: tasks run on the two workers),
  * berth with `--engine swarm` and its embedded router on the cluster's bridge:
  * - create-to-serving of the example backend (Autobahn|Python joining with its ticket, registering D.<name>/hello) vs
  *   the same service made by hand with the docker CLI against the manager, in the same run, interleaved;

@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 const PREFIX = 'sha256:';
 
 /**
- * A container's own ticket for joining the fabric as `D.<name>` (issue 9): 256 random bits. The container gets the ticket
+ * A container's own ticket for joining the fabric as `D.<name>`: 256 random bits. The container gets the ticket
  * in its environment; berth keeps only the hash, as a label, so it survives berth restarts and is never logged or
  * returned.
  */

@@ -31,7 +31,7 @@ export interface StandaloneRouterDeps {
   readonly buildOwner?: (name: string) => Promise<string | undefined>;
   /** The owner of container `<name>` (FabricPolicy.containerOwner, for `D/<name>/logs`); unknown by default. */
   readonly containerOwner?: (name: string) => string | undefined;
-  /** Plain HTTP requests on --listen (the dashboard, issue 12); the containers' listener never serves them. */
+  /** Plain HTTP requests on --listen (the dashboard); the containers' listener never serves them. */
   readonly http?: HttpHandler;
 }
 
@@ -45,7 +45,7 @@ export const LISTEN_LISTENER = 'listen';
  * containers reach it) and nowhere else. berth's own session joins in-process as role `berth` (so no frame limit, no ping,
  * and nobody can join as berth over the network: there is no principal for it). Who may join is the embedded
  * authenticator's call (containers with their tickets on the gateway; configured users and anonymous on --listen), and
- * what each may do is the fabric policy's (issue 9).
+ * what each may do is the fabric policy's.
  */
 export async function startStandaloneRouter(config: Config, engine: Engine, log: Logger, deps: StandaloneRouterDeps): Promise<StandaloneRouter> {
   const own = parseListen(config.listen);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-/** The dashboard (issue 12): static files built into dist/web, served by `berth serve` (src/dashboard/). */
+/** The dashboard: static files built into dist/web, served by `berth serve` (src/dashboard/). */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',

@@ -48,7 +48,7 @@ export class Appliance {
 
   procedures(): Record<string, Handler> {
     const { ops } = this;
-    // Every procedure that changes something writes an audit line (issue 9); list, images and releases only read.
+    // Every procedure that changes something writes an audit line; list, images and releases only read.
     const audit = (handler: Handler, position: number, key: string) => audited(ops.log, argument(position, key), handler);
     return {
       create: audit(createProcedure(ops), 1, 'name'),

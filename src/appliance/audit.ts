@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Call, Handler } from '../wamp/call.js';
 
 /**
- * One `audit` line for every call that changes something (issue 9): procedure, name, caller authid and role, outcome
+ * One `audit` line for every call that changes something: procedure, name, caller authid and role, outcome
  * (`ok` or the error URI). Never arguments beyond the name: an environment may hold secrets.
  */
 export function audited(log: Logger, name: (call: Call) => unknown, handler: Handler): Handler {

@@ -21,7 +21,7 @@ export interface BuildOwner {
 
 /**
  * D/build(name, url) → every output line; lines also go out as progressive results and on the topic D/build/<name>.
- * A name whose image belongs to another owner is not_authorized (issue 9); a rebuild keeps the image's owner.
+ * A name whose image belongs to another owner is not_authorized; a rebuild keeps the image's owner.
  */
 export function buildProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {
@@ -61,7 +61,7 @@ export async function runBuild(
   owner: BuildOwner,
 ): Promise<{ lines: string[]; image: ImageDict }> {
   // Every caller validated the name already; checked again here because the topic is made from it, and an invalid URI
-  // published to Crossbar.io closes berth's session (issue 8, finding 11). Nothing is published before this line.
+  // published to Crossbar.io closes berth's session. Nothing is published before this line.
   if (!BUILD_NAME.test(name)) throw new BerthError('invalid_argument', `"${name}" is not a valid build name`, { name });
   // From here to ctx.builds.start nothing awaits: the name and quota checks and the record are one step.
   const running = ctx.builds.get(name);

@@ -13,7 +13,7 @@ import { containerDetails, containerDict, imageDict, type ContainerDict } from '
 
 export const CONTAINER_OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'] as const;
 type Op = (typeof CONTAINER_OPS)[number];
-/** The operations that change something: audited (issue 9); exec runs a command, so it is audited too (issue 11). */
+/** The operations that change something: audited; exec runs a command, so it is audited too. */
 const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart', 'exec']);
 
 const none = z.object({});
@@ -65,7 +65,7 @@ export class ContainerEndpoints {
   }
 
   /**
-   * Every operation first knows its caller and answers not_authorized for another owner's container (issue 9);
+   * Every operation first knows its caller and answers not_authorized for another owner's container;
    * start/stop/restart/exec also write an audit line (never exec's command: it may hold secrets).
    */
   private handler(name: string, op: Op): Handler {

@@ -21,13 +21,13 @@ export interface ApplianceContext {
   readonly sandbox: SandboxConfig;
   /** D/build's queue and pipeline (git URL → tagged image). */
   readonly builder: Builder;
-  /** Who may see and manage what (issue 9): callers mode, admin roles, quotas, and revoking a container's sessions. */
+  /** Who may see and manage what: callers mode, admin roles, quotas, and revoking a container's sessions. */
   readonly tenancy: Tenancy;
   /**
-   * `D/<name>/exec` limits (issue 11), with the line and answer bounds it shares with logs and every answer
+   * `D/<name>/exec` limits, with the line and answer bounds it shares with logs and every answer
    * (`logs.maxLineBytes`, `maxResultBytes`; their defaults when absent).
    */
   readonly exec: ExecConfig & { readonly maxLineBytes?: number; readonly maxResultBytes?: number };
-  /** Replacing containers in updateImage and rollback (issue 11). */
+  /** Replacing containers in updateImage and rollback. */
   readonly update: UpdateConfig;
 }

@@ -5,7 +5,7 @@ import { applianceUri } from '../wamp/uris.js';
 import type { ApplianceContext } from './context.js';
 import { containerDict, type ImageDict } from './shape.js';
 
-/** The engine's container actions as `D/events` names them (issue 10); other actions change nothing a caller sees. */
+/** The engine's container actions as `D/events` names them; other actions change nothing a caller sees. */
 const CONTAINER_EVENTS: Readonly<Record<string, string>> = {
   create: 'created',
   start: 'started',
@@ -40,7 +40,7 @@ export function containerEvent(change: IndexChange, now: () => Date = () => new 
 }
 
 /**
- * Publishes `D/events` (issue 10): every change of a managed container, from the engine's event stream through the
+ * Publishes `D/events`: every change of a managed container, from the engine's event stream through the
  * index, and image-built / image-rollback / image-removed from the procedures that make them. Each event reaches only those who may see
  * its item: the owner and admin roles (`callers: owner`), or everyone (`open`).
  */
@@ -64,7 +64,7 @@ export class EventsTopic {
     this.publish({ event: 'image-built', name: image.name, time: new Date().toISOString(), image }, image.owner);
   }
 
-  /** D/rollback made an earlier release the name's current one (issue 11). */
+  /** D/rollback made an earlier release the name's current one. */
   imageRollback(image: ImageDict): void {
     this.publish({ event: 'image-rollback', name: image.name, time: new Date().toISOString(), release: image.release, image }, image.owner);
   }

@@ -57,7 +57,7 @@ export function execSchema(maxTimeout: number) {
 }
 
 /**
- * `D/<name>/exec(command, timeout=30)` (issue 11): the command runs in the running container as its user, in its sandbox,
+ * `D/<name>/exec(command, timeout=30)`: the command runs in the running container as its user, in its sandbox,
  * its lines go out as progressive results `{stream, line}`, and the answer is `{exitCode, output, truncated, timedOut}`.
  * At most `exec.perContainer` at once per container (more: busy). The time limit, a caller that cancels (embedded
  * router) or leaves (both routers: the interrupt, or Crossbar.io's `wamp.session.on_leave`) kills the command and

@@ -18,7 +18,7 @@ export interface LogFollowerOptions {
 }
 
 /**
- * Follows one container name's output while somebody listens (issue 10): at most one engine stream, open only while a
+ * Follows one container name's output while somebody listens: at most one engine stream, open only while a
  * container of that name runs. The engine ends the stream when the container stops; `follow()` (on the next start)
  * opens a new one from the last line told, so nothing is told twice and nothing since that line is missed.
  */

@@ -43,7 +43,7 @@ function asInfo(v: unknown): (SubscriptionInfo & { id: number }) | undefined {
 }
 
 /**
- * Topic `D/<name>/logs` (issue 10): while it has at least one subscriber, berth follows that container's output and
+ * Topic `D/<name>/logs`: while it has at least one subscriber, berth follows that container's output and
  * publishes each line `{stream, line, time}` to the container's owner and the admin roles; with no subscriber it holds
  * no engine stream. Who subscribes comes from the router's meta API on both routers: `wamp.subscription.on_create` /
  * `on_delete` as they happen, and `wamp.subscription.match` + `get` for every container on each join (what changed

@@ -20,7 +20,7 @@ export function requireOwnContainer(ctx: OpsContext, caller: Caller, name: strin
 }
 
 /**
- * The image create would use: the name's current release, the one tagged `berth/<D>:<name>` (issue 11). Only when no
+ * The image create would use: the name's current release, the one tagged `berth/<D>:<name>`. Only when no
  * image of the name carries the tag (images made before releases, or labelled by hand) the newest one.
  */
 export async function findImage(ctx: ApplianceContext, name: string): Promise<ImageRecord | undefined> {

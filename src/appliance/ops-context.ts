@@ -15,14 +15,14 @@ export interface OpsContext extends ApplianceContext {
   readonly locks: KeyedLock;
   /** The domain's network, looked up or made once for concurrent callers. */
   readonly network: () => Promise<string>;
-  /** Who calls, and what they may see and manage (issue 9). */
+  /** Who calls, and what they may see and manage. */
   readonly callers: Callers;
   /** Builds in progress: their owners (the build topic, cancelBuild) and the builds quota. */
   readonly builds: RunningBuilds;
   /** Container places held by creates in flight (the containers quota). */
   readonly creating: OwnerReservations;
-  /** `D/events` (issue 10). */
+  /** `D/events`. */
   readonly events: EventsTopic;
-  /** Whether the engine holds volumes to sandbox.volumeSize (probed once; issue 11). */
+  /** Whether the engine holds volumes to sandbox.volumeSize (probed once). */
   readonly volumeQuota: VolumeQuota;
 }

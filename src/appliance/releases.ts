@@ -23,14 +23,14 @@ export interface ReleaseDict {
   current: boolean;
   /** Names of the containers on this image that the caller may see. */
   containers: string[];
-  /** Its pushed reference `<registry>/berth/<D>/<name>@sha256:…` (issue 13); null when not pushed or no registry. */
+  /** Its pushed reference `<registry>/berth/<D>/<name>@sha256:…`; null when not pushed or no registry. */
   registry: string | null;
 }
 
 const schema = z.object({ name: imageName });
 
 /**
- * D/releases(name) → the name's kept releases, newest first (issue 11). Owner rules as for the image: another owner's
+ * D/releases(name) → the name's kept releases, newest first. Owner rules as for the image: another owner's
  * is not_authorized, a name without an image not_found.
  */
 export function releasesProcedure(ctx: OpsContext): Handler {

@@ -19,7 +19,7 @@ const TICKET_VAR = 'WAMP_TICKET=';
  * a replacement whose old container is still there is undone, so one never confirmed is never promoted).
  */
 export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, next: Omit<NewContainer, 'replaces' | 'name' | 'owner' | 'ticket'>): Promise<ContainerRecord> {
-  // The replacement is the same container to the fabric: the same owner and the same ticket (issue 9), so a session it
+  // The replacement is the same container to the fabric: the same owner and the same ticket, so a session it
   // joins with is never revoked by the swap.
   const owner = { owner: itemOwner(old.labels), role: old.labels[LABELS.ownerRole] ?? '' };
   const ticket = old.env.find((kv) => kv.startsWith(TICKET_VAR))?.slice(TICKET_VAR.length) || undefined;
@@ -65,7 +65,7 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
 }
 
 /**
- * On a swarm (issue 13) a service cannot be renamed, so there is no replacement under a temporary name: the service
+ * On a swarm a service cannot be renamed, so there is no replacement under a temporary name: the service
  * itself moves to the new spec by Swarm's rolling update, start-first, and Swarm rolls it back if the new task does not
  * run (or is not healthy) within the confirmation time (the health check's bound, at least `update.settleSeconds`).
  */

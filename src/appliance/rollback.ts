@@ -16,7 +16,7 @@ const schema = z.object({
 });
 
 /**
- * D/rollback(name, release, updateContainers=false) (issue 11): make a kept release the current one (the tag
+ * D/rollback(name, release, updateContainers=false): make a kept release the current one (the tag
  * `berth/<D>:<name>` moves to it, so create uses it); with updateContainers the name's containers move to it as
  * updateImage moves them. A release that does not exist (never built, pruned, removed) is not_found and nothing
  * changes; while a build of the name runs it is busy.

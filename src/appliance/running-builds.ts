@@ -1,4 +1,4 @@
-/** A build in progress (running or queued), as the appliance records it for ownership and quotas (issue 9). */
+/** A build in progress (running or queued), as the appliance records it for ownership and quotas. */
 export interface RunningBuild {
   /** Whose image it makes: the caller's, or on a rebuild the image's existing owner (a rebuild keeps the owner). */
   readonly owner: string;

@@ -22,7 +22,7 @@ export interface ContainerDict {
   health: 'starting' | 'healthy' | 'unhealthy' | null;
   /** Who created it (label berth.owner; `anonymous` for containers made before owners existed). */
   owner: string;
-  /** Only with engine: swarm (issue 13): the hostname of the node its task runs on (or last ran on), null before one. */
+  /** Only with engine: swarm: the hostname of the node its task runs on (or last ran on), null before one. */
   node?: string | null;
 }
 
@@ -38,12 +38,12 @@ export interface ImageDict {
   base: string | null;
   command: string[] | null;
   built: string | null;
-  /** Its release number (label berth.release, issue 11); null for images made before releases or by hand. */
+  /** Its release number (label berth.release); null for images made before releases or by hand. */
   release: number | null;
   /** Who built it (label berth.owner; `anonymous` for images built before owners existed). */
   owner: string;
   /**
-   * Where it was pushed (issue 13): `<registry>/berth/<D>/<name>@sha256:…` from the image's RepoDigests; null when no
+   * Where it was pushed: `<registry>/berth/<D>/<name>@sha256:…` from the image's RepoDigests; null when no
    * registry is configured or this image is not in it.
    */
   registry: string | null;
@@ -101,7 +101,7 @@ export function containerDetails(c: ContainerRecord) {
   return {
     ...containerDict(c),
     oomKilled: c.oomKilled,
-    // engine: swarm (issue 13): the service (its ID is the container's `id`), its current task and that task's container.
+    // engine: swarm: the service (its ID is the container's `id`), its current task and that task's container.
     ...(c.swarm ? { swarm: { ...c.swarm } } : {}),
     config: {
       // The container's ticket is its secret: shown as present, never its value.

@@ -12,7 +12,7 @@ export interface PageConfig {
 /**
  * Answers GET/HEAD for the built dashboard and its `/config.json`; anything else is 404 or 405. Every answer carries a
  * Content-Security-Policy that lets the page load only its own files and talk only to its own origin and the router,
- * so nothing leaves the machine (issue 12: no external fonts or CDNs) and no other site may frame it.
+ * so nothing leaves the machine (no external fonts or CDNs) and no other site may frame it.
  */
 export function dashboardHandler(files: ReadonlyMap<string, DashboardFile> | undefined, page: PageConfig): (req: IncomingMessage, res: ServerResponse) => void {
   const routerOrigin = page.router ? new URL(page.router).origin.replace(/^http/, 'ws') : '';

@@ -3,7 +3,7 @@ import { createDockerode, DockerEngine } from './docker-engine.js';
 import type { Engine } from './engine.js';
 import { SwarmEngine } from './swarm-engine.js';
 
-/** The engine the config asks for: one Docker engine, or the Docker Swarm whose manager --docker-host is (issue 13). */
+/** The engine the config asks for: one Docker engine, or the Docker Swarm whose manager --docker-host is. */
 export function createEngine(config: Config): Engine {
   const docker = createDockerode(config.dockerHost);
   if (config.engine !== 'swarm') return new DockerEngine(docker);

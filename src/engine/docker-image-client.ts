@@ -92,7 +92,7 @@ export class DockerImageClient implements ImageClient {
       this.r.request('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters: { label: ofDomain }, abortSignal })),
       this.r.request('list images', (abortSignal) => this.docker.listImages({ filters: { label: ofDomain, dangling: ['true'] }, abortSignal })),
     ]);
-    // berth's labels go through the build as LABEL steps (issue 11), so the steps after `berth.build` was set empty
+    // berth's labels go through the build as LABEL steps, so the steps after `berth.build` was set empty
     // carry the domain's labels: their containers are the classic builder's `#(nop)` ones, and their images lack a
     // release number (every finished release has one).
     const steps = labelSteps.filter((c) => isBuildStepCommand(c.Command) && !(c.Names ?? []).some((n) => n.replace(/^\//, '').startsWith(`${domain}.`)));

@@ -7,7 +7,7 @@ export const LABELS = {
   /** On containers: `sha256:<hex>` of the container's own ticket (WAMP_TICKET); the ticket itself is kept nowhere else. */
   ticket: 'berth.ticket',
   /**
-   * On containers berth creates and images it builds: the owner (issue 9), the caller's authid (`anonymous` for every
+   * On containers berth creates and images it builds: the owner, the caller's authid (`anonymous` for every
    * anonymous caller). An item without it was made before owners existed and belongs to `anonymous`.
    */
   owner: 'berth.owner',
@@ -39,7 +39,7 @@ export const LABELS = {
   /** On built images: when the build finished (ISO 8601). */
   built: 'berth.built',
   /**
-   * On built images (issue 11): the release number, counting up per name from 1. The current release of a name is the
+   * On built images: the release number, counting up per name from 1. The current release of a name is the
    * one tagged `berth/<domain>:<name>`; the others are kept for rollback (build.keepReleases).
    */
   release: 'berth.release',

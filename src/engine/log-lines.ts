@@ -1,6 +1,6 @@
 import { LineSplitter } from '../pipeline/line-splitter.js';
 
-/** One line of a container's output, as `D/<name>/logs` carries it (issue 10). */
+/** One line of a container's output, as `D/<name>/logs` carries it. */
 export interface LogLine {
   readonly stream: 'stdout' | 'stderr';
   readonly line: string;

@@ -25,7 +25,7 @@ export interface RegistryClientOptions {
 }
 
 /**
- * The registry's HTTP API v2, the part berth needs (issue 13): delete a manifest by digest, list a repository's tags,
+ * The registry's HTTP API v2, the part berth needs: delete a manifest by digest, list a repository's tags,
  * look up a tag's digest. Node's fetch, a deadline on every request, basic auth from `registryAuth`. Failures are
  * `registry_unavailable` with the registry's own message; deleting what is not there succeeds.
  */

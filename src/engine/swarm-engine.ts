@@ -26,7 +26,7 @@ export interface SwarmEngineOptions extends NodeEndpoints {
 export interface SwarmEngine extends Engine {}
 
 /**
- * A Docker Swarm behind the same `Engine` seam (engine: swarm, issue 13): berth's containers are one-replica services
+ * A Docker Swarm behind the same `Engine` seam (engine: swarm): berth's containers are one-replica services
  * (swarm-service-client.ts); images are built on the manager's engine, as with one engine, and services pull them from
  * the registry by digest; the swarm's state is followed by polling (swarm-event-client.ts). What Swarm cannot do yet
  * (volumes: a node's volume stays on that node) is refused with berth.error.not_supported.

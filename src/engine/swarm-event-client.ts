@@ -14,7 +14,7 @@ interface Seen {
 }
 
 /**
- * The swarm's changes to this domain's services as container events (issue 13). Docker has no task events, and a
+ * The swarm's changes to this domain's services as container events. Docker has no task events, and a
  * manager's service events do not say when a task starts or dies, so the manager is asked every `pollMs` for the
  * domain's services and their tasks, and the differences are told in the words of container events: `create`,
  * `destroy`, `start` (a task runs: a start, a restart, or a task rescheduled to another node), `die` (the running task

@@ -7,7 +7,7 @@ const REMOVE_TRIES = 40;
 const REMOVE_RETRY_MS = 250;
 
 /**
- * Each berth container's own overlay network on a swarm (issue 13), named like its service (`D.<name>`), labelled with
+ * Each berth container's own overlay network on a swarm, named like its service (`D.<name>`), labelled with
  * the domain: the container is its only member. Made before the service, removed after it (once Swarm has taken the
  * task's endpoint off it), and swept at start when a killed berth left one without its service.
  */

@@ -84,7 +84,7 @@ export function readProbe(output: string, ports: boolean): string[] {
 }
 
 /**
- * Whether every ready node is fit to run berth's containers (issue 13), checked for real by a global job that runs once
+ * Whether every ready node is fit to run berth's containers, checked for real by a global job that runs once
  * on every node that is ready and not drained, from `image`, on an overlay network of its own like a container's:
  * - the node's daemon runs containers with no-new-privileges, which a service cannot ask for (moby #41371);
  * - with `ports`, its tasks reach none of the swarm's own ports (every node's 7946, each manager's 2377).

@@ -14,7 +14,7 @@ export interface NodeEndpoints {
 }
 
 /**
- * The swarm's nodes (issue 13): their hostnames by node ID (from the manager), and each node's own engine where the
+ * The swarm's nodes: their hostnames by node ID (from the manager), and each node's own engine where the
  * config names one (swarm.nodes), for what only a node's engine answers: a task container's processes and usage, and
  * the check that the node's daemon enforces no-new-privileges. A node engine is reached only at an address the
  * operator configured, over a unix socket or TLS with a client certificate: never plain TCP.

@@ -30,7 +30,7 @@ export interface SwarmServiceOptions {
 }
 
 /**
- * Containers as Swarm services (engine: swarm, issue 13): the ContainerClient seam over the manager's service and task
+ * Containers as Swarm services (engine: swarm): the ContainerClient seam over the manager's service and task
  * API. A container is a one-replica service named `D.<name>`: created with 0 replicas, started by scaling to 1, stopped
  * by scaling to 0, restarted by a forced update; start, stop and restart answer once the task runs (or ended).
  */

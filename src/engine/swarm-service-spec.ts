@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ContainerSpec } from './engine.js';
 import type { SwarmServiceSpec } from './swarm-api.js';
 
-/** On services (engine: swarm, issue 13): the local image ID the service's digest reference was pushed from. */
+/** On services (engine: swarm): the local image ID the service's digest reference was pushed from. */
 export const IMAGE_ID_LABEL = 'berth.image-id';
 /**
  * On services: set by the first start. Swarm deletes the tasks of a service scaled to 0 after a while, so a stopped
@@ -24,7 +24,7 @@ export function serviceName(engineName: string): string {
 const RESTART: Readonly<Record<string, 'none' | 'on-failure' | 'any'>> = { no: 'none', 'on-failure': 'on-failure', always: 'any', 'unless-stopped': 'any' };
 
 /**
- * A berth container as a Swarm service (issue 13): one replica (0 while stopped), the container's labels on the service
+ * A berth container as a Swarm service: one replica (0 while stopped), the container's labels on the service
  * and on its task containers, the image by digest (`image`), and the container's sandbox where a service has the
  * setting. `no-new-privileges` has no service setting (moby
  * #41371): every node's daemon must enforce it (checked when berth starts). Never a bind mount, never privileged, no

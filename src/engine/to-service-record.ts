@@ -19,7 +19,7 @@ export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined 
 }
 
 /**
- * A service and its tasks as a container record (issue 13): the state is the current task's, in Docker's container
+ * A service and its tasks as a container record: the state is the current task's, in Docker's container
  * words: `running`; `restarting` while it is scaled to 1 and its task does not run (Swarm schedules, pulls, or replaces a
  * task that ended); `exited` once scaled to 0 (stopped); `created` for one never started (scaled to 0, no task ever).
  * `swarm` says which task and node.

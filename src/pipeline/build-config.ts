@@ -35,7 +35,7 @@ export const buildSchema = z
     /** CPUs of each Setup step's container (a CFS quota of cpus × 100 ms per 100 ms). */
     cpus: z.number().min(0.01, 'must be at least 0.01').max(1024).default(1),
     /**
-     * Releases of a name kept for rollback (issue 11): after each build, releases older than the newest keepReleases
+     * Releases of a name kept for rollback: after each build, releases older than the newest keepReleases
      * that no container uses are removed. The current release is always kept.
      */
     keepReleases: z.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5),

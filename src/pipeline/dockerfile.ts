@@ -64,7 +64,7 @@ export function generateDockerfile(
 }
 
 /**
- * Run.yaml Healthcheck as the image's HEALTHCHECK (issue 11). Durations are whole milliseconds rendered as `<n>ms`
+ * Run.yaml Healthcheck as the image's HEALTHCHECK. Durations are whole milliseconds rendered as `<n>ms`
  * (digits and a unit, nothing else) and the command is exec form from JSON.stringify, so no Run.yaml can add an
  * instruction. The classic builder of engine 20.10 (API 1.41) takes --start-period (but not a zero one).
  */

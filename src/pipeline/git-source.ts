@@ -92,7 +92,7 @@ export async function fetchSource(o: FetchSourceOptions): Promise<{ commit: stri
     await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', 'FETCH_HEAD']);
     await check();
     // The detached HEAD holds the commit id itself: read it, rather than start one more git process (a warm rebuild's
-    // time is mostly such fixed costs; issue 11).
+    // time is mostly such fixed costs).
     const commit = (await readFile(join(o.dir, '.git', 'HEAD'), 'utf8')).trim();
     if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new Error(`the checked-out HEAD is "${commit.slice(0, 80)}", not a commit id`);
     o.onLine(`checked out ${commit}`);

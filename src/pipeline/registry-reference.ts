@@ -2,7 +2,7 @@ import type { Engine, ImageRecord } from '../engine/engine.js';
 import { currentOf } from './releases.js';
 
 /**
- * Naming in the registry (issue 13): release N of image `name` of domain D is pushed as
+ * Naming in the registry: release N of image `name` of domain D is pushed as
  * `<registry>/berth/<D>/<name>:<N>`, and referenced by digest as `<registry>/berth/<D>/<name>@sha256:…`.
  */
 export function registryRepository(registry: string, domain: string, name: string): string {

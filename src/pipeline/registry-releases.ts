@@ -23,7 +23,7 @@ export interface RegistryRemoval {
 }
 
 /**
- * Releases in the registry (issue 13): push a release, make sure a kept one is there, delete a name's manifests. The
+ * Releases in the registry: push a release, make sure a kept one is there, delete a name's manifests. The
  * local image's RepoDigests are the record of what was pushed; nothing else is stored.
  */
 export class RegistryReleases {

@@ -3,7 +3,7 @@ import type { ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 
 /**
- * Releases (issue 11): every successful build of a name is one, numbered from 1 in the label berth.release. Pure logic
+ * Releases: every successful build of a name is one, numbered from 1 in the label berth.release. Pure logic
  * here (numbering, the current one, what pruning removes); the builder and the appliance do the engine calls.
  */
 

@@ -45,7 +45,7 @@ interface Table {
  * URI decides; if that permission is `exact` and not equal to the URI, nothing is allowed (Crossbar.io does not fall
  * back to a shorter prefix either). Unknown roles are allowed nothing.
  *
- * Two rules on top, so that no peer can claim URIs its role may not (issue 8, finding 1: an anonymous peer registered the
+ * Two rules on top, so that no peer can claim URIs its role may not (an anonymous peer once registered the
  * prefix `berth` and the wildcard `""`, and answered calls to `berth/create`):
  * - a `prefix` or `wildcard` REGISTER/SUBSCRIBE is allowed only if the role may take that action on every URI the
  *   pattern can match: its own longest-prefix permission and every permission inside the pattern's URI space must allow;

@@ -207,7 +207,7 @@ export class Dealer {
 
   /**
    * A callee's answer is larger than the caller accepts: the caller gets a clear error instead of a frame that would
-   * close its session (issue 8, finding 1), and the callee, if it can, an INTERRUPT for the rest of a progressive call.
+   * close its session, and the callee, if it can, an INTERRUPT for the rest of a progressive call.
    */
   private tooLarge(inv: Invocation, what: 'result' | 'error', stillRunning: boolean): void {
     this.log.warn({ caller: inv.caller.info.id, callee: inv.callee.info.id, limit: this.limits.maxMessageBytes }, `call ${what} larger than the caller accepts; answering payload_size_exceeded`);

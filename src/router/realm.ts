@@ -69,7 +69,7 @@ export class Realm {
     this.sessions.delete(peer.info.id);
     this.dealer.detach(peer);
     this.broker.detach(peer);
-    // As Crossbar.io: args [session] (berth kills the execs of a caller that left, issue 11).
+    // As Crossbar.io: args [session] (berth kills the execs of a caller that left).
     this.broker.routerEvent('wamp.session.on_leave', [peer.info.id]);
   }
 }

@@ -12,7 +12,7 @@ export interface Entry {
 
 /**
  * URI → entries, per match policy. Lookups follow Crossbar.io's precedence: exact, then the longest matching prefix,
- * then wildcards (the one with the most fixed components). No lookup scans the entries (issue 8, finding 3: 100k
+ * then wildcards (the one with the most fixed components). No lookup scans the entries (with a scan, 100k
  * wildcard registrations made every call cost 100 ms): exact URIs are a map, prefixes a radix trie, wildcards an index
  * per component, so a call costs the same with one registration or a hundred thousand.
  */

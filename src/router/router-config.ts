@@ -44,7 +44,7 @@ const authSchema = z.strictObject({
 const listenerSchema = z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535), name: z.string().min(1).optional() });
 
 /**
- * What one peer (or one address) may hold, so that no peer can exhaust the router or starve the others (issue 8).
+ * What one peer (or one address) may hold, so that no peer can exhaust the router or starve the others.
  * Exported with its defaults so that berth can offer every key as its own config key.
  */
 export const routerLimitsSchema = z.strictObject({
@@ -100,7 +100,7 @@ export type RouterOptions = z.input<typeof routerConfigSchema> & {
   readonly logger?: Logger;
   /**
    * Plain HTTP requests (not WebSocket upgrades) on a listener, by the listener's name; without a handler for it a
-   * listener answers 426 (WAMP over WebSocket only). berth serves its dashboard this way (issue 12).
+   * listener answers 426 (WAMP over WebSocket only). berth serves its dashboard this way.
    */
   readonly http?: Readonly<Record<string, HttpHandler>>;
   /**

@@ -2,12 +2,20 @@ import WebSocket from 'ws';
 import type { Logger } from '../log.js';
 import type { AuthDecision, Authenticate, Challenge, Welcome } from './authenticate.js';
 import type { SessionInfo } from './authorize.js';
+import { badUri } from './bad-uri.js';
+import { closeReason } from './close-reason.js';
+import { helloInfo } from './hello-info.js';
+import { MessageQueue } from './message-queue.js';
 import { randomId, type Peer } from './peer.js';
 import type { Realm } from './realm.js';
 import type { RouterConfig } from './router-config.js';
-import { isConcreteUri, isPatternUri } from './uri.js';
+import { settle } from './settle.js';
+import type { Transport } from './transport.js';
 import { MSG, parseMessage, type ClientMessage } from './wamp-message.js';
+import { welcomeMessage } from './welcome-message.js';
 import { encode, frameSize } from './wire.js';
+
+export type { Transport } from './transport.js';
 
 export interface SessionContext {
   readonly realms: ReadonlyMap<string, Realm>;
@@ -16,25 +24,7 @@ export interface SessionContext {
   readonly log: Logger;
 }
 
-// Messages a session may queue behind a slow (asynchronous) authenticator or authorizer before it is cut off.
-const MAX_BACKLOG = 10_000;
-
 type State = 'new' | 'challenged' | 'joined' | 'closing' | 'closed';
-
-/** Where a connection came from and in on: what the authenticator may judge besides the HELLO. */
-export interface Transport {
-  /** The client's `address:port`. */
-  readonly peer: string;
-  /** The name of the listener it connected to, if the listener has one. */
-  readonly listener: string | undefined;
-  /** The local address it connected to (IPv4-mapped IPv6 given as plain IPv4). */
-  readonly localAddress: string;
-}
-
-const ROUTER_ROLES = {
-  broker: { features: { publisher_identification: true, pattern_based_subscription: true, subscriber_blackwhite_listing: true, publisher_exclusion: true, session_meta_api: true, subscription_meta_api: true } },
-  dealer: { features: { caller_identification: true, pattern_based_registration: true, shared_registration: true, call_canceling: true, call_timeout: true, progressive_call_results: true, session_meta_api: true, registration_meta_api: true } },
-};
 
 /**
  * One WebSocket connection and the WAMP session on it. Messages are handled strictly in arrival order: when a handler
@@ -47,9 +37,7 @@ export class RouterSession implements Peer {
   private state: State = 'new';
   private realm: Realm | undefined;
   private challenge: { decision: Challenge; realm: string; id: number } | undefined;
-  private busy = false;
-  private readonly backlog: { readonly message: ClientMessage; readonly bytes: number }[] = [];
-  private backlogBytes = 0;
+  private readonly inbound: MessageQueue;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly closed: Promise<void>;
   private log: Logger;
@@ -61,6 +49,12 @@ export class RouterSession implements Peer {
     private readonly transport: Transport,
   ) {
     this.log = ctx.log.child({ peer: transport.peer, listener: transport.listener });
+    this.inbound = new MessageQueue({
+      handle: (m) => this.dispatch(m),
+      crash: (err) => this.crash(err),
+      open: () => this.state !== 'closed',
+      maxBytes: ctx.limits.maxQueuedBytesPerSession,
+    });
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => (this.alive = true));
@@ -136,35 +130,7 @@ export class RouterSession implements Peer {
     if (!parsed.ok) return this.fail(parsed.reason);
     const uriProblem = badUri(parsed.message);
     if (uriProblem) return this.fail(uriProblem);
-    if (!this.busy) return this.run(parsed.message);
-    // Bounded in count and bytes, like the outbound queue.
-    if (this.backlog.length >= MAX_BACKLOG || this.backlogBytes + text.length > this.ctx.limits.maxQueuedBytesPerSession) {
-      return this.fail('too many messages while an authorization is pending');
-    }
-    this.backlog.push({ message: parsed.message, bytes: text.length });
-    this.backlogBytes += text.length;
-  }
-
-  private run(message: ClientMessage): void {
-    let result: void | Promise<void>;
-    try {
-      result = this.dispatch(message);
-    } catch (err) {
-      return this.crash(err);
-    }
-    if (!result) return;
-    this.busy = true;
-    result.then(
-      () => {
-        this.busy = false;
-        while (!this.busy && this.backlog.length > 0 && this.state !== 'closed') {
-          const next = this.backlog.shift()!;
-          this.backlogBytes -= next.bytes;
-          this.run(next.message);
-        }
-      },
-      (err: unknown) => this.crash(err),
-    );
+    if (!this.inbound.push(parsed.message, text.length)) this.fail('too many messages while an authorization is pending');
   }
 
   private dispatch(m: ClientMessage): void | Promise<void> {
@@ -204,16 +170,7 @@ export class RouterSession implements Peer {
     const id = randomId();
     const roles = details.roles as Record<string, { features?: Record<string, unknown> } | undefined>;
     this.calleeCanCancel = roles.callee?.features?.call_canceling === true;
-    const decision = this.ctx.authenticate({
-      realm,
-      authid: details.authid,
-      authmethods: details.authmethods && details.authmethods.length > 0 ? details.authmethods : ['anonymous'],
-      authextra: details.authextra ?? {},
-      sessionId: id,
-      peer: this.transport.peer,
-      listener: this.transport.listener,
-      localAddress: this.transport.localAddress,
-    });
+    const decision = this.ctx.authenticate(helloInfo(realm, details, id, this.transport));
     return settle(decision, (d) => this.decided(d, realm, id), (err) => this.authCrashed(err));
   }
 
@@ -251,7 +208,7 @@ export class RouterSession implements Peer {
     this.realm = realm;
     this.state = 'joined';
     realm.join(this);
-    this.send([MSG.WELCOME, id, { realm: realmName, authid: w.authid, authrole: w.authrole, authmethod: w.authmethod, authprovider: w.authprovider, authextra: w.authextra ?? {}, roles: ROUTER_ROLES }]);
+    this.send(welcomeMessage(id, realmName, w));
     this.log.debug({ authrole: w.authrole, authmethod: w.authmethod }, 'session joined');
   }
 
@@ -276,7 +233,7 @@ export class RouterSession implements Peer {
   private fail(reason: string): void {
     this.log.warn({ reason }, 'protocol violation; closing the session');
     this.leaveRealm('closed');
-    this.ws.close(1002, truncate(`WAMP Protocol Error (${reason})`));
+    this.ws.close(1002, closeReason(`WAMP Protocol Error (${reason})`));
   }
 
   private crash(err: unknown): void {
@@ -287,8 +244,7 @@ export class RouterSession implements Peer {
 
   private leaveRealm(next: State): void {
     this.state = next;
-    this.backlog.length = 0;
-    this.backlogBytes = 0;
+    this.inbound.clear();
     const realm = this.realm;
     this.realm = undefined;
     if (realm) {
@@ -318,33 +274,5 @@ export class RouterSession implements Peer {
 
 type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 
-/** URIs are checked where Crossbar.io checks them (while parsing), so a bad one is a protocol violation there too. */
-function badUri(m: ClientMessage): string | undefined {
-  switch (m.type) {
-    case 'call':
-      return isConcreteUri(m.procedure) ? undefined : `invalid procedure URI "${m.procedure}" in CALL`;
-    case 'publish':
-      return isConcreteUri(m.topic) ? undefined : `invalid topic URI "${m.topic}" in PUBLISH`;
-    case 'register':
-      return isPatternUri(m.procedure, m.options.match ?? 'exact') ? undefined : `invalid procedure URI "${m.procedure}" in REGISTER`;
-    case 'subscribe':
-      return isPatternUri(m.topic, m.options.match ?? 'exact') ? undefined : `invalid topic URI "${m.topic}" in SUBSCRIBE`;
-    case 'error':
-      return isConcreteUri(m.error) ? undefined : `invalid error URI "${m.error}" in ERROR`;
-    default:
-      return undefined;
-  }
-}
-
-function settle<T>(value: T | Promise<T>, then: (v: T) => void, fail: (err: unknown) => void): void | Promise<void> {
-  if (value instanceof Promise) return value.then(then, fail);
-  then(value);
-}
-
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-/** WebSocket close reasons are limited to 123 bytes. */
-function truncate(reason: string): string {
-  const b = Buffer.from(reason, 'utf8');
-  return b.length <= 123 ? reason : b.subarray(0, 120).toString('utf8') + '...';
-}

@@ -1,8 +1,8 @@
 /**
  * The JSON frames of outbound messages, made once per message object and only when a WebSocket peer needs one. The
  * broker hands the same EVENT array to every subscriber of a subscription, so it becomes bytes once, not once per
- * subscriber; its payload, shared by every matching subscription, is serialized once per publication (issue 8,
- * finding 2). In-process peers take the array itself and never pay for JSON.
+ * subscriber; its payload, shared by every matching subscription, is serialized once per publication. In-process peers
+ * take the array itself and never pay for JSON.
  */
 const frames = new WeakMap<readonly unknown[], Buffer>();
 const pending = new WeakMap<readonly unknown[], { readonly head: string; readonly payload: Payload }>();

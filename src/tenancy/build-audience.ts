@@ -3,7 +3,7 @@ import { ANONYMOUS_OWNER } from './owner-of.js';
 import type { Tenancy } from './tenancy.js';
 
 /**
- * Who may receive the events of a build owned by `owner` (issue 9): the owner and admin roles, as one or two sets of
+ * Who may receive the events of a build owned by `owner`: the owner and admin roles, as one or two sets of
  * publish options (one publish each). Restricting at publish time means a subscription made before the build existed
  * (so the router could not yet refuse it) still receives nothing of another owner's build. An admin owner gets each
  * event once: the admin publish excludes the owner's authid. `open` mode: everyone.

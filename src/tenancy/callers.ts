@@ -7,7 +7,7 @@ import { CONTAINER_ROLE } from './fabric-policy.js';
 import { ANONYMOUS_OWNER, ownerOf } from './owner-of.js';
 import type { Tenancy } from './tenancy.js';
 
-/** Who a call comes from, as the appliance judges it (issue 9). */
+/** Who a call comes from, as the appliance judges it. */
 export interface Caller {
   /** Whose items the caller sees and makes: its owner name (`anonymous` for every anonymous caller). */
   readonly owner: string;
@@ -37,7 +37,7 @@ export function ownerLabels(owner: string, role: string): Record<string, string>
 }
 
 /**
- * Caller identity and the ownership rules of `callers: owner` (issue 9). In `open` mode everyone may do everything,
+ * Caller identity and the ownership rules of `callers: owner`. In `open` mode everyone may do everything,
  * but owners are still recorded, so switching to `owner` later keeps everyone's items apart.
  */
 export class Callers {

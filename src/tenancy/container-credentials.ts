@@ -6,7 +6,7 @@ import { CONTAINER_NAME } from '../appliance/names.js';
 export type TicketCheck = { readonly ok: true; readonly name: string } | { readonly ok: false; readonly message: string };
 
 /**
- * Whether `ticket` is the current ticket of the container whose authid (its domain `D.N`) is `authid` (issue 9). Only
+ * Whether `ticket` is the current ticket of the container whose authid (its domain `D.N`) is `authid`. Only
  * containers that exist now count: a removed container's ticket is revoked with it, and a re-created one has a new one.
  */
 export function checkContainerTicket(

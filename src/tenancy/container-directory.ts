@@ -1,7 +1,7 @@
 import type { ContainerIndex } from '../engine/container-index.js';
 import type { ContainerRecord } from '../engine/engine.js';
 
-/** The containers that exist now, as the embedded authenticator asks about them (issue 9). */
+/** The containers that exist now, as the embedded authenticator asks about them. */
 export interface ContainerDirectory {
   getByName(name: string): ContainerRecord | undefined;
   /** Resolves once the view is complete (the index has synced), or after a bounded wait; never rejects. */

@@ -27,7 +27,7 @@ const authorizeArgs = z
   .rest(z.unknown());
 
 /**
- * `D._authenticate` and `D._authorize` (issue 9): Crossbar.io's dynamic ticket authenticator and dynamic authorizer,
+ * `D._authenticate` and `D._authorize`: Crossbar.io's dynamic ticket authenticator and dynamic authorizer,
  * so that Crossbar.io enforces the same rules as the embedded router (docs/crossbar.md wires them). Strict URIs on
  * purpose: Crossbar.io's config check takes only strict URIs there, and no container name starts with `_`.
  */

@@ -3,7 +3,7 @@ import type { AutobahnSession } from '../wamp/autobahn-session.js';
 import { applianceUri } from '../wamp/uris.js';
 
 /**
- * Revoke on Crossbar.io (issue 9): end every session joined as `authid` (a removed container's) through the meta API.
+ * Revoke on Crossbar.io: end every session joined as `authid` (a removed container's) through the meta API.
  * berth's role needs `call` on `wamp.session.kill_by_authid` (docs/crossbar.md has it). Never rejects.
  */
 export async function revokeOnCrossbar(session: AutobahnSession, authid: string, log: Logger): Promise<void> {

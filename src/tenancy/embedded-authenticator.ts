@@ -19,7 +19,7 @@ export interface EmbeddedAuthOptions {
 }
 
 /**
- * Who may join berth's embedded router (issue 9). Where containers connect, only WAMP-Ticket of a container authid `D.N`
+ * Who may join berth's embedded router. Where containers connect, only WAMP-Ticket of a container authid `D.N`
  * with that container's current ticket, as role `container`. On the operators' side (`--listen`): the configured
  * ticket and WAMP-CRA users, anonymous (unless switched off), and container tickets too (still role `container`).
  * The client's authmethods are tried in its order and unconfigured ones skipped, as Crossbar.io does, so both routers

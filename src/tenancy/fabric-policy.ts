@@ -31,14 +31,14 @@ const ALLOW: Authorization = Object.freeze({ allow: true, disclose: true });
 const DENY: Authorization = Object.freeze({ allow: false, disclose: false });
 
 /**
- * Who may do what on the fabric (issue 9), the same rules on the embedded router (its authorize hook) and on Crossbar.io
+ * Who may do what on the fabric, the same rules on the embedded router (its authorize hook) and on Crossbar.io
  * (`D._authorize`). Callers are always disclosed, so berth knows who calls it.
  * - role `berth`: everything.
  * - role `container` (authid `D.N`): register and publish only under `D.N/` and `D.N.`; call and subscribe anywhere except
  *   the appliance's `D/` (calls allowed with `callAppliance`), berth's own `D._…` and the router's `wamp.…` meta API.
  * - every other role: register and publish nowhere under `D/` or `D.` (the appliance's and the containers' domains, in
  *   any letter case); call anything but `D._…`; subscribe anywhere, except that a build topic `D/build/<name>` or a logs
- *   topic `D/<name>/logs` (issue 10) of another owner is refused in `owner` mode (admins excepted), and so are patterns
+ *   topic `D/<name>/logs` of another owner is refused in `owner` mode (admins excepted), and so are patterns
  *   that would reach build or logs topics.
  */
 export async function authorizeFabric(
@@ -87,7 +87,7 @@ async function other(policy: FabricPolicy, session: FabricSession, action: Actio
   return owner === undefined || owner === me;
 }
 
-/** The container whose logs an exact topic `D/<name>/logs` carries (issue 10), if it is one. */
+/** The container whose logs an exact topic `D/<name>/logs` carries, if it is one. */
 export function logsTopicName(domain: string, uri: string): string | undefined {
   const head = `${domain}/`;
   if (!uri.startsWith(head) || !uri.endsWith('/logs')) return undefined;

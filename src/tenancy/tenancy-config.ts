@@ -15,7 +15,7 @@ const userSchema = z.strictObject({
 
 /**
  * The embedded router (without --router): its limits (docs/router.md) and who may join on the `--listen` listener.
- * Containers join on the bridge gateway's listener with their own tickets only (issue 9).
+ * Containers join on the bridge gateway's listener with their own tickets only.
  */
 export const embeddedRouterSchema = routerLimitsSchema.extend({
   /** authid → {secret, role}: users authenticating with WAMP-Ticket. */

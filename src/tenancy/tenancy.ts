@@ -1,4 +1,4 @@
-/** The appliance's view of tenancy (issue 9): the config it enforces and how it reaches the router's sessions. */
+/** The appliance's view of tenancy: the config it enforces and how it reaches the router's sessions. */
 export interface Tenancy {
   readonly callers: 'owner' | 'open';
   readonly adminRoles: readonly string[];

@@ -21,7 +21,7 @@ export function within(uri: string, match: MatchPolicy, ns: string): boolean {
 /** Whether some URI the pattern matches could start with `ns`. */
 export function mayReach(uri: string, match: MatchPolicy, ns: string): boolean {
   if (match === 'exact' || (match === 'wildcard' && !uri.split('.').includes(''))) return uri.startsWith(ns);
-  // Component by component, as the static authorizer judges wildcards (issue 8): `xs..other` never reaches `xs.demo.berth/`.
+  // Component by component, as the static authorizer judges wildcards: `xs..other` never reaches `xs.demo.berth/`.
   if (match === 'wildcard') return wildcardReaches(uri, ns);
   return uri.startsWith(ns) || ns.startsWith(uri);
 }

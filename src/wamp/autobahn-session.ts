@@ -23,7 +23,7 @@ const STOP_TIMEOUT_MS = 3_000;
 /**
  * Rejoin delays: from 0.25 s doubling up to a cap of 1.4 s, each one drawn from 60–100 % of its step (jitter, so that
  * many berths do not knock on a restarted router together). Wherever the backoff stands, berth tries again at most
- * 1.4 s after the router is back, so it is back within 2 s (issue 8).
+ * 1.4 s after the router is back, so it is back within 2 s.
  */
 export const REJOIN = { initialMs: 250, maxMs: 1_400, growth: 2, jitter: 0.4 } as const;
 /** A router that refused the join (ABORT, e.g. a wrong ticket) is asked again less often: nothing changes by itself. */

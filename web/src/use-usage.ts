@@ -9,7 +9,7 @@ export interface Usage {
   pids: number;
 }
 
-/** How often usage is read while the page is visible (issue 12: every 2 s). */
+/** How often usage is read while the page is visible (every 2 s). */
 export const USAGE_EVERY_MS = 2000;
 
 /**
