@@ -24,7 +24,7 @@ export const ERRORS = {
     uri: 'berth.error.replacement_failed',
     summary: 'updateImage or rollback: a replacement container did not start, exited or was not healthy in time; it was removed and the old container kept serving',
   },
-  not_supported: { uri: 'berth.error.not_supported', summary: 'not available with engine: swarm (yet): the README says per procedure what Swarm cannot do' },
+  not_supported: { uri: 'berth.error.not_supported', summary: 'not available with engine: swarm (yet): docs/swarm.md says per procedure what Swarm cannot do' },
   registry_unavailable: {
     uri: 'berth.error.registry_unavailable',
     summary: 'the registry (config registry) cannot be reached, or refused berth\'s request (credentials, deletes not enabled)',
@@ -63,7 +63,7 @@ export const failures = {
   noImage: (name: string, domain: string) => new BerthError('not_found', `no image "${name}" in domain ${domain}`, { name }),
   noRelease: (name: string, release: number, domain: string) =>
     new BerthError('not_found', `image "${name}" has no release ${release} in domain ${domain} (never built, pruned or removed); D/releases lists the kept ones`, { name, release }),
-  notOnSwarm: (what: string) => new BerthError('not_supported', `${what} is not available with engine: swarm (see the README, "Docker Swarm")`, { engine: 'swarm' }),
+  notOnSwarm: (what: string) => new BerthError('not_supported', `${what} is not available with engine: swarm (see docs/swarm.md, "Each procedure on a swarm")`, { engine: 'swarm' }),
   notRunning: (name: string, state: string) => new BerthError('not_running', `container "${name}" is ${state}, not running; start it first`, { name, state }),
   noBuild: (name: string, domain: string) => new BerthError('not_found', `no build of "${name}" is running or queued in domain ${domain}`, { name }),
   imageGone: (name: string) => new BerthError('not_found', `the image of container "${name}" no longer exists`, { name }),

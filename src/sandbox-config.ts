@@ -34,7 +34,7 @@ export const sandboxSchema = z
     isolate: z.boolean().default(true),
     stopTimeout: z.number().int().min(0).max(600).default(10),
     /**
-     * Size of each Run.yaml volume, enforced where the engine can (see README, "Data that survives": the
+     * Size of each Run.yaml volume, enforced where the engine can (see docs/apps.md, "Data that survives": the
      * local driver on overlay2 without project quotas cannot, and berth says so at start).
      */
     volumeSize: byteSize.refine((b) => b >= 1024 ** 2, 'must be at least 1m').default(1024 ** 3),

@@ -21,7 +21,7 @@ const schema = z.object({
 /**
  * D/create(image, name, environment={}, resources={}): create and start a sandboxed container on the domain's network;
  * its endpoints exist when this returns. All or nothing. The caller owns it; it may use its own images and images built
- * by an admin role, and may have at most quotas.containers containers (issue 9).
+ * by an admin role, and may have at most quotas.containers containers.
  */
 export function createProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {

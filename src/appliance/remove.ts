@@ -15,7 +15,7 @@ import { domainVolumes } from './container-volumes.js';
 /**
  * D/remove(name, removeVolumes=false): stop (gracefully) if running, remove, and take its endpoints away before
  * answering. Removes of one name run one after another: the first wins, the others find nothing (not_found). The
- * container's sessions on the fabric are ended with it: its ticket died with it (issue 9). Its volumes are kept for a
+ * container's sessions on the fabric are ended with it: its ticket died with it. Its volumes are kept for a
  * container of the same name and owner to re-attach, unless removeVolumes: then, after the container, every volume of
  * that name and the container's owner goes too.
  */
@@ -39,8 +39,8 @@ export function removeProcedure(ctx: OpsContext): Handler {
 }
 
 /**
- * D/removeImage(imageName): the caller's own image with every kept release of it (issue 11); refused, with nothing
- * removed, while any container, running or stopped, uses any of them. With config `registry` (issue 13), the name's
+ * D/removeImage(imageName): the caller's own image with every kept release of it (releases); refused, with nothing
+ * removed, while any container, running or stopped, uses any of them. With config `registry`, the name's
  * manifests in the registry go too, after the local images: the answer's `registry` says whether they did (a registry
  * that is down or refuses does not undo or block the local removal; it is said there and logged).
  */

@@ -131,7 +131,7 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
   /** This domain's, and not a replacement still under its temporary name (updateImage owns that one until it is swapped in). */
   private belongs(record: ContainerRecord): boolean {
     if (record.domain !== this.domain) return false;
-    // A step container of a build: berth's labels go through the build as LABEL steps (issue 11), so the classic
+    // A step container of a build: berth's labels go through the build as LABEL steps, so the classic
     // builder's containers for the last of them carry the domain's labels for a moment. Never one of the domain's.
     // (A container berth made is named `D.<name>`, so a Run.yaml Command that looks like such a step cannot hide one.)
     if (isBuildStepCommand(record.cmd) && !record.engineName.startsWith(`${this.domain}.`)) return false;

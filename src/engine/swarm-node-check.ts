@@ -43,7 +43,7 @@ export interface NodeCheckOptions {
 }
 
 /**
- * The swarm's own ports a task must not reach (README, "The swarm's own ports closed to tasks"): every node's gossip
+ * The swarm's own ports a task must not reach (docs/swarm.md, "What the swarm must have"): every node's gossip
  * port and each manager's API port. The VXLAN port (4789/udp) is closed by the same rule, but a dropped UDP datagram
  * cannot be told from one nobody answers, so the TCP ports stand for it.
  */
@@ -76,7 +76,7 @@ export function readProbe(output: string, ports: boolean): string[] {
   if (open.length) {
     problems.push(
       `its tasks reach the swarm's own ports (${open.sort().join(', ')}), so a container could send VXLAN frames into another's network: ` +
-        "drop what comes in on docker_gwbridge to 2377, 7946 and 4789 (README, \"The swarm's own ports closed to tasks\"), " +
+        "drop what comes in on docker_gwbridge to 2377, 7946 and 4789 (docs/swarm.md, \"What the swarm must have\"), " +
         'or set swarm.checkPorts: false when the overlays are protected otherwise',
     );
   }

@@ -168,7 +168,7 @@ export class EmbeddedRouter {
       }
       return reject(socket, 403, 'Forbidden');
     }
-    // Caps on connections, checked before a WebSocket exists (issue 8, finding 4: ~20k connections exhausted berth's
+    // Caps on connections, checked before a WebSocket exists (~20k connections once exhausted berth's
     // file descriptors). Loopback clients all share 127.0.0.1, hence the generous per-address default.
     const address = req.socket.remoteAddress ?? '?';
     const fromAddress = this.perAddress.get(address) ?? 0;
