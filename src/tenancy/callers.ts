@@ -92,7 +92,7 @@ export class Callers {
     this.warned = true;
     this.o.log.warn(
       { procedure },
-      "the router does not disclose callers to berth: calls are refused in callers: owner mode; enable caller disclosure for calls to berth's role (see docs/security.md, "Callers own what they create")",
+      "the router does not disclose callers to berth: calls are refused in callers: owner mode; enable caller disclosure for calls to berth's role (see docs/security.md, Callers own what they create)",
     );
   }
 }
