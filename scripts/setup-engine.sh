@@ -36,8 +36,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   debian || cannot "the set-up needs ${need_pkgs[*]} and this is not Debian: install them, then run again"
   say "installing ${need_pkgs[*]} (apt-get, a minute or two)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q "${need_pkgs[@]}" >/dev/null
+  apt-get update -q >/dev/null 2>&1 || cannot "apt-get update failed, so ${need_pkgs[*]} cannot be installed: check this machine's apt sources and network (apt-get update says why), then run again"
+  apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1 || cannot "apt-get install ${need_pkgs[*]} failed (is the apt mirror reachable?): run it yourself to see why, then run again"
 fi
 
 if ! engine_up; then

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BERTH_MAIN, BerthCli } from '../helpers/berth-cli.js';
@@ -83,6 +84,44 @@ describe('the first run', { timeout: 120_000 }, () => {
     expect(berth.stdout).not.toMatch(/^\{"level"/m);
     // no escape codes when stdout is not a terminal
     expect(berth.stdout).not.toContain('\x1b[');
+  });
+});
+
+/**
+ * scripts/setup-engine.sh (what npm start runs) where it cannot set the engine up: in a Debian container without Docker
+ * and without a network, as a user who is not root, and on a system that is not Debian. Each time one line, exit 2.
+ */
+describe('the set-up script where it cannot set up', { timeout: 120_000 }, () => {
+  const scripts = fileURLToPath(new URL('../../scripts', import.meta.url));
+  const setup = async (user: string, prepare = '') => {
+    const name = `berth-fr-setup-${Math.random().toString(36).slice(2, 8)}`;
+    const script = `${prepare} exec bash /berth/scripts/setup-engine.sh exis-python`;
+    try {
+      await run('docker', ['run', '--rm', '--name', name, '--network', 'none', '-u', user, '-v', `${scripts}:/berth/scripts:ro`, 'berth/exis-python:1', 'bash', '-c', script]);
+      return { code: 0, stdout: '', stderr: '' };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('not root: one line saying that setting the engine up needs root, exit 2', async () => {
+    const r = await setup('65534:65534');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('berth: no Docker engine answers on /var/run/docker.sock, and setting one up needs root: run npm start as root (Debian 12 installs docker.io), start dockerd yourself, or give --docker-host\n');
+  });
+
+  it('root on Debian without a way to install docker.io (no network): says so in one line after its progress line, exit 2', async () => {
+    const r = await setup('0:0');
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual(['[setup] installing docker.io mmdebstrap (apt-get, a minute or two)', expect.stringMatching(/^berth: apt-get (update failed, so docker\.io mmdebstrap cannot be installed|install docker\.io mmdebstrap failed \(is the apt mirror reachable\?\))/)]);
+  });
+
+  it('not Debian: one line saying to install Docker Engine, exit 2', async () => {
+    const r = await setup('0:0', 'rm -f /etc/debian_version;');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^berth: no Docker engine answers on \/var\/run\/docker\.sock, and this is not Debian[^\n]*install Docker Engine[^\n]*\n$/);
   });
 });
 
