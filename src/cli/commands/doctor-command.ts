@@ -10,6 +10,11 @@ import { routerChecks } from '../doctor/router-checks.js';
 
 /** The daemon's options the doctor reads too, besides the connection options. */
 const DAEMON_KEYS = ['dockerHost', 'engine', 'listen'] as const satisfies readonly OptionKey[];
+const DAEMON_HELP: Record<(typeof DAEMON_KEYS)[number], [string, string]> = {
+  dockerHost: ['url', 'the Docker engine berth serve uses (default the local socket)'],
+  engine: ['docker|swarm', 'one engine, or a swarm (then its nodes are checked as berth serve checks them)'],
+  listen: ['host:port', "the embedded router's address, without --router (default 127.0.0.1:8080)"],
+};
 
 /**
  * `berth doctor`: what `berth serve` needs, checked from this machine with the options the daemon would read (flags,
@@ -17,7 +22,8 @@ const DAEMON_KEYS = ['dockerHost', 'engine', 'listen'] as const satisfies readon
  */
 export function addDoctorCommand(program: Command): void {
   const cmd = program.command('doctor').description('check what berth serve needs: the engine, the bases, the router, disk and the address pool');
-  for (const key of DAEMON_KEYS) cmd.addOption(new Option(`--${OPTIONS[key].flag} <value>`, `as berth serve takes it [${OPTIONS[key].env}]`));
+  cmd.addHelpText('after', '\nExit status: 0 when every check holds, 1 when one fails, 2 for a usage error.');
+  for (const key of DAEMON_KEYS) cmd.addOption(new Option(`--${OPTIONS[key].flag} <${DAEMON_HELP[key][0]}>`, `${DAEMON_HELP[key][1]} [${OPTIONS[key].env}]`));
   cmd.addOption(new Option('--config <file>', "berth serve's config file (YAML)"));
   addConnectionOptions(cmd).action(async function (this: Command) {
     const opts = commandConnection(this);
