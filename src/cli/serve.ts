@@ -101,7 +101,7 @@ export async function runServe(args: string[], version: string): Promise<'runnin
     await daemon.start();
   } catch (err) {
     // Nothing answers where the engine should be: berth can do nothing, and says what to do.
-    if (err instanceof EngineUnreachableError) fail(`${err.message}: ${engineFix(config.dockerHost)}`);
+    if (err instanceof EngineUnreachableError) fail(`${err.message}: ${engineFix(config.dockerHost, err.why)}`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       const where = (err as { listener?: string }).listener === 'http' ? `--http (BERTH_HTTP) ${config.http}` : `--listen (BERTH_LISTEN) ${config.listen}`;
@@ -119,7 +119,8 @@ export async function runServe(args: string[], version: string): Promise<'runnin
 }
 
 /** How to make an unreachable engine reachable: start the local one, or name the right one. */
-function engineFix(dockerHost: string | undefined): string {
+function engineFix(dockerHost: string | undefined, why: string): string {
+  if (why.includes('EACCES')) return "run berth as root or as a member of the engine socket's group (docker; as good as root), or give --docker-host";
   const local = !dockerHost || dockerHost.startsWith('unix://');
   return local ? 'start dockerd (as root, npm start sets it up on Debian), or give --docker-host' : 'check that the engine runs there and is reachable from here, or give another --docker-host';
 }
