@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BerthCli } from '../helpers/berth-cli.js';
+import { Crossbar } from '../helpers/crossbar.js';
 import { BUSYBOX_IMAGE, docker, testDomain } from '../helpers/docker.js';
 
 const routerUrl = inject('routerUrl');
@@ -46,6 +47,22 @@ describe('berth doctor', { timeout: 120_000 }, () => {
     const r = await doctor(['--router', routerUrl, '--config', join(dir, 'missing.yaml')]);
     expect(r.stdout).toMatch(/^✗ bases\s+missing exis-nodejs \(berth-fr\/not-there:1\)\n\s+fix: build them offline as root: bash docker\/bases\/build-offline\.sh exis-nodejs/m);
     expect(r.code).toBe(1);
+  });
+
+  it('a Crossbar.io that does not disclose callers: ✗ in callers: owner mode (with the fix), ✓ with callers: open', async () => {
+    // The test's Crossbar.io config with caller disclosure turned off for every role.
+    const template = join(dir, 'no-disclosure.json');
+    const base = readFileSync(new URL('../fixtures/crossbar/config.json', import.meta.url), 'utf8');
+    writeFileSync(template, base.replaceAll('"caller": true', '"caller": false'));
+    await using crossbar = await Crossbar.start({ template });
+    const owner = await doctor(['--router', crossbar.url, '--config', config]);
+    expect(owner.stdout).toMatch(/^✗ caller disclosure\s+the router does not disclose callers: in callers: owner mode berth refuses every call\n\s+fix: enable caller disclosure on the router \(Crossbar\.io: "disclose": \{"caller": true\}/m);
+    expect(owner.stdout).toMatch(/^✓ router /m);
+    expect(owner.code).toBe(1);
+    writeFileSync(join(dir, 'open.yaml'), `${readFileSync(config, 'utf8')}callers: open\n`);
+    const open = await doctor(['--router', crossbar.url, '--config', join(dir, 'open.yaml')]);
+    expect(open.stdout).toMatch(/^✓ caller disclosure\s+the router does not disclose callers \(callers: open does not need it\)$/m);
+    expect(open.code).toBe(0);
   });
 
   it('an engine that is not there and a router that is not there: ✗ with a fix for each, exit 1', async () => {
