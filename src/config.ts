@@ -19,6 +19,12 @@ const wsUrl = z
   .url()
   .refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL');
 
+/** A boolean option: true/false in the config file; as a flag or variable also "1"/"0", "yes"/"no". */
+const flagBoolean = z.preprocess(
+  (v) => (typeof v === 'string' ? ({ true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v),
+  z.boolean({ error: 'must be true or false' }),
+);
+
 export const configSchema = z
   .object({
     router: wsUrl.optional(),
@@ -35,6 +41,13 @@ export const configSchema = z
       .regex(/^(unix|tcp|http|https):\/\//, 'must be unix:///path or tcp://host:port')
       .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Log lines for people (pino-pretty) or JSON lines; unset: for people when stdout is a terminal, JSON otherwise. */
+    logFormat: z.enum(['pretty', 'json']).optional(),
+    /**
+     * Start even when nothing answers at --docker-host (calls answer engine_unavailable until the engine appears), for
+     * a berth started before its engine. Without it berth exits 2 saying so.
+     */
+    waitForEngine: flagBoolean.default(false),
     containerRouterUrl: wsUrl.optional(),
     listen: z
       .string()
@@ -42,7 +55,7 @@ export const configSchema = z
       .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
       .default('127.0.0.1:8080'),
     /**
-     * The dashboard (issue 12): `--http HOST:PORT` serves it on a listener of its own (the way to get it with an external
+     * The dashboard: `--http HOST:PORT` serves it on a listener of its own (the way to get it with an external
      * router); without it, the embedded router serves it on --listen. `dashboard: false` turns it off.
      */
     http: z
@@ -65,9 +78,9 @@ export const configSchema = z
      * session for an answer that is too large.
      */
     maxResultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_000_000),
-    /** `D/<name>/logs` (issue 10): a line longer than `maxLineBytes` is cut (so one endless line cannot grow memory). */
+    /** `D/<name>/logs`: a line longer than `maxLineBytes` is cut (so one endless line cannot grow memory). */
     logs: z.strictObject({ maxLineBytes: z.number().int().min(256).max(256 * 1024).default(16_384) }).prefault({}),
-    /** `D/<name>/exec` (issue 11): output kept per exec, the longest timeout a caller may ask, execs at once per container. */
+    /** `D/<name>/exec`: output kept per exec, the longest timeout a caller may ask, execs at once per container. */
     exec: z
       .strictObject({
         maxOutputBytes: byteSize.refine((b) => b >= 1024, 'must be at least 1k').default(1024 ** 2),
@@ -76,12 +89,12 @@ export const configSchema = z
       })
       .prefault({}),
     /**
-     * Replacing a container (updateImage, rollback; issue 11): a replacement without a health check must still be
+     * Replacing a container (updateImage, rollback): a replacement without a health check must still be
      * running `settleSeconds` after it started before the old one goes.
      */
     update: z.strictObject({ settleSeconds: z.number().min(0).max(300).default(2) }).prefault({}),
     /**
-     * Issue 13: `docker` runs containers on one engine (--docker-host); `swarm` runs each as a one-replica service of the
+     * `docker` runs containers on one engine (--docker-host); `swarm` runs each as a one-replica service of the
      * Docker Swarm whose manager --docker-host is, with images pushed to `registry` and referenced by digest.
      */
     engine: z.enum(['docker', 'swarm']).default('docker'),
@@ -152,13 +165,15 @@ export const OPTIONS = {
   ticket: { flag: 'ticket', env: 'BERTH_TICKET' },
   dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
   logLevel: { flag: 'log-level', env: 'BERTH_LOG_LEVEL' },
+  logFormat: { flag: 'log-format', env: 'BERTH_LOG_FORMAT' },
+  waitForEngine: { flag: 'wait-for-engine', env: 'BERTH_WAIT_FOR_ENGINE', boolean: true },
   containerRouterUrl: { flag: 'container-router-url', env: 'BERTH_CONTAINER_ROUTER_URL' },
   listen: { flag: 'listen', env: 'BERTH_LISTEN' },
   http: { flag: 'http', env: 'BERTH_HTTP' },
   publicRouterUrl: { flag: 'public-router-url', env: 'BERTH_PUBLIC_ROUTER_URL' },
   engine: { flag: 'engine', env: 'BERTH_ENGINE' },
   registry: { flag: 'registry', env: 'BERTH_REGISTRY' },
-} as const satisfies Record<string, { flag: string; env: string }>;
+} as const satisfies Record<string, { flag: string; env: string; boolean?: true }>;
 
 export type OptionKey = keyof typeof OPTIONS;
 

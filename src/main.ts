@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { CliError } from './cli/cli-error.js';
 import { EXIT } from './cli/exit-codes.js';
+import { leadingConnectionArgs } from './cli/connection.js';
 import { commanderExit, createProgram } from './cli/program.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -18,8 +19,11 @@ async function serve(args: string[]): Promise<void> {
   daemonRunning = (await runServe(args, VERSION)) === 'running';
 }
 
-/** The daemon's flags given without `serve`, as berth was run before it had client commands. */
-const DAEMON_FLAG = /^--(router|listen|docker-host|log-level|container-router-url|config|realm|domain|authid|ticket|engine|registry)(=|$)/;
+/**
+ * The daemon's own flags given without `serve`, as berth was run before it had client commands. (The connection flags,
+ * --router, --realm, --domain, --authid and --ticket, may come before any command.)
+ */
+const DAEMON_FLAG = /^--(listen|docker-host|log-level|log-format|wait-for-engine|container-router-url|config|engine|registry|http|public-router-url)(=|$)/;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve' || (argv[0] === 'help' && argv[1] === 'serve')) {
@@ -31,8 +35,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(program.helpInformation());
     return EXIT.ok;
   }
+  const connection = leadingConnectionArgs(argv);
+  const command = argv[connection];
+  if (connection > 0 && command === undefined) throw new CliError('the connection options need a command after them, as in "berth --router URL ps" (see berth --help)', undefined, EXIT.usage);
+  // `berth --router U serve …` is `berth serve --router U …`.
+  if (connection > 0 && command === 'serve') {
+    await serve([...argv.slice(0, connection), ...argv.slice(connection + 1)]);
+    return EXIT.ok;
+  }
   // Not echoed: the arguments may hold a ticket.
-  if (DAEMON_FLAG.test(argv[0]!)) throw new CliError('the daemon is now "berth serve [options]" (see berth serve --help; berth --help for the other commands)', undefined, EXIT.usage);
+  if (DAEMON_FLAG.test(command ?? '')) throw new CliError('the daemon is now "berth serve [options]" (see berth serve --help; berth --help for the other commands)', undefined, EXIT.usage);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

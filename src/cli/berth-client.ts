@@ -105,6 +105,21 @@ export class BerthClient {
     }
   }
 
+  /**
+   * Register `uri` (for `berth doctor`'s probe of caller disclosure): the handler gets the call's details, as the router
+   * gave them. Resolves to a function that unregisters it.
+   */
+  async register(uri: string, handler: (details: Record<string, unknown>) => unknown): Promise<() => Promise<void>> {
+    try {
+      const registration = await Promise.race([this.session.register(uri, (_a, _k, details) => handler((details ?? {}) as Record<string, unknown>)), this.lost]);
+      return async () => {
+        await this.session.unregister(registration).catch(() => undefined);
+      };
+    } catch (err) {
+      throw toCliError(err, uri, this.connection);
+    }
+  }
+
   /** Rejects (exit 3, with the URL) when the router goes away. */
   untilLost(): Promise<never> {
     return this.lost;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { BerthClient } from './berth-client.js';
 import { CliError } from './cli-error.js';
-import { addConnectionOptions, resolveConnection } from './connection.js';
+import { addConnectionOptions, commandConnection, resolveConnection } from './connection.js';
 import { EXIT } from './exit-codes.js';
 import { Output } from './output.js';
 
@@ -28,7 +28,7 @@ export function clientCommand(parent: Command, spec: string, description: string
 
 export function run(body: (ctx: CommandContext) => Promise<number | void>): (this: Command) => Promise<void> {
   return async function (this: Command) {
-    const opts = this.opts<Opts>();
+    const opts = commandConnection(this) as Opts;
     const connection = resolveConnection(opts, process.env);
     const out = Output.fromProcess();
     const client = await BerthClient.connect(connection);

@@ -35,6 +35,29 @@ export function addConnectionOptions(cmd: Command): Command {
 }
 
 /**
+ * The connection flags given before the command (`berth --router U --domain D ps`, as `docker -H URL ps`): how many of
+ * `argv`'s first words they are (`--router U` or `--router=U`), 0 when the first word is not one of them.
+ */
+export function leadingConnectionArgs(argv: readonly string[]): number {
+  const flags = new Set(KEYS.map((k) => `--${OPTIONS[k].flag}`));
+  let i = 0;
+  while (i < argv.length) {
+    const word = argv[i]!;
+    const eq = word.indexOf('=');
+    if (eq > 0 && flags.has(word.slice(0, eq))) i += 1;
+    else if (flags.has(word) && i + 1 < argv.length) i += 2;
+    else break;
+  }
+  return i;
+}
+
+/** A command's connection options: its own, over those given before the command (its parent's). */
+export function commandConnection(cmd: Command): Record<string, unknown> {
+  const own = (c: Command | null | undefined) => Object.fromEntries(Object.entries(c?.opts() ?? {}).filter(([, v]) => v !== undefined));
+  return { ...own(cmd.parent), ...own(cmd) };
+}
+
+/**
  * Flags over the daemon's own BERTH_* variables, validated by the daemon's config schema (so a bad value reads exactly
  * as it does for `berth serve`). Only these five variables are read: a BERTH_LOG_LEVEL meant for the daemon is no
  * business of a client.

@@ -2,11 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { addBuildCommands } from './commands/build-commands.js';
 import { addCallCommand } from './commands/call-command.js';
 import { addContainerCommands } from './commands/container-commands.js';
+import { addDoctorCommand } from './commands/doctor-command.js';
 import { addEventsCommand } from './commands/events-command.js';
 import { addExecCommand } from './commands/exec-command.js';
 import { addListCommands } from './commands/list-commands.js';
 import { addReleaseCommands } from './commands/release-commands.js';
 import { addVolumeCommands } from './commands/volume-commands.js';
+import { addConnectionOptions } from './connection.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -19,9 +21,12 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
     .version(`berth ${version}`, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
+    // The connection options before the command are the program's; after it, the command's own (which win).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: oneLine('berth --help') });
-  program.addHelpText('after', '\nRun "berth <command> --help" for a command\'s options. Exit status: 0 ok, 1 an error berth answered, 2 usage, 3 router unreachable, 130 interrupted.');
+  addConnectionOptions(program);
+  program.addHelpText('after', '\nThe connection options go before the command or after it (berth --router URL ps, berth ps --router URL). Run "berth <command> --help" for a command\'s options. Exit status: 0 ok, 1 an error berth answered, 2 usage, 3 router unreachable, 130 interrupted.');
   program
     .command('serve')
     .description('run the berth daemon (see berth serve --help for its options)')
@@ -39,6 +44,7 @@ export function createProgram(version: string, serve: (args: string[]) => Promis
   addVolumeCommands(program);
   addExecCommand(program);
   addCallCommand(program);
+  addDoctorCommand(program);
   for (const cmd of program.commands) cmd.configureOutput({ outputError: oneLine(`berth ${cmd.name()} --help`) });
   return program;
 }

@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, OPTIONS, resolveConfig, type OptionKey } from '../config.js';
 import { Daemon } from '../daemon.js';
 import { BerthError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { EngineUnreachableError, fetchEngineVersion } from '../engine/engine-facts.js';
+import { createLogger, defaultLogFormat } from '../log.js';
 import { EXIT } from './exit-codes.js';
+import { startBanner } from './start-banner.js';
 
 export const SERVE_USAGE = `usage: berth serve [--router ws://host:port/ws] [options]
 
@@ -17,6 +19,8 @@ Run the berth daemon: it joins the router (or embeds its own) and serves the app
   --ticket T            ticket for ticket authentication (BERTH_TICKET)
   --docker-host URL     Docker engine, default the local socket (DOCKER_HOST)
   --log-level LEVEL     fatal|error|warn|info|debug|trace|silent, default info (BERTH_LOG_LEVEL)
+  --log-format FORMAT   pretty|json; default pretty on a terminal, JSON lines otherwise (BERTH_LOG_FORMAT)
+  --wait-for-engine     start even when the engine cannot be reached (BERTH_WAIT_FOR_ENGINE); without it berth exits 2
   --container-router-url URL  router as containers reach it (BERTH_CONTAINER_ROUTER_URL)
   --http HOST:PORT      serve the dashboard here (BERTH_HTTP); without it the embedded router serves it on --listen
   --public-router-url URL  the router URL the dashboard's page connects to (BERTH_PUBLIC_ROUTER_URL)
@@ -33,7 +37,7 @@ function fail(message: string): never {
 }
 
 function readFlags(args: string[]) {
-  const options = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }]));
+  const options = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'boolean' in o ? ('boolean' as const) : ('string' as const) }]));
   try {
     return parseArgs({
       args,
@@ -64,6 +68,7 @@ export async function runServe(args: string[], version: string): Promise<'runnin
   for (const [key, o] of Object.entries(OPTIONS)) {
     const v = values[o.flag];
     if (typeof v === 'string') flags[key as OptionKey] = v;
+    if (v === true) flags[key as OptionKey] = 'true';
   }
   let config;
   try {
@@ -72,8 +77,18 @@ export async function runServe(args: string[], version: string): Promise<'runnin
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const log = createLogger(config.logLevel);
-  const daemon = new Daemon(config, log);
+  const format = config.logFormat ?? defaultLogFormat();
+  const log = createLogger(config.logLevel, undefined, format);
+  const engineVersion = format === 'pretty' ? fetchEngineVersion(config.dockerHost) : Promise.resolve(undefined);
+  let greeted = false;
+  const daemon = new Daemon(config, log, undefined, {
+    // The banner once, for people; the join line (logged on every join) is what machines read.
+    onJoined: (joined) => {
+      if (format !== 'pretty' || greeted) return;
+      greeted = true;
+      void engineVersion.then((v) => process.stdout.write(`\n${startBanner(version, joined, { kind: config.engine, version: v })}\n\n`));
+    },
+  });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'stopping');
     setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
@@ -85,6 +100,8 @@ export async function runServe(args: string[], version: string): Promise<'runnin
   try {
     await daemon.start();
   } catch (err) {
+    // Nothing answers where the engine should be: berth can do nothing, and says what to do.
+    if (err instanceof EngineUnreachableError) fail(`${err.message}: ${engineFix(config.dockerHost, err.why)}`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       const where = (err as { listener?: string }).listener === 'http' ? `--http (BERTH_HTTP) ${config.http}` : `--listen (BERTH_LISTEN) ${config.listen}`;
@@ -99,4 +116,11 @@ export async function runServe(args: string[], version: string): Promise<'runnin
     throw err;
   }
   return 'running';
+}
+
+/** How to make an unreachable engine reachable: start the local one, or name the right one. */
+function engineFix(dockerHost: string | undefined, why: string): string {
+  if (why.includes('EACCES')) return "run berth as root or as a member of the engine socket's group (docker; as good as root), or give --docker-host";
+  const local = !dockerHost || dockerHost.startsWith('unix://');
+  return local ? 'start dockerd (as root, npm start sets it up on Debian), or give --docker-host' : 'check that the engine runs there and is reachable from here, or give another --docker-host';
 }

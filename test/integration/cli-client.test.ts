@@ -139,7 +139,8 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       [['ps', '--domain', 'Bad Domain'], /^berth: invalid option --domain \(BERTH_DOMAIN\): must be lowercase/],
       [['ps', '--router', 'http://127.0.0.1:1/'], /^berth: invalid option --router \(BERTH_ROUTER\): must be a ws:\/\/ or wss:\/\/ URL/],
       [['ps', '--ticket', 'sekrit'], /^berth: invalid option --authid \(BERTH_AUTHID\): is required with a ticket$/],
-      [['--router', 'ws://127.0.0.1:1/ws', '--ticket', 'sekrit'], /^berth: the daemon is now "berth serve \[options\]"/],
+      [['--router', 'ws://127.0.0.1:1/ws', '--ticket', 'sekrit'], /^berth: the connection options need a command after them, as in "berth --router URL ps"/],
+      [['--listen', '127.0.0.1:1', '--ticket', 'sekrit'], /^berth: the daemon is now "berth serve \[options\]"/],
     ])('%j is a usage error: exit 2, one line', async (args, message) => {
       const r = await berthCli(args);
       expect(r.code).toBe(2);

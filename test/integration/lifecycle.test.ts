@@ -187,7 +187,8 @@ describe('the engine goes away and comes back', { timeout: 180_000 }, () => {
 
   it('starts while the engine is unreachable, answers engine_unavailable, and recovers when it appears', async () => {
     await using proxy = new EngineProxy();
-    await using berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--docker-host', proxy.dockerHost]);
+    // Without --wait-for-engine berth refuses to start on an engine nothing answers for (first-run.test.ts).
+    await using berth = await BerthProcess.start(['--router', routerUrl, '--domain', D, '--docker-host', proxy.dockerHost, '--wait-for-engine']);
     await using client = await WampClient.connect(routerUrl);
     expect((await client.callError(`${D}/list`)).error).toBe('berth.error.engine_unavailable');
     await proxy.up();

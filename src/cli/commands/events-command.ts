@@ -8,7 +8,7 @@ interface ApplianceEvent {
   time: string;
   exitCode?: number | null;
   oomKilled?: boolean;
-  /** `health` events (issue 11): the new state. */
+  /** `health` events: the new state. */
   health?: string | null;
   container?: { state: string; image: string };
 }

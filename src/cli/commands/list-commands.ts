@@ -12,7 +12,7 @@ export function addListCommands(program: Command): void {
       run(async ({ client, out, opts, uri }) => {
         const list = await client.call<ContainerDict[]>(uri('list'));
         if (opts.json) return out.json(list);
-        // On a swarm (issue 13) each dict says its node: a NODE column, as `docker service ps` has.
+        // On a swarm each dict says its node: a NODE column, as `docker service ps` has.
         const swarm = list.some((c) => 'node' in c);
         const node = (c: ContainerDict) => (swarm ? [c.node ?? '-'] : []);
         const rows = list.map((c) => [c.name, c.image, out.state(c.state), c.status, ...node(c), ago(c.created), shortId(c.id), ...ownerCell(list, c)]);

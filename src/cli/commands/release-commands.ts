@@ -13,7 +13,7 @@ interface RollbackResult {
   containers: string[];
 }
 
-/** `berth releases NAME`, `berth rollback NAME RELEASE [--containers]` (issue 11). */
+/** `berth releases NAME`, `berth rollback NAME RELEASE [--containers]`. */
 export function addReleaseCommands(program: Command): void {
   clientCommand(program, 'releases', 'list the kept releases of an image, newest first (D/releases)')
     .argument('<name>', 'image name')

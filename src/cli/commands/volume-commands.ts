@@ -4,7 +4,7 @@ import { clientCommand, eachName, run } from '../client-command.js';
 import { ago, megabytes } from '../format.js';
 import { formatTable } from '../table.js';
 
-/** `berth volumes`, `berth rmv VOLUME…` (issue 11: Run.yaml Volumes); `berth rm --volumes` is in container-commands.ts. */
+/** `berth volumes`, `berth rmv VOLUME…` (Run.yaml Volumes); `berth rm --volumes` is in container-commands.ts. */
 export function addVolumeCommands(program: Command): void {
   clientCommand(program, 'volumes', "list the containers' volumes (D/volumes), also those kept after their container was removed").action(
     run(async ({ client, out, opts, uri }) => {
