@@ -48,30 +48,40 @@ if [ -z "${FORCE:-}" ] && [ "${old#* }" = "$sha" ]; then
 fi
 
 started=$SECONDS
+# Two layers: the Debian root with Node (slow to make: kept while Node and the suite stay the same), then the package.
+node_version="$("$NODE" --version)"
+root_ref="$IMAGE-root:$SUITE-node${node_version#v}"
+if [ -n "${FORCE:-}" ] || ! docker image inspect "$root_ref" >/dev/null 2>&1; then
+  say "making $root_ref: Debian $SUITE (git, ca-certificates) with Node $node_version"
+  mmdebstrap --quiet --variant=apt --include=git,ca-certificates \
+    --customize-hook="install -m 0755 '$NODE' \"\$1/usr/local/bin/node\"" \
+    --customize-hook='mkdir -p "$1/usr/local/lib/node_modules" && ln -s ../lib/node_modules/berth/dist/main.js "$1/usr/local/bin/berth"' \
+    --customize-hook='chroot "$1" useradd --uid 10001 --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin berth' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/doc/* "$1"/usr/share/man/*' \
+    "$SUITE" - |
+    docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$root_ref" >/dev/null
+else
+  say "$root_ref is there"
+fi
+
 say "installing $(basename "$tgz") (production dependencies only)"
-# The host's npm installs; only the Node binary goes into the image. Install scripts of optional native add-ons are not
-# run (npm's default for a global install): dockerode's ssh2 then uses its JavaScript crypto, which berth never needs.
+# The host's npm installs; only the Node binary is in the image. Install scripts of optional native add-ons are not run
+# (npm's default for a global install): dockerode's ssh2 then uses its JavaScript crypto, which berth never needs.
 npm install --global --prefix "$work/stage" --omit=dev --no-audit --no-fund --prefer-offline --loglevel=error "$tgz" >/dev/null
 [ -f "$work/stage/lib/node_modules/berth/dist/main.js" ] || fail "the package did not install into $work/stage"
-
-say "making the Debian $SUITE root (git, ca-certificates) with Node $("$NODE" --version)"
-mmdebstrap --quiet --variant=apt --include=git,ca-certificates \
-  --customize-hook="install -m 0755 '$NODE' \"\$1/usr/local/bin/node\"" \
-  --customize-hook="mkdir -p \"\$1/usr/local/lib/node_modules\" && cp -a '$work/stage/lib/node_modules/berth' \"\$1/usr/local/lib/node_modules/berth\"" \
-  --customize-hook='ln -s ../lib/node_modules/berth/dist/main.js "$1/usr/local/bin/berth"' \
-  --customize-hook='chroot "$1" useradd --uid 10001 --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin berth' \
-  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/usr/share/doc/* "$1"/usr/share/man/*' \
-  "$SUITE" - |
-  docker import \
-    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'ENV HOME=/tmp' \
-    -c 'ENV NODE_ENV=production' \
-    -c 'USER berth' \
-    -c 'WORKDIR /tmp' \
-    -c "LABEL berth.package-sha256=$sha org.opencontainers.image.title=berth org.opencontainers.image.version=$version" \
-    -c 'ENTRYPOINT ["berth"]' \
-    -c 'CMD ["serve"]' \
-    - "$ref" >/dev/null
+mkdir "$work/context"
+mv "$work/stage/lib/node_modules/berth" "$work/context/berth"
+printf '%s\n' \
+  "FROM $root_ref" \
+  'COPY berth /usr/local/lib/node_modules/berth' \
+  'ENV HOME=/tmp NODE_ENV=production' \
+  'USER berth' \
+  'WORKDIR /tmp' \
+  "LABEL berth.package-sha256=$sha org.opencontainers.image.title=berth org.opencontainers.image.version=$version" \
+  'ENTRYPOINT ["berth"]' \
+  'CMD ["serve"]' >"$work/context/Dockerfile"
+# The legacy builder needs no registry and no BuildKit; its deprecation notice goes to stderr.
+DOCKER_BUILDKIT=0 docker build -q -t "$ref" "$work/context" >/dev/null 2>"$work/build.err" || { cat "$work/build.err" >&2; fail "docker build failed"; }
 
 # The image this one replaces under the same name, unless something still uses it.
 old_id="${old%% *}"
