@@ -24,6 +24,11 @@ command -v ip >/dev/null || need_pkgs+=(iproute2)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 # The swarm tests push builds to Debian's registry, which the swarm's nodes pull from.
 command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
+# The install tests check the shipped systemd unit and compose file with the real tools.
+command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
+command -v docker-compose >/dev/null || need_pkgs+=(docker-compose)
+# berth's own image is a Debian root made offline (docker/berth/build.sh), as the bases are.
+command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
