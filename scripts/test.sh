@@ -3,6 +3,7 @@
 # unit + conformance + integration suites on Crossbar.io, and the router-sensitive integration suites again on the
 # embedded router. Ends with the totals and the slowest files.
 #   npm test -- <vitest args>   passes arguments to one run (e.g. a file filter) instead.
+#   BERTH_TEST_FILE_WORKERS=2 npm test   runs each lane's integration files two at a time (vitest.config.ts; default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-setup.sh

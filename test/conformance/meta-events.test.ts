@@ -4,7 +4,7 @@ import { session } from './helpers/js-client.js';
 import { Targets } from './helpers/targets.js';
 
 /**
- * Subscription meta events (issue 10: berth follows a container's logs only while its topic has subscribers, and learns
+ * Subscription meta events (the logs topic: berth follows a container's logs only while its topic has subscribers, and learns
  * of them from these on both routers). Other files may share the routers, so only events about this scenario's own
  * topic count; sessions and subscriptions are named by role in the scenario, since their IDs differ per router.
  */
@@ -68,7 +68,7 @@ describe('subscription meta events (autobahn-js)', () => {
     });
   });
 
-  // Issue 11: berth kills the execs of a caller that left, and hears it leave by this event on both routers.
+  // exec: berth kills the execs of a caller that left, and hears it leave by this event on both routers.
   it('wamp.session.on_leave: args [session] when a session leaves (closed or lost)', async () => {
     await sameOnBoth(targets, async (t) => {
       await using watcher = await session(t);

@@ -157,7 +157,7 @@ describe('RPC (autobahn-js)', () => {
 
   it('call timeout is in seconds: timeout=2 cancels after 1-2 s (not 2 ms), the session stays usable', async () => {
     // Crossbar.io's dealer schedules `timeout` with call_later(timeout) (seconds), and Autobahn clients send seconds; the
-    // embedded router reads it the same way (issue 8), so it is a drop-in. Crossbar.io's timer is batched in whole
+    // embedded router reads it the same way, so it is a drop-in. Crossbar.io's timer is batched in whole
     // seconds (txaio: the deadline is rounded down to a second), so timeout=2 fires after 1-2 s there, 2 s here.
     await sameOnBoth(targets, async (t) => {
       await using callee = await session(t);

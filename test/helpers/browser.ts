@@ -19,7 +19,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /**
  * A page at `url` (berth's dashboard) in a fresh context of `width`×`height`. Requests to anywhere but the page's own
- * origin and `allowed` origins fail the test: nothing may leave the machine (issue 12).
+ * origin and `allowed` origins fail the test: nothing may leave the machine.
  */
 export async function openPage(browser: Browser, url: string, options: { width?: number; height?: number; allowed?: string[] } = {}): Promise<{ page: Page; foreign: string[]; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });

@@ -59,7 +59,7 @@ export async function cleanDomain(domain: string): Promise<void> {
   // Untagged step images a canceled or failed build left (berth sweeps them itself, but a test may stop it first).
   const stepImages = (await docker('images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=berth.build=${domain}`)).split('\n').filter(Boolean);
   if (stepImages.length) await docker('rmi', '-f', ...new Set(stepImages)).catch(() => undefined);
-  // Named volumes (Run.yaml Volumes, issue 11): berth keeps them when a container goes, a test's cleanup does not.
+  // Named volumes (Run.yaml Volumes): berth keeps them when a container goes, a test's cleanup does not.
   const volumes = (await docker('volume', 'ls', '-q', '--filter', `label=berth.domain=${domain}`)).split('\n').filter(Boolean);
   if (volumes.length) await docker('volume', 'rm', '-f', ...volumes).catch(() => undefined);
   const networks = (await docker('network', 'ls', '-q', '--filter', `label=berth.domain=${domain}`)).split('\n').filter(Boolean);

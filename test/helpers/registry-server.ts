@@ -17,7 +17,7 @@ export interface RegistryServerOptions {
 
 /**
  * Debian's `docker-registry serve` with its own config: filesystem storage in a temp dir, deletes enabled, on
- * host:port (issue 13). `stop()` and `start()` again keep the port and the storage (a registry that is down, then
+ * host:port (the swarm engine's registry). `stop()` and `start()` again keep the port and the storage (a registry that is down, then
  * back); dispose stops it and removes the temp dir.
  */
 export class RegistryServer implements AsyncDisposable {

@@ -9,7 +9,7 @@ import { WampClient } from './wamp-client.js';
 export type User = 'alice' | 'bob' | 'root';
 export const USERS: readonly User[] = ['alice', 'bob', 'root'];
 
-/** berth with ticket users alice and bob (role user) and root (role admin), on either router (issue 9). */
+/** berth with ticket users alice and bob (role user) and root (role admin), on either router (tenancy). */
 export interface TenantBerth extends AsyncDisposable {
   berth: BerthProcess;
   /** Where users join. */

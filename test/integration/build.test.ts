@@ -193,7 +193,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
   it('updateImage rebuilds from the recorded URL and recreates the containers with their environment', async () => {
     const old = (await client.call<ImageDict[]>(`${D}/images`)).find((i) => i.name === 'app')!;
     const oldContainer = (await containersOf(D)).find((c) => c.name === `${D}.app1`)!;
-    // A new commit: the same commit again would be an identical rebuild (the same image, issue 11).
+    // A new commit: the same commit again would be an identical rebuild (the same image: releases).
     const second = git.commit('busybox-app', { 'second.txt': 'a second commit\n' });
     const r = await client.call<{ name: string; image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app'], { updateContainers: true });
     expect(r.containers).toEqual(['app1']);

@@ -356,7 +356,7 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       const lines = p.stdout.trimEnd().split('\n');
       expect(lines.at(-1)).toMatch(/^built image streamed in \d+\.\d s$/);
       expect(lines.some((l) => l.startsWith('checked out '))).toBe(true);
-      // Lines, never a JSON result (the engine's LABEL steps of berth's labels show JSON values inside lines: issue 11).
+      // Lines, never a JSON result (the engine's LABEL steps of berth's labels show JSON values inside lines).
       expect(lines.filter((l) => /^[[{]/.test(l))).toEqual([]);
       expect(p.stderr).toBe('');
       expect(await tagsOf(D)).toContain(`berth/${D}:streamed`);
@@ -372,7 +372,7 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
 
     it('update (--containers) streams and prints the result; --json is D/updateImage\'s dict', async () => {
       ok(await berthCli(['create', 'app', 'appc']));
-      // A new commit: the same one again would be an identical rebuild (the same image, nothing to replace; issue 11).
+      // A new commit: the same one again would be an identical rebuild (the same image, nothing to replace: releases).
       git.commit('busybox-app', { 'second.txt': 'a second commit\n' });
       const r = await berthCli(['update', 'app', '--containers'], {}, 120_000);
       expect(r.code).toBe(0);

@@ -6,7 +6,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
- * `berth exec NAME [--timeout S] -- CMD [ARG…]` (issue 11) against a real berth and engine: the command's stdout and
+ * `berth exec NAME [--timeout S] -- CMD [ARG…]` against a real berth and engine: the command's stdout and
  * stderr go to the CLI's own, and its exit status is the command's (124 on the time limit, 130 on Ctrl-C).
  */
 const D = testDomain('cliexec');

@@ -15,7 +15,7 @@ import { freePort, waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
- * Issue 9 on berth's embedded router (berth without --router), with a real Autobahn|Python backend in a real container:
+ * Tenancy on berth's embedded router (berth without --router), with a real Autobahn|Python backend in a real container:
  * it joins with its own WAMP_AUTHID/WAMP_TICKET on the bridge gateway's listener and is confined to its own domain;
  * nobody else gets in there; its ticket survives a berth restart and dies with the container.
  */
@@ -63,7 +63,7 @@ const outcome = (frame: unknown[]) => (frame[0] === 2 ? `welcome ${(frame[2] as 
 const hello = (name: string, who: string, via = client) =>
   waitFor(`${D}.${name}/hello to answer`, () => via.call<string>(`${D}.${name}/hello`, [who]).catch(() => undefined), 60_000, 250);
 
-describe('containers on the embedded router: tickets and confinement (issue 9)', { timeout: 300_000 }, () => {
+describe('containers on the embedded router: tickets and confinement', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     await docker('image', 'inspect', 'berth/exis-python:1'); // made by scripts/test-setup.sh
     gateway = await bridgeGateway();
@@ -159,7 +159,7 @@ describe('containers on the embedded router: tickets and confinement (issue 9)',
   });
 });
 
-describe('users of embeddedRouter.tickets: build topics only for their owner (issue 9, embedded router)', { timeout: 300_000 }, () => {
+describe('users of embeddedRouter.tickets: build topics only for their owner (embedded router)', { timeout: 300_000 }, () => {
   const D2 = testDomain('cu');
   const dir2 = mkdtempSync(join(tmpdir(), 'berth-cu-'));
   let git2: GitServer;

@@ -17,7 +17,7 @@ import { WampClient } from '../helpers/wamp-client.js';
 import { peerSteps } from '../helpers/peer-steps.js';
 
 /**
- * Issue 9: a container acts only in its own domain. The same story on both routers: Crossbar.io exactly as
+ * Container confinement: a container acts only in its own domain. The same story on both routers: Crossbar.io exactly as
  * docs/crossbar.md configures it (D._authenticate / D._authorize), and berth's own embedded router. The test joins from
  * the host with a real container's credentials (read from the engine, as the code inside the container sees them), so
  * every refusal is the router's, not the container's.

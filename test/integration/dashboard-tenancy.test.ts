@@ -14,7 +14,7 @@ const D = testDomain('dasht');
 const dir = mkdtempSync(join(tmpdir(), 'berth-dasht-'));
 
 /**
- * The dashboard with ticket users (issues 9 and 12): on the embedded router it is served on --listen; with Crossbar.io
+ * The dashboard with ticket users: on the embedded router it is served on --listen; with Crossbar.io
  * (configured exactly as docs/crossbar.md says) on --http, and the page joins Crossbar.io.
  */
 describe(`the dashboard with ticket users (${ROUTER_KIND})`, { timeout: 120_000 }, () => {
@@ -23,7 +23,7 @@ describe(`the dashboard with ticket users (${ROUTER_KIND})`, { timeout: 120_000 
   let http: string;
 
   beforeAll(async () => {
-    // An admin's image: everyone's create may use it (issue 9).
+    // An admin's image: everyone's create may use it (ownership).
     await makeImage(D, 'bb', { labels: { 'berth.owner': 'root', 'berth.owner-role': 'admin' } });
     const port = await freePort();
     const config = ROUTER_KIND === 'crossbar' ? { http: `127.0.0.1:${port}`, callers: 'owner' } : { callers: 'owner' };

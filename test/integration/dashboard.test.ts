@@ -14,7 +14,7 @@ import { WampClient } from '../helpers/wamp-client.js';
 const D = testDomain('dash');
 const dir = mkdtempSync(join(tmpdir(), 'berth-dash-'));
 
-describe('the dashboard on the embedded router (issue 12)', { timeout: 120_000 }, () => {
+describe('the dashboard on the embedded router', { timeout: 120_000 }, () => {
   let berth: BerthProcess;
   let browser: Browser;
   let port: number;

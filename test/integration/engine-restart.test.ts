@@ -11,7 +11,7 @@ import { WampClient } from '../helpers/wamp-client.js';
 const routerUrl = inject('routerUrl');
 const OPS = ['image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
 
-// Issue 8: "an engine restarted under berth" — a real dockerd of the test's own is stopped and started again while berth
+// "An engine restarted under berth" — a real dockerd of the test's own is stopped and started again while berth
 // runs on it (the restart policy, which the proxy-based outage test cannot show).
 describe('the engine is restarted under berth', { timeout: 300_000 }, () => {
   const D = testDomain('rst');

@@ -11,8 +11,8 @@ import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-ber
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
- * Issue 10: `D/events`, one event per change of a managed container or image, from the engine's event stream, to those
- * who may see the item (issue 9): Alice's events reach Alice and the admin, never Bob.
+ * The events topic `D/events`, one event per change of a managed container or image, from the engine's event stream, to those
+ * who may see the item (ownership): Alice's events reach Alice and the admin, never Bob.
  */
 const D = testDomain('evt');
 const dir = mkdtempSync(join(tmpdir(), 'berth-events-'));

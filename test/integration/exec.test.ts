@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import type { WampClient } from '../helpers/wamp-client.js';
 
 /**
- * Issue 11, exec: `D/<name>/exec(command, timeout)` runs a command in a running container as its user, in its sandbox,
+ * exec: `D/<name>/exec(command, timeout)` runs a command in a running container as its user, in its sandbox,
  * streams its lines as progressive results and answers `{exitCode, output, truncated, timedOut}`. Real engine, and the
  * router of the run (Crossbar.io as docs/crossbar.md configures it, or berth's embedded router).
  */

@@ -41,7 +41,7 @@ function generator(seed: number) {
   return { int, pick, value, next, string };
 }
 
-// Issue 8: 5,000 calls with random arguments over every procedure → no crash, every error a documented URI, bounded RSS.
+// Fuzzing: 5,000 calls with random arguments over every procedure → no crash, every error a documented URI, bounded RSS.
 describe('fuzz: random arguments to every procedure', { timeout: Number(process.env.BERTH_FUZZ_TIMEOUT ?? 300_000) }, () => {
   const D = testDomain('fz');
   let berth: BerthProcess;

@@ -12,7 +12,7 @@ import { freePort, waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
- * Issue 11, health: Run.yaml Healthcheck is the image's health check, list() shows its state, and updateImage replaces a
+ * Health: Run.yaml Healthcheck is the image's health check, list() shows its state, and updateImage replaces a
  * container only once the replacement is healthy (else it is removed and the old one keeps serving). The backend is the
  * example hello-backend (Autobahn|Python, invoke="last"), joining the router from its container with its own ticket:
  * Crossbar.io as docs/crossbar.md configures it, or berth's embedded router (BERTH_TEST_ROUTER=embedded).
@@ -38,7 +38,7 @@ let connect: () => Promise<WampClient>;
 type Listed = { name: string; id: string; state: string; health: string | null };
 const listed = async (name: string) => (await client.call<Listed[]>(`${D}/list`)).find((c) => c.name === name);
 
-describe(`health checks and safe replacement (issue 11) on ${ROUTER_KIND}`, { timeout: 420_000 }, () => {
+describe(`health checks and safe replacement on ${ROUTER_KIND}`, { timeout: 420_000 }, () => {
   beforeAll(async () => {
     await docker('image', 'inspect', 'berth/exis-python:1'); // made by scripts/test-setup.sh
     git = await GitServer.start();

@@ -10,7 +10,7 @@ const routerUrl = inject('routerUrl');
 const OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
 /**
  * create, list, images, remove, removeImage, build, cancelBuild, updateImage, volumes, removeVolume, releases, rollback
- * (issue 11); and on an external router D._authenticate and D._authorize (issue 9)
+ * (releases); and on an external router D._authenticate and D._authorize (tenancy)
  */
 const APPLIANCE_PROCEDURES = 12 + 2;
 

@@ -12,7 +12,7 @@ import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-ber
 import { WampClient } from '../helpers/wamp-client.js';
 
 /**
- * Issue 10: `D/<name>/logs`. While the topic has a subscriber berth follows the container's output and publishes each
+ * The logs topic `D/<name>/logs`. While the topic has a subscriber berth follows the container's output and publishes each
  * line within 1 s, to the owner and admins only; with none it holds no engine stream (told by its debug lines
  * "following logs" / "stopped following logs"); it goes on across a restart without telling a line twice.
  */

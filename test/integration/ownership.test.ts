@@ -15,7 +15,7 @@ import { GitServer } from '../helpers/git-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
-// Issue 9, "Callers own what they create", with ticket users alice and bob (role user) and root (role admin): on
+// "Callers own what they create", with ticket users alice and bob (role user) and root (role admin): on
 // Crossbar.io exactly as docs/crossbar.md configures it (users' roles wired to D._authorize, which discloses callers),
 // and on berth's embedded router with the same users in embeddedRouter.tickets. The router without caller disclosure
 // below is a Crossbar.io config of its own (test/fixtures/crossbar/tenancy.json, disclosure turned off).

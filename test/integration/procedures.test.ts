@@ -115,7 +115,7 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(info.name).toBe('web1');
     expect(info.config.environment).toMatchObject({ GREETING: 'hi there', DOMAIN: `${D}.web1`, WAMP_REALM: 'realm1' });
     expect(info.config.environment.WS_URL).toMatch(/^ws:\/\//);
-    // Issue 9: the container's own authid and ticket; inspect never shows the ticket, the engine holds it, berth its hash.
+    // Container tickets: the container's own authid and ticket; inspect never shows the ticket, the engine holds it, berth its hash.
     expect(info.config.environment.WAMP_AUTHID).toBe(`${D}.web1`);
     expect(info.config.environment.WAMP_TICKET).toBe('(redacted)');
     const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', `${D}.web1`)) as string[];

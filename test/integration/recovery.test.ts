@@ -7,7 +7,7 @@ import { WampClient } from '../helpers/wamp-client.js';
 
 const routerUrl = inject('routerUrl');
 
-// Issue 8, findings 12 and "crash recovery": a berth killed between creating and starting a container left it `created`,
+// Crash recovery: a berth killed between creating and starting a container left it `created`,
 // listed and registered; 20 concurrent removes of one name answered an undocumented in_use.
 describe('operations on one name, and a berth killed in the middle of one', { timeout: 180_000 }, () => {
   const D = testDomain('rec');
@@ -83,7 +83,7 @@ describe('operations on one name, and a berth killed in the middle of one', { ti
     await client.call(`${D}/remove`, ['web']);
   });
 
-  // Issue 11: the old container is stopped only once its replacement is confirmed, so a berth killed between stopping and
+  // Safe replacement: the old container is stopped only once its replacement is confirmed, so a berth killed between stopping and
   // removing it left a confirmed replacement beside a stopped old one: that swap is finished, not undone (which would
   // leave the container down). An old container stopped before its replacement began was not stopped by the swap.
   it('a replacement whose old container the swap had stopped is finished; one whose old container was stopped before is undone', async () => {

@@ -11,7 +11,7 @@ import { ROUTER_KIND } from '../helpers/test-router.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { WampClient } from '../helpers/wamp-client.js';
 
-// Issue 13, "Images and the registry": every build is pushed to config `registry` (Debian's docker-registry on
+// "Images and the registry": every build is pushed to config `registry` (Debian's docker-registry on
 // loopback, which the engine treats as an insecure registry), and removeImage and pruning delete the registry copy.
 // Real engine, real registry, real git over HTTP, through berth's WAMP API on either router.
 const RUNS = 'Base: busybox\nCommand: [/bin/true]\n';

@@ -12,7 +12,7 @@ import { ROUTER_KIND } from '../helpers/test-router.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { WampClient } from '../helpers/wamp-client.js';
 
-// Issue 11, "Releases and rollback": real engine, real git over HTTP, on Crossbar.io or (BERTH_TEST_ROUTER=embedded)
+// "Releases and rollback": real engine, real git over HTTP, on Crossbar.io or (BERTH_TEST_ROUTER=embedded)
 // berth's embedded router, with ticket users alice and bob.
 const RUNS = 'Base: busybox\nCommand: trap "exit 0" TERM; while true; do sleep 1; done\n';
 /** Setup sleeps as long as delay.txt says: a build that stays running while the test calls rollback. */

@@ -12,7 +12,7 @@ import { WampClient } from '../helpers/wamp-client.js';
 const routerUrl = inject('routerUrl');
 const RUNS = 'Base: busybox\nCommand: trap "exit 0" TERM; while true; do sleep 1; done\n';
 
-// Issue 8, finding 10: updateImage removed a container before its replacement existed, with no way back. Issue 11: a
+// Safe replacement: updateImage removed a container before its replacement existed, with no way back. Releases: a
 // replacement that cannot start fails the call with replacement_failed.
 describe('updateImage replaces a container only once its replacement runs', { timeout: 240_000 }, () => {
   const D = testDomain('rpl');

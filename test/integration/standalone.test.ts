@@ -59,7 +59,7 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     await expect(client.session.register(`${D}/evil`, () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     await expect(client.session.register(`${D}/ghost/start`, () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     await expect(client.session.publish(`${D}/build/x`, ['forged'], {}, { acknowledge: true })).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
-    // A container's domain is its own (issue 9): others may not register or publish there either.
+    // A container's domain is its own (container confinement): others may not register or publish there either.
     await expect(client.session.register(`${D}.web/hello`, () => 'forged')).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     await expect(client.session.publish(`${D}.web/news`, ['forged'], {}, { acknowledge: true })).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     // Everything outside the domain stays open to them.
@@ -69,7 +69,7 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     expect(await client.call(`${D}/list`)).toEqual([]);
   });
 
-  // Issue 8, finding 1: an anonymous peer registered prefix `berth` (or wildcard "") and, once a 1 MiB answer had closed
+  // Squatting: an anonymous peer registered prefix `berth` (or wildcard "") and, once a 1 MiB answer had closed
   // berth's own session, answered calls to berth/create (with the caller's secrets in `environment`) in its place.
   it('the squat-and-kick sequence: covering registrations are refused and a huge answer does not push berth off', async () => {
     await makeImage(D, 'chatty', { cmd: ['/bin/sh', '-c', 'i=0; while [ $i -lt 40000 ]; do echo "line $i of a chatty container ....................................."; i=$((i+1)); done; trap "exit 0" TERM; while true; do sleep 1; done'] });
@@ -91,7 +91,7 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     await client.call(`${D}/remove`, ['loud']);
   });
 
-  // Issue 8, finding 4: ~20k WebSocket connections used up berth's file descriptors (engine calls failed, a build crashed
+  // Connection limits: ~20k WebSocket connections used up berth's file descriptors (engine calls failed, a build crashed
   // the process). With embeddedRouter limits, a flood is refused at the door and berth keeps answering.
   it('a connection flood is refused past embeddedRouter.maxConnectionsPerAddress; berth keeps answering and never crashes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-flood-'));

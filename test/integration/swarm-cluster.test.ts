@@ -13,7 +13,7 @@ const run = promisify(execFile);
 const HTTPD = ['sh', '-c', 'mkdir -p /tmp/w && hostname > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w'];
 const FAST = ['--stop-grace-period', '1s', '--restart-delay', '0s'];
 
-// Issue 13: the facts the berth swarm tests rely on, checked on the real harness (one manager, two workers).
+// The swarm harness: the facts the berth swarm tests rely on, checked on the real harness (one manager, two workers).
 describe('SwarmCluster: a real multi-node swarm on one machine', { timeout: 300_000 }, () => {
   let cluster: SwarmCluster;
   let image = '';

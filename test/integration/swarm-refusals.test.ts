@@ -9,7 +9,7 @@ import { SwarmCluster } from '../helpers/swarm-cluster.js';
 import { freePort } from '../helpers/wait-for.js';
 
 /**
- * Issue 13: swarms berth refuses to run on, before it serves anything. A service cannot ask for no-new-privileges
+ * The swarm engine: swarms berth refuses to run on, before it serves anything. A service cannot ask for no-new-privileges
  * (moby #41371), so every node's daemon must enforce it, and a task that reaches the swarm's own ports can send VXLAN
  * frames into other containers' overlays: berth checks both for real, with a job run once on every node, and names
  * each node that fails. And --docker-host must be a manager.
@@ -30,7 +30,7 @@ async function berthOn(socket: string, swarm: Record<string, unknown> = {}): Pro
   return { code, stderr: berth.stderr, services: await cluster.docker(0, 'service', 'ls', '-q'), networks: await cluster.docker(0, 'network', 'ls', '-q', '--filter', 'label=berth.probe') };
 }
 
-describe('swarms berth refuses (issue 13)', { timeout: 300_000 }, () => {
+describe('swarms berth refuses', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     cluster = await SwarmCluster.start({ nodes: 2, noNewPrivileges: false });
     probe = await cluster.seedImage(BUSYBOX_IMAGE, 'berth-test/busybox');

@@ -12,7 +12,7 @@ import { freePort, waitFor } from '../helpers/wait-for.js';
 import { WampClient, type WampFailure } from '../helpers/wamp-client.js';
 
 /**
- * Issue 13: berth with `--engine swarm` on a real three-node Docker Swarm on this machine (test/helpers/swarm-cluster.ts:
+ * The swarm engine: berth with `--engine swarm` on a real three-node Docker Swarm on this machine (test/helpers/swarm-cluster.ts:
  * one dockerd per network namespace, Debian's docker-registry on the bridge). The manager is drained, so every task
  * runs on a worker. berth embeds its router on the bridge address, where containers on every node reach it.
  */
@@ -68,7 +68,7 @@ async function startBerth(): Promise<BerthProcess> {
   return BerthProcess.start(args, { timeoutMs: 120_000 });
 }
 
-describe('berth on a Docker Swarm (issue 13)', { timeout: 600_000 }, () => {
+describe('berth on a Docker Swarm', { timeout: 600_000 }, () => {
   beforeAll(async () => {
     // The nodes' daemons as Docker installs them (--icc=true): isolation must come from berth's own networks.
     cluster = await SwarmCluster.start({ nodes: 3, icc: true });

@@ -12,7 +12,7 @@ import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-ber
 import { ROUTER_KIND } from '../helpers/test-router.js';
 import type { WampClient } from '../helpers/wamp-client.js';
 
-// Issue 11, "Data that survives": Run.yaml Volumes become one named volume per path per container, kept across restart,
+// "Data that survives": Run.yaml Volumes become one named volume per path per container, kept across restart,
 // updateImage and remove, re-attached by a re-create of the same owner and never handed to anyone else's.
 const RUNS = 'trap "exit 0" TERM; while true; do sleep 1; done';
 const runfile = (volumes: string) => `Base: busybox\nVolumes: ${volumes}\nCommand: ${RUNS}\n`;

@@ -39,13 +39,13 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig(flags, {})).toThrow(message);
   });
 
-  it('the dashboard (issue 12): on by default, --http and --public-router-url from flags or environment', () => {
+  it('the dashboard: on by default, --http and --public-router-url from flags or environment', () => {
     expect(resolveConfig({}, {})).toMatchObject({ dashboard: true });
     expect(resolveConfig({}, {}).http).toBeUndefined();
     expect(resolveConfig({ http: '[::1]:8081' }, { BERTH_PUBLIC_ROUTER_URL: 'wss://fabric.example/ws' })).toMatchObject({ http: '[::1]:8081', publicRouterUrl: 'wss://fabric.example/ws' });
   });
 
-  it('logs.maxLineBytes: 16384 by default, bounded, no unknown keys (issue 10)', () => {
+  it('logs.maxLineBytes: 16384 by default, bounded, no unknown keys (the logs topic)', () => {
     expect(resolveConfig({ router: R }, {}).logs).toEqual({ maxLineBytes: 16_384 });
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,7 +79,7 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, {}, file('    alice: { secret: topsecret, role: user }\n    eve: { secret: s, role: berth }\n'))).not.toThrow(/topsecret/);
   });
 
-  it('engine swarm (issue 13): needs a registry, a container router URL that is not loopback, and swarm.probeImage', () => {
+  it('engine swarm: needs a registry, a container router URL that is not loopback, and swarm.probeImage', () => {
     expect(resolveConfig({}, {})).toMatchObject({ engine: 'docker', swarm: { nodes: {}, pollMs: 1000, startTimeoutSeconds: 120 } });
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));

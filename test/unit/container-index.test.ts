@@ -114,7 +114,7 @@ describe('ContainerIndex', () => {
     index.stop();
   });
 
-  // Issue 8, finding 10: a failed refresh was swallowed, so create answered "vanished" on an engine blip and stop returned
+  // Engine blips: a failed refresh was swallowed, so create answered "vanished" on an engine blip and stop returned
   // stale state. A refresh now reports the engine's error to whoever asked for it; the event path only logs it.
   it('a refresh reports the engine error to its caller, and the next refresh still runs', async () => {
     const engine = new FakeEngine();

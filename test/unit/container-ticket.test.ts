@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mintTicket, ticketMatches } from '../../src/container-ticket.js';
 
-// Issue 9: each container gets its own ticket (≥ 128 bits); berth keeps only its hash.
+// Container tickets: each container gets its own ticket (≥ 128 bits); berth keeps only its hash.
 describe('container tickets', () => {
   it('are random, at least 128 bits, and kept only as a hash that matches them', () => {
     const a = mintTicket();

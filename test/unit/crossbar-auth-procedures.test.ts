@@ -78,7 +78,7 @@ describe('D._authorize (Crossbar.io dynamic authorizer)', () => {
     expect(await authorize(session('root', 'admin'), `${D}/build/app`, 'subscribe', { match: 'exact' })).toMatchObject({ allow: true });
     expect(await authorize(session('bob', 'user'), `${D}/build/`, 'subscribe', { match: 'prefix' })).toMatchObject({ allow: false });
     expect(await authorize(session('bob', 'user'), `${D}/list`, 'call', {})).toEqual({ allow: true, disclose: true, cache: true });
-    // issue 10: a logs topic's decision follows who owns the container now, so it is never cached; a refused pattern is
+    // The logs topic: a logs topic's decision follows who owns the container now, so it is never cached; a refused pattern is
     expect(await authorize(session('bob', 'user'), `${D}/web1/logs`, 'subscribe', { match: 'exact' })).toEqual({ allow: false, disclose: false, cache: false });
     expect(await authorize(session('alice', 'user'), `${D}/web1/logs`, 'subscribe', { match: 'exact' })).toEqual({ allow: true, disclose: true, cache: false });
     expect(await authorize(session('bob', 'user'), `${D}/web1/`, 'subscribe', { match: 'prefix' })).toEqual({ allow: false, disclose: false, cache: true });

@@ -4,7 +4,7 @@ import { readProbe, swarmPorts } from '../../src/engine/swarm-node-check.js';
 
 const STATUS = (nnp: 0 | 1) => `Name:\tcat\nUmask:\t0022\nState:\tR (running)\nNoNewPrivs:\t${nnp}\nSeccomp:\t2\n`;
 
-describe('the start check of a swarm node (issue 13)', () => {
+describe('the start check of a swarm node', () => {
   it("the swarm's ports: every node's gossip port and each manager's API port, once each, no unspecified address", () => {
     const nodes: SwarmNode[] = [
       { ID: 'm', Status: { State: 'ready', Addr: '10.0.0.10' }, ManagerStatus: { Addr: '10.0.0.10:2377' } },

@@ -27,7 +27,7 @@ function task(id: string, created: string, desired: string, state: string, extra
   return { ID: id, CreatedAt: created, ServiceID: 's1', NodeID: 'n1', DesiredState: desired, Status: { State: state, Timestamp: created, ...extra } };
 }
 
-describe('a container as a Swarm service (issue 13)', () => {
+describe('a container as a Swarm service', () => {
   it('the spec: one service, the sandbox where Swarm has it, the image by digest, no network, never privileged', () => {
     const s = toServiceSpec(spec, 'reg:5000/berth/d/app@sha256:def', 10, 0);
     expect(s.Name).toMatch(/^d-w1-[0-9a-f]{8}$/);
@@ -66,7 +66,7 @@ describe('a container as a Swarm service (issue 13)', () => {
   });
 });
 
-describe('swarm changes as container events (issue 13)', () => {
+describe('swarm changes as container events', () => {
   const seen = (running: boolean, task = 't1', replicas = 1, version = 1) => ({ version, replicas, task, running });
   it('create and start, die and stop, a task moved to another node, destroy', () => {
     expect(differences(new Map(), new Map([['s', seen(false, undefined as never, 0)]]))).toEqual([{ id: 's', action: 'create' }]);
@@ -87,7 +87,7 @@ describe('swarm changes as container events (issue 13)', () => {
   });
 });
 
-describe('the swarm engine behind the Engine seam (issue 13)', () => {
+describe('the swarm engine behind the Engine seam', () => {
   it('has every method the one-engine adapter has (a missing one would only fail when called)', async () => {
     const Dockerode = (await import('dockerode')).default;
     const { DockerEngine } = await import('../../src/engine/docker-engine.js');
@@ -105,7 +105,7 @@ describe('the swarm engine behind the Engine seam (issue 13)', () => {
   });
 });
 
-describe('following the swarm by looking (issue 13)', () => {
+describe('following the swarm by looking', () => {
   it('a poke looks again at once, after a look in progress, and resolves once the change is told', async () => {
     const { SwarmEventClient: Client } = await import('../../src/engine/swarm-event-client.js');
     const { DockerRequests } = await import('../../src/engine/docker-requests.js');
@@ -136,7 +136,7 @@ describe('following the swarm by looking (issue 13)', () => {
   });
 });
 
-describe('a service removed between listing services and their tasks (issue 13)', () => {
+describe('a service removed between listing services and their tasks', () => {
   it('the look is taken again instead of ending the event stream', async () => {
     const { SwarmEventClient: Client } = await import('../../src/engine/swarm-event-client.js');
     const { DockerRequests } = await import('../../src/engine/docker-requests.js');
@@ -166,7 +166,7 @@ describe('a service removed between listing services and their tasks (issue 13)'
   });
 });
 
-describe('removing a stopped service (issue 13)', () => {
+describe('removing a stopped service', () => {
   it('waits until Swarm\'s task reaper has deleted the tasks marked for removal, then removes the service and its network', async () => {
     const { SwarmServiceClient } = await import('../../src/engine/swarm-service-client.js');
     const { DockerRequests } = await import('../../src/engine/docker-requests.js');

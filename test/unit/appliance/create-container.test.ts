@@ -5,7 +5,7 @@ import { ALICE, until, world, type World } from './ownership-fixture.js';
 let w: World;
 afterEach(() => w?.stop());
 
-describe('create (issue 13)', () => {
+describe('create (either engine)', () => {
   it('the index knows a new container, with its ticket, before the engine starts it (its process presents the ticket at once)', async () => {
     w = await world();
     const build = w.call(ALICE, 'build', ['a', 'http://127.0.0.1/a.git']);

@@ -3,7 +3,7 @@ import { buildName, containerName } from '../../../src/appliance/names.js';
 import { isConcreteUri } from '../../../src/router/uri.js';
 import { applianceUri, containerDomain, containerUri } from '../../../src/wamp/uris.js';
 
-// Issue 8, finding 11: `build('a..b', …)` passed the name check and berth then published to `berth/build/a..b`, an invalid
+// Names: `build('a..b', …)` passed the name check and berth then published to `berth/build/a..b`, an invalid
 // URI, and Crossbar.io closed berth's session. Every URI berth builds from a valid name must be a valid URI.
 describe('names that make URIs', () => {
   const D = 'xs.demo.berth';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/wait-for.js';
 import { connect, startRouter, startSession, type SessionKind } from '../wamp/session-fixture.js';
 
-// Issue 9: build events reach only the build's owner and admin roles. berth narrows each publish with the router's
+// Ownership: build events reach only the build's owner and admin roles. berth narrows each publish with the router's
 // subscriber whitelisting; both session kinds must hand those options to the router.
 describe.each<SessionKind>(['local', 'autobahn'])('publish options on the %s session', (kind) => {
   it('eligible_authid / eligible_authrole / exclude_authid decide who receives an event', async () => {

@@ -17,7 +17,7 @@ async function built(who: Who, name: string): Promise<void> {
 
 const names = (items: unknown) => (items as Item[]).map((i) => i.name);
 
-describe('callers own what they create (issue 9)', () => {
+describe('callers own what they create', () => {
   it('each sees only their own containers and images, each item with its owner; an admin sees all', async () => {
     w = await world();
     await built(ALICE, 'a');

@@ -17,7 +17,7 @@ function refusal(resources: unknown): string {
   throw new Error(`accepted ${JSON.stringify(resources)}`);
 }
 
-// Issue 8, finding 8: cpus 1e-9 became NanoCpus 1, which the engine reads as "no CPU limit".
+// Sandbox limits: cpus 1e-9 became NanoCpus 1, which the engine reads as "no CPU limit".
 describe('resource floors', () => {
   it.each([
     [{ cpus: 1e-9 }, /0\.01/],

@@ -4,7 +4,7 @@ import type { ImageRecord } from '../../../src/engine/engine.js';
 
 const image = (volumes?: string): ImageRecord => ({ id: 'sha256:1', name: 'app', created: '', size: 0, tags: [], labels: volumes === undefined ? {} : { 'berth.volumes': volumes } });
 
-describe('volumeName (issue 11)', () => {
+describe('volumeName (Run.yaml Volumes)', () => {
   it('is readable, stable and a valid Docker volume name', () => {
     const n = volumeName('xs.demo', 'web1', '/var/lib/db');
     expect(n).toMatch(/^xs\.demo\.web1\.var-lib-db-[0-9a-f]{16}$/);

@@ -8,7 +8,7 @@ import { DockerEngine } from '../../../src/engine/docker-engine.js';
 import { EngineError } from '../../../src/engine/engine-error.js';
 import type { EngineEvent } from '../../../src/engine/engine.js';
 
-// Issue 8, finding 10: one malformed line in the engine's event stream threw inside a stream handler and killed the daemon.
+// The engine's event stream: one malformed line in the engine's event stream threw inside a stream handler and killed the daemon.
 // The engine's HTTP API is played by a tiny server on a unix socket (a fake engine for a unit test of the adapter).
 describe('DockerEngine.watchContainers', () => {
   let server: Server | undefined;

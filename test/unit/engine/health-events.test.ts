@@ -14,7 +14,7 @@ const record = (health: string | null): ContainerRecord =>
     finishedAt: null, exitCode: null, restarting: false, oomKilled: false, health, labels: {}, env: [], cmd: null, entrypoint: null, workingDir: '/',
     user: '', resources: {} as ContainerRecord['resources'] }) as ContainerRecord;
 
-// Issue 11: the engine's health_status events reach the index (so list() shows the change) and D/events as `health`;
+// Health: the engine's health_status events reach the index (so list() shows the change) and D/events as `health`;
 // the exec_* events each health probe makes are not worth a refresh.
 describe('health in the engine event stream', () => {
   let server: Server | undefined;

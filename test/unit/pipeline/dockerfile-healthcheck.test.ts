@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDockerfile, healthcheckInstruction } from '../../../src/pipeline/dockerfile.js';
 import { parseRunfile } from '../../../src/pipeline/runfile.js';
 
-// Issue 11: Run.yaml Healthcheck becomes the image's Docker health check.
+// Health: Run.yaml Healthcheck becomes the image's Docker health check.
 describe('HEALTHCHECK in the generated Dockerfile', () => {
   it('comes right after CMD, with durations in milliseconds and the command in JSON exec form (no zero start period: engine 20.10 refuses it)', () => {
     const run = parseRunfile('Base: busybox\nCommand: sleep 1000\nHealthcheck:\n  Command: [wget, -q, -O-, "http://127.0.0.1:8080/health"]\n  Interval: 1m30s\n  Timeout: 2s\n  Retries: 4\n  StartPeriod: 0s\n');

@@ -121,7 +121,7 @@ describe('resolveBase', () => {
   });
 });
 
-describe('Run.yaml Volumes and Healthcheck (issue 11)', () => {
+describe('Run.yaml Volumes and Healthcheck', () => {
   const base = 'Base: b\nCommand: x\n';
   it('reads them, with the health check durations in milliseconds and their defaults', () => {
     expect(parseRunfile(`${base}Volumes: [/data, /app/db]\nHealthcheck: {Command: [wget, -q], Interval: 1m30s, StartPeriod: 0}`)).toMatchObject({

@@ -7,7 +7,7 @@ import { packContext } from '../../../src/pipeline/build-context.js';
 import { generateDockerfile } from '../../../src/pipeline/dockerfile.js';
 import { parseRunfile } from '../../../src/pipeline/runfile.js';
 
-describe('generateDockerfile with Run.yaml Volumes (issue 11)', () => {
+describe('generateDockerfile with Run.yaml Volumes', () => {
   it('adds one COPY --chown of an empty context directory into each path\'s parent, after Setup and before CMD', () => {
     const text = generateDockerfile('b', { Command: ['x'], Setup: ['make'], Volumes: ['/data', '/app/state', '/var/lib/db'] }, 'd', '65534:65534');
     expect(text.trim().split('\n').slice(3)).toEqual([

@@ -6,7 +6,7 @@ import { isType, RawClient } from '../../conformance/helpers/raw-client.js';
 import type { Target } from '../../conformance/helpers/targets.js';
 
 /**
- * Issue 8 against a real EmbeddedRouter on loopback with raw WebSocket peers: per-session caps, backpressure, connection
+ * The embedded router's limits, on a real EmbeddedRouter on loopback with raw WebSocket peers: per-session caps, backpressure, connection
  * caps, handshake timeouts, answers over the message limit and squatting. Every loop is bounded in count and time.
  */
 const REALM = 'realm1';
@@ -69,7 +69,7 @@ async function bystanders(t: Target): Promise<() => Promise<number>> {
   };
 }
 
-describe('per-session caps (issue 8, finding 2)', () => {
+describe('per-session caps', () => {
   it('registrations, subscriptions and pending calls over the cap get wamp.error.limit_exceeded; the session stays usable', async () => {
     const t = await start({ maxRegistrationsPerSession: 3, maxSubscriptionsPerSession: 3, maxPendingCallsPerSession: 2 });
     const c = await open(t);
@@ -138,7 +138,7 @@ describe('per-session caps (issue 8, finding 2)', () => {
   }, 90_000);
 });
 
-describe('connections (issue 8, finding 4)', () => {
+describe('connections', () => {
   it('regression: a flood of 600 connections is refused past the cap with 503; the router keeps answering and frees the slots', async () => {
     const t = await start({ maxConnections: 100, maxConnectionsPerAddress: 40 });
     const ask = await bystanders(t); // 2 connections
@@ -190,7 +190,7 @@ describe('connections (issue 8, finding 4)', () => {
   });
 });
 
-describe('answers over the message limit (issue 8, finding 1)', () => {
+describe('answers over the message limit', () => {
   const LIMIT = 65_536;
 
   it('a RESULT larger than the caller accepts becomes wamp.error.payload_size_exceeded; nobody is disconnected', async () => {
@@ -245,7 +245,7 @@ describe('answers over the message limit (issue 8, finding 1)', () => {
   });
 });
 
-describe('squatting (issue 8, finding 1): patterns that would cover berth/ are refused on the wire', () => {
+describe('squatting: patterns that would cover berth/ are refused on the wire', () => {
   it('prefix "berth", wildcard "", exact "Berth/create" → not_authorized; prefix "other." → registered', async () => {
     const t = await start();
     const squatter = await open(t);

@@ -3,7 +3,7 @@ import type { HelloInfo } from '../../../src/router/authenticate.js';
 import { EmbeddedRouter, type RouterOptions } from '../../../src/router/embedded-router.js';
 import { RawClient } from '../../conformance/helpers/raw-client.js';
 
-/** Issue 9, router side: named listeners seen by the authenticator, and killing every session of an authid. */
+/** Tenancy, router side: named listeners seen by the authenticator, and killing every session of an authid. */
 const REALM = 'realm1';
 const ALL = { call: true, register: true, publish: true, subscribe: true };
 const realms: RouterOptions['realms'] = [{ name: REALM, roles: [{ name: 'user', permissions: [{ uri: '', match: 'prefix', allow: ALL }] }] }];
@@ -28,7 +28,7 @@ async function join(url: string, authid: string): Promise<RawClient> {
   return c;
 }
 
-describe('listeners carry a name; the authenticator sees it and the local address (issue 9)', () => {
+describe('listeners carry a name; the authenticator sees it and the local address', () => {
   it('HelloInfo.listener and localAddress tell which listener and address a client came in on', async () => {
     const seen: HelloInfo[] = [];
     router = await EmbeddedRouter.start({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry, type Entry } from '../../../src/router/registry.js';
 import { matches, type MatchPolicy } from '../../../src/router/uri.js';
 
-/** The linear implementation the index replaced (issue 8, finding 3), kept as the reference for precedence. */
+/** The linear implementation the index replaced, kept as the reference for precedence. */
 class LinearRegistry {
   readonly entries: Entry[] = [];
   best(uri: string): Entry | undefined {
@@ -42,7 +42,7 @@ const uriOf = (r: () => number, n: number, empty: number) =>
 let nextId = 1;
 const entry = (uri: string, match: MatchPolicy): Entry => ({ id: nextId++, uri, match, created: '' });
 
-describe('registry (issue 8, finding 3: matching without scanning)', () => {
+describe('registry (matching without scanning)', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`same precedence and matches as the linear implementation on random data (seed ${seed})`, () => {
       const r = rng(seed);

@@ -29,7 +29,7 @@ function allowed(domain: string, who: SessionInfo, action: 'register' | 'subscri
   return typeof d === 'boolean' ? d : (d as { allow: boolean }).allow;
 }
 
-describe('squatting: patterns and case variants that would cover the appliance namespace (issue 8, finding 1)', () => {
+describe('squatting: patterns and case variants that would cover the appliance namespace', () => {
   const refused: [string, MatchPolicy][] = [
     ['berth', 'prefix'],
     ['b', 'prefix'],

@@ -6,7 +6,7 @@ import type { AuthDecision, HelloInfo, Welcome } from '../../../src/router/authe
 import { signChallenge } from '../../../src/router/wampcra.js';
 import { embeddedAuthenticator, type EmbeddedAuthOptions } from '../../../src/tenancy/embedded-authenticator.js';
 
-/** berth's embedded authenticator (issue 9) as a pure function: HELLO in, decision out; the index is a map. */
+/** berth's embedded authenticator (tenancy) as a pure function: HELLO in, decision out; the index is a map. */
 const web = mintTicket();
 const other = mintTicket();
 const records = new Map<string, ContainerRecord>([

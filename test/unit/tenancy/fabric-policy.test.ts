@@ -3,7 +3,7 @@ import type { Action } from '../../../src/router/authorize.js';
 import type { MatchPolicy } from '../../../src/router/uri.js';
 import { authorizeFabric, type FabricPolicy, type FabricSession } from '../../../src/tenancy/fabric-policy.js';
 
-/** Every rule of the fabric policy's doc comment (issue 9), with patterns, case variants, trailing dots, empty components. */
+/** Every rule of the fabric policy's doc comment, with patterns, case variants, trailing dots, empty components. */
 const policy = (over: Partial<FabricPolicy> = {}): FabricPolicy => ({
   domain: 'berth',
   callers: 'owner',
@@ -174,7 +174,7 @@ describe('role container: calls and subscribes anywhere but D/, D._ and wamp.', 
   });
 });
 
-describe('every other role: no register or publish under D/ or D., in any case or pattern (issue 8 rules hold)', () => {
+describe('every other role: no register or publish under D/ or D., in any case or pattern (the squatting rules hold)', () => {
   const refused: Case[] = [
     ['register', 'berth', 'prefix'],
     ['register', 'b', 'prefix'],
@@ -271,7 +271,7 @@ describe('build topics D/build/<name>: only their owner and admins (owner mode)'
   });
 });
 
-describe('logs topics D/<name>/logs (issue 10): only the container\'s owner and admins (owner mode)', () => {
+describe('logs topics D/<name>/logs: only the container\'s owner and admins (owner mode)', () => {
   it('the owner, an admin, and anyone for a container that does not exist; not another user', async () => {
     expect(await may(alice, 'subscribe', 'berth/web/logs')).toBe(true);
     expect(await may(admin, 'subscribe', 'berth/web/logs')).toBe(true);

@@ -8,7 +8,7 @@ import { startStandaloneRouter, type StandaloneRouter } from '../../../src/stand
 import { RawClient } from '../../conformance/helpers/raw-client.js';
 
 /**
- * berth's embedded router as the daemon starts it (issue 9), on loopback: the engine's "bridge gateway" is ::1 here, so
+ * berth's embedded router as the daemon starts it (tenancy), on loopback: the engine's "bridge gateway" is ::1 here, so
  * the containers' listener is [::1] and --listen is 127.0.0.1.
  */
 const ABORT = 3, WELCOME = 2, CHALLENGE = 4, AUTHENTICATE = 5, GOODBYE = 6, ERROR = 8, PUBLISH = 16, PUBLISHED = 17, REGISTER = 64, REGISTERED = 65, SUBSCRIBE = 32, SUBSCRIBED = 33, CALL = 48;
@@ -105,7 +105,7 @@ describe('one listener that containers reach (--listen on the gateway itself, or
 });
 
 describe('the --listen listener', () => {
-  it('anonymous by default, as role anonymous; the issue 8 squatting rules hold under the fabric policy', async () => {
+  it('anonymous by default, as role anonymous; the squatting rules hold under the fabric policy', async () => {
     const { listen } = await start();
     const { c, answer } = await join(listen);
     expect(answer[2]).toMatchObject({ authrole: 'anonymous' });

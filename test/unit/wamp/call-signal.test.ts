@@ -7,7 +7,7 @@ import type { WampClient } from '../../helpers/wamp-client.js';
 import { callWithProgress, connect, startRouter, startSession, type SessionKind } from './session-fixture.js';
 
 /**
- * A call's `signal` (issue 11: an exec must not outlive its caller): aborted when nobody waits for the answer any more,
+ * A call's `signal` (exec: an exec must not outlive its caller): aborted when nobody waits for the answer any more,
  * and what tells berth that a caller left on either router (the embedded router interrupts an in-process berth, and
  * publishes `wamp.session.on_leave` as Crossbar.io does).
  */

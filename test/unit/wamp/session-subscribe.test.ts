@@ -5,7 +5,7 @@ import type { WampClient } from '../../helpers/wamp-client.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { connect, REALM, startRouter, startSession, type SessionKind } from './session-fixture.js';
 
-/** Issue 10: berth's session hears the router's meta events and asks its meta API (to know who follows a container's logs). */
+/** The logs topic: berth's session hears the router's meta events and asks its meta API (to know who follows a container's logs). */
 describe.each<SessionKind>(['local', 'autobahn'])('berth session (%s): subscribe and call', (kind) => {
   let router: EmbeddedRouter;
   let session: WampSession;
