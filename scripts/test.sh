@@ -12,6 +12,8 @@ export BERTH_TEST_BUILT=1
 if [ $# -gt 0 ]; then
   exec npx vitest run "$@"
 fi
+# Each lane runs its integration files two at a time: most of a file's time is waiting on the engine, not the CPU.
+export BERTH_TEST_FILE_WORKERS=${BERTH_TEST_FILE_WORKERS:-2}
 # Files whose outcome depends on which router berth is joined to (its own session, progress, reconnects, containers
 # joining the fabric). The others (the sandbox, the build pipeline's hostile cases, recovery, fuzz) exercise the engine
 # and the pipeline and run once, on Crossbar.io; standalone.test.ts always runs berth's own embedded router.
@@ -34,9 +36,20 @@ ROUTER_SENSITIVE=(
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.
+# The files that bring their own berth and router (install, image, compose, first run, doctor, origin, hostile
+# connections, the swarm harness) run there too: they need no Crossbar.io, and the Crossbar.io lane is the longer one.
 ENGINE_HEAVY=(
   test/integration/build-limits.test.ts
   test/integration/sandbox.test.ts
+  test/integration/swarm-cluster.test.ts
+  test/integration/swarm-refusals.test.ts
+  test/integration/install.test.ts
+  test/integration/berth-image.test.ts
+  test/integration/compose.test.ts
+  test/integration/first-run.test.ts
+  test/integration/doctor.test.ts
+  test/integration/origin.test.ts
+  test/integration/hostile-connections.test.ts
 )
 exclude=()
 for f in "${ENGINE_HEAVY[@]}"; do exclude+=(--exclude "$f"); done
