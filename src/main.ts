@@ -15,7 +15,14 @@ let daemonRunning = false;
 
 /** The daemon's modules (engine, router, …) load only for `berth serve`, so that a client command starts quickly. */
 async function serve(args: string[]): Promise<void> {
+  // Loading them takes a moment (longer on a busy machine): a SIGINT/SIGTERM meanwhile finds nothing made yet and ends
+  // berth at once with 0, as it would once running. runServe sets the daemon's own handlers before it awaits anything.
+  const early = () => process.exit(EXIT.ok);
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
   const { runServe } = await import('./cli/serve.js');
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
   daemonRunning = (await runServe(args, VERSION)) === 'running';
 }
 
