@@ -97,7 +97,9 @@ describe('the berth command line', { timeout: 120_000 }, () => {
 
   it('SIGINT while the router is unreachable still exits 0 within 5 s', async () => {
     const berth = BerthProcess.spawn(['--router', 'ws://127.0.0.1:1/ws']);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Running: its first line is logged once the daemon (and its signal handlers) exist; a busy machine takes a while.
+    await waitFor('berth to start', () => berth.lines.length > 0, 30_000);
+    await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
     berth.child.kill('SIGINT');
     expect(await berth.exited()).toBe(0);
