@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { engineSecurity, type EngineSecurity } from '../engine/engine-security.js';
 import { isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { within } from '../wamp/within.js';
 
 /** How long berth waits at start for the engine to say what it adds to isolation (stated on every join line). */
 export const ENGINE_ANSWER_MS = 10_000;
@@ -24,7 +25,7 @@ export interface EngineAnswer {
 export async function askEngine(engine: Engine, config: Config, log: Logger): Promise<EngineAnswer> {
   let security: EngineSecurity | undefined;
   const answer: EngineAnswer = { current: () => security ?? 'unknown' };
-  const ask = () => withDeadline(engine.fetchSecurityOptions(), ENGINE_ANSWER_MS).then((o) => (security = engineSecurity(o)));
+  const ask = () => within(engine.fetchSecurityOptions(), ENGINE_ANSWER_MS, "the engine's security options").then((o) => (security = engineSecurity(o)));
   try {
     await ask();
     return answer;
@@ -43,12 +44,6 @@ async function retry(ask: () => Promise<unknown>): Promise<void> {
     await new Promise((r) => setTimeout(r, 3_000).unref());
     if (await ask().then(() => true, () => false)) return;
   }
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the engine did not answer within ${ms / 1000} s`)), ms)));
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 function socketCode(err: unknown): string | undefined {
