@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { createDockerode } from './docker-engine.js';
-import { engineMessage } from './engine-error.js';
+import { DockerRequests } from './docker-requests.js';
+import { EngineError, engineMessage } from './engine-error.js';
 
 /** What `berth doctor` and the start banner say about an engine: its version, its isolation, its swarm and its networks. */
 export interface EngineFacts {
@@ -38,7 +39,8 @@ export function engineAddress(dockerHost: string | undefined, env: NodeJS.Proces
 /** Ask the engine at `dockerHost` for its facts, within `timeoutMs`; an engine that cannot be asked is an EngineUnreachableError. */
 export async function fetchEngineFacts(dockerHost: string | undefined, timeoutMs = 5_000): Promise<EngineFacts> {
   const docker = createDockerode(dockerHost);
-  const ask = <T>(fn: (signal: AbortSignal) => Promise<T>) => bounded(dockerHost, timeoutMs, fn);
+  const requests = new DockerRequests(docker);
+  const ask = <T>(fn: (signal: AbortSignal) => Promise<T>) => bounded(requests, dockerHost, timeoutMs, fn);
   const [version, info] = await Promise.all([
     ask(() => docker.version() as Promise<{ Version: string; ApiVersion: string }>),
     ask(() => docker.info() as Promise<DockerInfo>),
@@ -66,15 +68,14 @@ interface DockerInfo {
   DefaultAddressPools?: { Base: string; Size: number }[] | null;
 }
 
-async function bounded<T>(dockerHost: string | undefined, timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const deadline = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+/** One request through DockerRequests (its deadline, its typed errors), told in doctor's and the banner's words. */
+async function bounded<T>(requests: DockerRequests, dockerHost: string | undefined, timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   try {
-    return await Promise.race([fn(signal), deadline]);
+    return await requests.request('ask for its facts', fn, timeoutMs);
   } catch (err) {
-    const e = err as { code?: string; name?: string; statusCode?: number };
-    if (e.statusCode !== undefined) throw new Error(`the engine at ${engineAddress(dockerHost)} answered: ${engineMessage(err)}`, { cause: err });
-    const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : engineMessage(err);
+    if (err instanceof EngineError && err.status !== undefined) throw new Error(`the engine at ${engineAddress(dockerHost)} answered: ${engineMessage(err.cause)}`, { cause: err });
+    const cause = err instanceof Error ? (err.cause as { name?: string } | undefined) : undefined;
+    const why = cause?.name === 'TimeoutError' || cause?.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : engineMessage(cause ?? err);
     throw new EngineUnreachableError(engineAddress(dockerHost), why);
   }
 }
@@ -82,7 +83,7 @@ async function bounded<T>(dockerHost: string | undefined, timeoutMs: number, fn:
 /** The engine's version (`20.10.24`), for the start banner; undefined when it does not say within `timeoutMs`. */
 export async function fetchEngineVersion(dockerHost: string | undefined, timeoutMs = 3_000): Promise<string | undefined> {
   const docker = createDockerode(dockerHost);
-  return bounded(dockerHost, timeoutMs, () => docker.version() as Promise<{ Version: string }>).then(
+  return bounded(new DockerRequests(docker), dockerHost, timeoutMs, () => docker.version() as Promise<{ Version: string }>).then(
     (v) => v.Version,
     () => undefined,
   );
