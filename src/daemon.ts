@@ -48,6 +48,7 @@ export class Daemon {
   private appliance: Appliance | undefined;
   private stopping: Promise<void> | undefined;
   private revoke: RevokeSessions = async () => undefined;
+  private security: EngineAnswer | undefined;
 
   constructor(
     private readonly config: Config,
@@ -69,7 +70,7 @@ export class Daemon {
    */
   async start(): Promise<void> {
     const { config, log, engine, index } = this;
-    const security = await askEngine(engine, config, log);
+    const security = (this.security = await askEngine(engine, config, log));
     await checkSwarm(engine, config, log);
     await recoverBuilds(engine, config.domain, log.child({ part: 'build' }));
     const owners = new Owners(index);
@@ -112,6 +113,7 @@ export class Daemon {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.security?.stop();
       this.index.stop();
       this.logs?.stop();
       // Execs first: their commands would otherwise run on in the containers after berth is gone.

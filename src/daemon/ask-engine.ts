@@ -15,6 +15,8 @@ const NOBODY_THERE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', '
 /** What the engine adds to isolation, as the join line states it; `unknown` until the engine has said. */
 export interface EngineAnswer {
   current(): EngineSecurity | 'unknown';
+  /** berth is stopping: no more asking in the background. Safe to call twice. */
+  stop(): void;
 }
 
 /**
@@ -24,7 +26,8 @@ export interface EngineAnswer {
  */
 export async function askEngine(engine: Engine, config: Config, log: Logger): Promise<EngineAnswer> {
   let security: EngineSecurity | undefined;
-  const answer: EngineAnswer = { current: () => security ?? 'unknown' };
+  const stopped = new AbortController();
+  const answer: EngineAnswer = { current: () => security ?? 'unknown', stop: () => stopped.abort() };
   const ask = () => within(engine.fetchSecurityOptions(), ENGINE_ANSWER_MS, "the engine's security options").then((o) => (security = engineSecurity(o)));
   try {
     await ask();
@@ -34,15 +37,19 @@ export async function askEngine(engine: Engine, config: Config, log: Logger): Pr
     if (code && NOBODY_THERE.has(code) && !config.waitForEngine) throw new EngineUnreachableError(engineAddress(config.dockerHost), causeMessage(err));
     log.warn({ err: (err as Error).message }, 'cannot ask the engine for its security options yet: calls answer engine_unavailable until it answers');
   }
-  void retry(ask);
+  void retry(ask, stopped.signal);
   return answer;
 }
 
-/** Ask again every few seconds until the engine answers (the join lines after that state its options). */
-async function retry(ask: () => Promise<unknown>): Promise<void> {
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 3_000).unref());
-    if (await ask().then(() => true, () => false)) return;
+/** Ask again every few seconds until the engine answers (the join lines after that state its options), or berth stops. */
+async function retry(ask: () => Promise<unknown>, stopped: AbortSignal): Promise<void> {
+  while (!stopped.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3_000);
+      timer.unref();
+      stopped.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (stopped.aborted || (await ask().then(() => true, () => false))) return;
   }
 }
 
