@@ -22,19 +22,28 @@ const LOOPBACK = new Set(['127.0.0.1', '::1']);
  */
 export function originPolicy(own: readonly OwnListener[], extra: readonly string[] = []): OriginPolicy {
   const allowed = new Set(extra.map(normalOrigin).filter((o): o is string => o !== undefined));
+  // A wildcard listener's addresses are this machine's as they are at each upgrade (an interface may come or change).
+  const wildcardPorts = new Set(own.filter((l) => WILDCARDS.has(l.host)).map((l) => l.port));
   for (const listener of own) {
-    const hosts = WILDCARDS.has(listener.host) ? [...interfaceAddresses(), 'localhost'] : LOOPBACK.has(listener.host) ? [listener.host, 'localhost'] : [listener.host];
-    for (const host of hosts) {
-      for (const scheme of ['http', 'https']) {
-        const origin = normalOrigin(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${listener.port}`);
-        if (origin) allowed.add(origin);
-      }
+    if (WILDCARDS.has(listener.host)) continue;
+    for (const host of LOOPBACK.has(listener.host) ? [listener.host, 'localhost'] : [listener.host]) {
+      for (const origin of origins(host, listener.port)) allowed.add(origin);
     }
   }
   return (origin) => {
     const normal = normalOrigin(origin);
-    return normal !== undefined && allowed.has(normal);
+    if (normal === undefined) return false;
+    if (allowed.has(normal)) return true;
+    for (const port of wildcardPorts) {
+      if ([...interfaceAddresses(), 'localhost'].some((host) => origins(host, port).includes(normal))) return true;
+    }
+    return false;
   };
+}
+
+/** The http and https origins of a page served from `host:port`, normalized. */
+function origins(host: string, port: number): string[] {
+  return ['http', 'https'].map((scheme) => normalOrigin(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`)).filter((o): o is string => o !== undefined);
 }
 
 /** `HTTP://LocalHost:80` → `http://localhost`; anything that is not an http(s) origin (`null`, a path, garbage) → undefined. */

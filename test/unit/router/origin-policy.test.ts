@@ -1,6 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import type { NetworkInterfaceInfo } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
 import { embeddedRouterSchema } from '../../../src/tenancy/tenancy-config.js';
 import { normalOrigin, originPolicy } from '../../../src/router/origin-policy.js';
+
+/** Addresses an interface gains while berth runs (this machine's real interfaces stay as they are). */
+const added: string[] = [];
+vi.mock('node:os', async (original) => {
+  const os = await original<typeof import('node:os')>();
+  const extra = (address: string) => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: false, cidr: null }) as NetworkInterfaceInfo;
+  return { ...os, networkInterfaces: () => ({ ...os.networkInterfaces(), test0: added.map(extra) }) };
+});
 
 describe('the WebSocket Origin policy', () => {
   it("allows the dashboard's listener by its literal address and localhost, nothing else derived", () => {
@@ -24,6 +33,16 @@ describe('the WebSocket Origin policy', () => {
     expect(allow('http://127.0.0.1:9000')).toBe(true);
     expect(allow('http://localhost:9000')).toBe(true);
     expect(allow('http://203.0.113.9:9000')).toBe(false);
+  });
+
+  it('for a wildcard listener, an address an interface gains after start is allowed from then on', () => {
+    const allow = originPolicy([{ host: '0.0.0.0', port: 9000 }]);
+    expect(allow('http://198.51.100.7:9000')).toBe(false);
+    added.push('198.51.100.7');
+    expect(allow('http://198.51.100.7:9000')).toBe(true);
+    expect(allow('http://198.51.100.7:9001')).toBe(false);
+    added.length = 0;
+    expect(allow('http://198.51.100.7:9000')).toBe(false);
   });
 
   it('config: allowedOrigins takes origins only', () => {
