@@ -1,21 +1,45 @@
 #!/usr/bin/env bash
 # Everything the tests need on a fresh Debian 12 machine, as root; on a machine that has it, a quick no-op.
-#   docker.io + a running dockerd and the exis-python base (scripts/setup-engine.sh), busybox-static, git, python3-venv, Crossbar.io in a virtualenv, the busybox test base.
+#   docker.io + a running dockerd and the exis-python base (scripts/setup-engine.sh), busybox-static, git, python3-venv,
+#   Crossbar.io in a virtualenv (scripts/setup-crossbar.sh), the busybox test base, node_modules.
+# The slow steps are mostly download and run side by side: npm ci and Crossbar.io's pip install in the background, the
+# engine and its base while apt installs the rest. SETUP_CROSSBAR=0 leaves Crossbar.io out (npm test installs it beside
+# the suites that do not need it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-CROSSBAR_VENV="${CROSSBAR_VENV:-/opt/berth-test/crossbar}"
-CROSSBAR_VERSION="${CROSSBAR_VERSION:-26.10.1}"
 say() { printf '[test-setup] %s\n' "$*"; }
+ctx=""
+trap 'rm -rf ${ctx:+"$ctx"}' EXIT
+declare -A job_pid
+start_job() { # start_job <name> <command…>: in the background; what it says shows as it says it
+  local name=$1; shift
+  "$@" &
+  job_pid[$name]=$!
+}
+finish_job() { # finish_job <name>: wait for it; a failure ends the set-up
+  local name=$1 status=0
+  wait "${job_pid[$name]}" || status=$?
+  [ "$status" -eq 0 ] || { say "$name failed (exit $status, above)"; exit "$status"; }
+}
+export DEBIAN_FRONTEND=noninteractive
+npm_ci() { npm ci --no-audit --no-fund >/dev/null; }
 
-# The engine and the exis-python base: the same steps as npm start (scripts/setup-engine.sh).
-SETUP_SAY="[test-setup]" bash scripts/setup-engine.sh exis-python
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci (in the background)"
+  start_job npm npm_ci
+fi
+venv_ok() { python3 -c 'import venv, ensurepip' 2>/dev/null; }
+crossbar=${SETUP_CROSSBAR:-1}
+if [ "$crossbar" = 1 ] && venv_ok; then start_job crossbar bash scripts/setup-crossbar.sh; crossbar=started; fi
 
+engine_pkgs=()
+command -v dockerd >/dev/null || engine_pkgs+=(docker.io)
+command -v mmdebstrap >/dev/null || engine_pkgs+=(mmdebstrap) # the bases and berth's own image are Debian roots made offline
 need_pkgs=()
 # The test base is FROM scratch, so its busybox must be the static build.
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || need_pkgs+=(busybox-static)
 command -v git >/dev/null || need_pkgs+=(git)
-python3 -c 'import venv, ensurepip' 2>/dev/null || need_pkgs+=(python3-venv)
+venv_ok || need_pkgs+=(python3-venv)
 # The CLI's terminal tests type into a real terminal (tmux).
 command -v tmux >/dev/null || need_pkgs+=(tmux)
 # The engine-restart tests make network namespaces and bridges (ip).
@@ -27,33 +51,29 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 # The install tests check the shipped systemd unit and compose file with the real tools.
 command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
 command -v docker-compose >/dev/null || need_pkgs+=(docker-compose)
-# berth's own image is a Debian root made offline (docker/berth/build.sh), as the bases are.
-command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
+
+if [ $(( ${#engine_pkgs[@]} + ${#need_pkgs[@]} )) -gt 0 ]; then apt-get update -q >/dev/null; fi
+if [ ${#engine_pkgs[@]} -gt 0 ]; then
+  say "installing ${engine_pkgs[*]}"
+  apt-get install -y -q "${engine_pkgs[@]}" >/dev/null
+fi
+# dockerd and the exis-python base (mmdebstrap, its own apt in its own root) come up while apt installs the rest.
+start_job engine env SETUP_SAY="[test-setup]" bash scripts/setup-engine.sh exis-python
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
   apt-get install -y -q "${need_pkgs[@]}" >/dev/null
 fi
-
-if [ ! -x "$CROSSBAR_VENV/bin/crossbar" ]; then
-  say "installing Crossbar.io $CROSSBAR_VERSION into $CROSSBAR_VENV (a few minutes)"
-  python3 -m venv "$CROSSBAR_VENV"
-  "$CROSSBAR_VENV/bin/pip" install -q --disable-pip-version-check "crossbar==$CROSSBAR_VERSION"
-fi
-"$CROSSBAR_VENV/bin/crossbar" version >/dev/null 2>&1 || { say "Crossbar.io in $CROSSBAR_VENV does not run"; exit 1; }
+if [ "$crossbar" = 1 ]; then start_job crossbar bash scripts/setup-crossbar.sh; crossbar=started; fi
+finish_job engine
 
 if ! docker image inspect berth-test/busybox:latest >/dev/null 2>&1; then
   say "building berth-test/busybox (FROM scratch + busybox-static)"
   ctx=$(mktemp -d)
-  trap 'rm -rf "$ctx"' EXIT
   cp /bin/busybox "$ctx/busybox"
   cp test/fixtures/busybox/Dockerfile "$ctx/Dockerfile"
   docker build -q -t berth-test/busybox:latest "$ctx" >/dev/null
 fi
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund >/dev/null
-fi
+[ -z "${job_pid[npm]:-}" ] || finish_job npm
+[ "$crossbar" != started ] || finish_job crossbar
 say "ready"
