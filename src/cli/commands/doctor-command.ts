@@ -5,8 +5,6 @@ import { addConnectionOptions, commandConnection } from '../connection.js';
 import { EXIT } from '../exit-codes.js';
 import { Output } from '../output.js';
 import type { Check } from '../doctor/check.js';
-import { engineChecks } from '../doctor/engine-checks.js';
-import { routerChecks } from '../doctor/router-checks.js';
 
 /** The daemon's options the doctor reads too, besides the connection options. */
 const DAEMON_KEYS = ['dockerHost', 'engine', 'listen'] as const satisfies readonly OptionKey[];
@@ -40,6 +38,8 @@ export function addDoctorCommand(program: Command): void {
       throw err;
     }
     const out = Output.fromProcess();
+    // The checks load the engine's and the router's clients (most of a second): only doctor pays for them.
+    const [{ engineChecks }, { routerChecks }] = await Promise.all([import('../doctor/engine-checks.js'), import('../doctor/router-checks.js')]);
     const [engine, router] = await Promise.all([engineChecks(config), routerChecks(config)]);
     const checks = [...engine, ...router];
     for (const c of checks) printCheck(out, c);
