@@ -7,7 +7,8 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
   ['second', 1],
 ];
-const relative = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+/** Made on first use: loading ICU's data for it takes tens of milliseconds, which every command would pay at start. */
+let relative: Intl.RelativeTimeFormat | undefined;
 
 /** "3 minutes ago" for an ISO time; "just now" under a second (or a clock slightly ahead); "-" for none. */
 export function ago(iso: string | null | undefined, now = Date.now()): string {
@@ -17,6 +18,7 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   const seconds = Math.floor((now - t) / 1000);
   if (seconds < 1) return 'just now';
   const [unit, size] = UNITS.find(([, s]) => seconds >= s)!;
+  relative ??= new Intl.RelativeTimeFormat('en', { numeric: 'always' });
   return relative.format(-Math.floor(seconds / size), unit);
 }
 
