@@ -89,6 +89,11 @@ export function parseMessage(text: string): ParseResult {
   } catch {
     return { ok: false, reason: 'invalid JSON' };
   }
+  return parseValue(raw);
+}
+
+/** Validate one decoded frame (of any serializer) as a client-to-router message. */
+export function parseValue(raw: unknown): ParseResult {
   if (!Array.isArray(raw) || raw.length === 0) return { ok: false, reason: 'a WAMP message must be a non-empty array' };
   const code = raw[0] as unknown;
   const schema = typeof code === 'number' ? (schemas as Record<number, z.ZodType<ClientMessage> | undefined>)[code] : undefined;
