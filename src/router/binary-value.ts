@@ -24,22 +24,37 @@ export function bytesAsJson(this: unknown, key: string, v: unknown): unknown {
   return raw instanceof Uint8Array ? `\u0000${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')}` : v;
 }
 
-/** A copy of `value` with JSON's "\0"+base64 strings turned into bytes (for a msgpack or CBOR peer); shared parts kept. */
-export function jsonAsBytes(value: unknown): unknown {
-  if (typeof value === 'string') return value.charCodeAt(0) === 0 ? Buffer.from(value.slice(1), 'base64') : value;
-  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
+/**
+ * A copy of `value` as msgpack and CBOR must carry it (shared parts kept, nothing copied when nothing changes):
+ * integers beyond 32 bits as BigInt, because msgpackr and cbor-x write a plain number that large as a float64, and WAMP
+ * IDs (up to 2^53) and integer arguments must stay integers on the wire, as strict peers (Autobahn|Python) check; and, when
+ * `jsonBinary`, JSON's "\0"+base64 strings as bytes.
+ */
+export function forBinaryWire(value: unknown, jsonBinary: boolean): unknown {
+  switch (typeof value) {
+    case 'number':
+      return (value > 0x7fffffff || value < -0x80000000) && Number.isSafeInteger(value) ? BigInt(value) : value;
+    case 'string':
+      return jsonBinary && value.charCodeAt(0) === 0 ? Buffer.from(value.slice(1), 'base64') : value;
+    case 'object':
+      break;
+    default:
+      return value;
+  }
+  if (value === null || value instanceof Uint8Array) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const v = jsonAsBytes(value[i]);
+      const v = forBinaryWire(value[i], jsonBinary);
       if (v !== value[i]) (out ??= value.slice())[i] = v;
     }
     return out ?? value;
   }
   let out: Record<string, unknown> | undefined;
-  for (const [k, item] of Object.entries(value)) {
-    const v = jsonAsBytes(item);
-    if (v !== item) (out ??= { ...value })[k] = v;
+  for (const k in value) {
+    const item = (value as Record<string, unknown>)[k];
+    const v = forBinaryWire(item, jsonBinary);
+    if (v !== item) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
   }
   return out ?? value;
 }

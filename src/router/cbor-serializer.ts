@@ -1,5 +1,5 @@
 import { Decoder, Encoder } from 'cbor-x';
-import { carries, jsonAsBytes } from './binary-value.js';
+import { carries, forBinaryWire } from './binary-value.js';
 import { scanCbor } from './cbor-scan.js';
 import type { Decoded, Serializer } from './serializer.js';
 
@@ -23,14 +23,14 @@ export const cborSerializer: Serializer = {
     }
   },
   encode(message) {
-    return encoder.encode(carries(message, 'json') ? jsonAsBytes(message) : message);
+    return encoder.encode(forBinaryWire(message, carries(message, 'json')));
   },
   encodeTail(items) {
     const convert = carries(items, 'json');
-    return Buffer.concat(items.map((item) => encoder.encode(convert ? jsonAsBytes(item) : item)));
+    return Buffer.concat(items.map((item) => encoder.encode(forBinaryWire(item, convert))));
   },
   frame(head, tail, count) {
     // Heads have at most 6 elements and payloads 2: the array header is always the one byte 0x80 | n.
-    return Buffer.concat([Buffer.from([0x80 | (head.length + count)]), encoder.encode(head).subarray(1), tail]);
+    return Buffer.concat([Buffer.from([0x80 | (head.length + count)]), encoder.encode(forBinaryWire(head, false)).subarray(1), tail]);
   },
 };

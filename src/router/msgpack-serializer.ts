@@ -1,5 +1,5 @@
 import { Packr, Unpackr } from 'msgpackr';
-import { carries, jsonAsBytes } from './binary-value.js';
+import { carries, forBinaryWire } from './binary-value.js';
 import { scanMsgpack } from './msgpack-scan.js';
 import type { Decoded, Serializer } from './serializer.js';
 
@@ -22,14 +22,14 @@ export const msgpackSerializer: Serializer = {
     }
   },
   encode(message) {
-    return packr.pack(carries(message, 'json') ? jsonAsBytes(message) : message);
+    return packr.pack(forBinaryWire(message, carries(message, 'json')));
   },
   encodeTail(items) {
     const convert = carries(items, 'json');
-    return Buffer.concat(items.map((item) => packr.pack(convert ? jsonAsBytes(item) : item)));
+    return Buffer.concat(items.map((item) => packr.pack(forBinaryWire(item, convert))));
   },
   frame(head, tail, count) {
-    return Buffer.concat([arrayHeader(head.length + count), packr.pack(head).subarray(arrayHeader(head.length).length), tail]);
+    return Buffer.concat([arrayHeader(head.length + count), packr.pack(forBinaryWire(head, false)).subarray(arrayHeader(head.length).length), tail]);
   },
 };
 

@@ -1,16 +1,20 @@
-import { decode as cborDecode, encode as cborEncode } from 'cbor-x';
-import { pack, unpack } from 'msgpackr';
+import { Decoder, encode as cborEncode } from 'cbor-x';
+import { pack, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { within } from '../../conformance/helpers/compare.js';
 
 export type Kind = 'json' | 'msgpack' | 'cbor';
 export const KINDS: readonly Kind[] = ['json', 'msgpack', 'cbor'];
 
-/** Client-side codecs, independent of the router's own (msgpackr's and cbor-x's defaults, as most clients use them). */
+// 64-bit integers (the router's IDs beyond 2^32) as numbers, as wampy's CBOR serializer reads them.
+const unpackr = new Unpackr({ int64AsType: 'number', mapsAsObjects: true });
+const cborDecoder = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
+
+/** Client-side codecs, independent of the router's own (msgpackr's and cbor-x's defaults otherwise, as most clients use them). */
 export const codec: Record<Kind, { encode: (m: unknown) => Buffer | string; decode: (d: Buffer) => unknown; binary: boolean }> = {
   json: { encode: (m) => JSON.stringify(m), decode: (d) => JSON.parse(d.toString('utf8')), binary: false },
-  msgpack: { encode: (m) => pack(m), decode: (d) => unpack(d), binary: true },
-  cbor: { encode: (m) => Buffer.from(cborEncode(m)), decode: (d) => cborDecode(d), binary: true },
+  msgpack: { encode: (m) => pack(m), decode: (d) => unpackr.unpack(d), binary: true },
+  cbor: { encode: (m) => Buffer.from(cborEncode(m)), decode: (d) => cborDecoder.decode(d), binary: true },
 };
 
 const ROLES = { caller: { features: { progressive_call_results: true } }, callee: { features: { progressive_call_results: true } }, publisher: {}, subscriber: {} };

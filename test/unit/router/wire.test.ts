@@ -37,3 +37,18 @@ describe('outbound frames (serialized once per serializer)', () => {
     expect(encode(message, json!).toString('utf8')).toBe(JSON.stringify(message));
   });
 });
+
+describe('integers on the binary wire', () => {
+  it('integers beyond 32 bits (WAMP IDs up to 2^53) are msgpack/CBOR integers, not float64', async () => {
+    const { unpack } = await import('msgpackr');
+    const { decode } = await import('cbor-x');
+    const [, msgpack, cbor] = SERIALIZERS;
+    const message = [2, 2 ** 53 - 1, { n: -(2 ** 40), f: 1.5, small: 7 }];
+    const m = msgpack!.encode(message);
+    expect(unpack(m)).toEqual([2, BigInt(2 ** 53 - 1), { n: BigInt(-(2 ** 40)), f: 1.5, small: 7 }]);
+    const c = cbor!.encode(message);
+    expect(c[2]).toBe(0x1b); // uint64 head of the second element
+    expect(decode(c)).toEqual([2, 2 ** 53 - 1, { n: -(2 ** 40), f: 1.5, small: 7 }]);
+    for (const s of [msgpack!, cbor!]) expect(s.decode(s.encode(message))).toEqual({ ok: true, value: message, binary: undefined });
+  });
+});
