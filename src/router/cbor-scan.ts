@@ -6,9 +6,9 @@ const BREAK = 0xff;
 
 /**
  * Check a CBOR frame before cbor-x sees it: exactly one data item, plain data only (integers, floats, false/true/null,
- * byte and text strings, arrays, maps with text keys), no tags at all (cbor-x turns tags into Dates, BigInts, Sets,
- * Maps, typed arrays, shared references and packed-value expansions, some of them costly to build), no `undefined` or
- * other simple values, no length larger than the bytes that remain, nesting at most MAX_DEPTH. Linear in the frame.
+ * undefined, byte and text strings, arrays, maps with text keys), no tags but 64 on a byte string (cbor-x turns tags
+ * into Dates, BigInts, Sets, Maps, typed arrays, shared references and packed-value expansions, some of them costly to
+ * build), no other simple values, no length larger than the bytes that remain, nesting at most MAX_DEPTH. Linear in the frame.
  */
 export function scanCbor(buf: Uint8Array): ScanResult {
   let pos = 0;
@@ -76,11 +76,17 @@ export function scanCbor(buf: Uint8Array): ScanResult {
       }
       case 4: return items(argument(ai), depth, false);
       case 5: return items(argument(ai), depth, true);
-      case 6: throw new Refused('CBOR tag (only plain data is accepted)');
+      case 6: {
+        // Tag 64 (RFC 8746, uint8 typed array) on a byte string is how cbor-x (so wampy) sends a Uint8Array: bytes.
+        if (argument(ai) !== 64) throw new Refused('CBOR tag (only plain data is accepted)');
+        need(1);
+        if (buf[pos]! >> 5 !== 2) throw new Refused('CBOR tag 64 on something other than a byte string');
+        return item(depth, false);
+      }
       default:
-        if (ai === 20 || ai === 21 || ai === 22) return;
+        if (ai >= 20 && ai <= 23) return; // false, true, null, undefined (cbor-x, so wampy, sends unset options as undefined)
         if (ai === 25 || ai === 26 || ai === 27) return void argument(ai);
-        throw new Refused(ai === 31 ? 'CBOR break outside an indefinite item' : `CBOR simple value ${ai} (only false, true, null and floats)`);
+        throw new Refused(ai === 31 ? 'CBOR break outside an indefinite item' : `CBOR simple value ${ai} (only false, true, null, undefined and floats)`);
     }
   };
   try {

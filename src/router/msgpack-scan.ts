@@ -9,7 +9,7 @@ class Refused extends Error {}
 /**
  * Check a msgpack frame before msgpackr sees it: exactly one value, plain data only (nil, booleans, numbers, str, bin,
  * arrays, maps with str keys), no ext types (msgpackr's records, structured clones, timestamps), no length larger than
- * the bytes that remain, nesting at most MAX_DEPTH. Linear in the frame and allocates nothing, so a hostile frame costs
+ * the bytes that remain, nesting at most MAX_DEPTH. The one ext taken is msgpackr's `undefined` (fixext 1, type 0). Linear in the frame and allocates nothing, so a hostile frame costs
  * no more than reading it.
  */
 export function scanMsgpack(buf: Uint8Array): ScanResult {
@@ -64,7 +64,13 @@ export function scanMsgpack(buf: Uint8Array): ScanResult {
       case 0xdd: return items(len(4), depth, false);
       case 0xde: return items(len(2), depth, true);
       case 0xdf: return items(len(4), depth, true);
-      default: // 0xc1 (never used), 0xc7–0xc9 and 0xd4–0xd8 (ext)
+      case 0xd4:
+        // fixext 1 of type 0 with data 0 is how msgpackr (so wampy) sends `undefined` (e.g. unset options): read as
+        // undefined, which leaves an option unset, as JSON's omitted keys do. Every other ext is refused below.
+        need(2);
+        if (buf[pos] === 0 && buf[pos + 1] === 0) return void (pos += 2);
+        throw new Refused('msgpack extension type (only plain data is accepted)');
+      default: // 0xc1 (never used), 0xc7–0xc9 and 0xd5–0xd8 (ext)
         throw new Refused(b === 0xc1 ? 'msgpack byte 0xc1' : 'msgpack extension type (only plain data is accepted)');
     }
   };

@@ -149,4 +149,19 @@ describe('peers of different serializers', () => {
     expect(Buffer.from((r2[3] as Uint8Array[])[0]!)).toEqual(bytes);
     expect((r2[3] as unknown[])[1]).toBe('plain text');
   });
+
+  it('what wampy sends: undefined options (msgpackr ext 0, CBOR undefined) are unset options; a CBOR tag-64 Uint8Array is bytes', async () => {
+    const url = await start();
+    for (const kind of ['msgpack', 'cbor'] as const) {
+      const s = await open(url, kind);
+      s.send([32, 1, { match: undefined, get_retained: undefined }, `com.example.${kind}`]);
+      expect((await s.next((m) => m[0] === SUBSCRIBED || m[0] === ERROR))[0]).toBe(SUBSCRIBED);
+    }
+    const json = await open(url, 'json');
+    json.send([32, 1, {}, 'com.example.tagged']);
+    await json.next((m) => m[0] === SUBSCRIBED);
+    const cbor = await open(url, 'cbor');
+    cbor.send([PUBLISH, 2, {}, 'com.example.tagged', [new Uint8Array([1, 2, 3])]]); // cbor-x tags a Uint8Array with 64 in Node
+    expect((await json.next((m) => m[0] === EVENT))[4]).toEqual(['\u0000AQID']);
+  });
 });
