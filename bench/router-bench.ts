@@ -9,6 +9,8 @@
  * p50 must stay flat (with a linear scan, 100k registrations cost ~100 ms per call).
  *
  *   npx tsx bench/router-bench.ts [--serializers json,msgpack,cbor]   → prints the tables, writes bench/results/router.json
+ *   npx tsx bench/router-bench.ts --serializers-only                 → the embedded router per serializer only (~1 min),
+ *                                                                      writes bench/results/router-serializers.json
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -226,6 +228,19 @@ async function main(): Promise<void> {
     }
   }
   results.embedded = bySerializer.json ?? bySerializer[serializers[0]!]!;
+  const serializerTable = () => {
+    console.log(`\n${'embedded, serializer'.padEnd(22)}${'p50 (ms)'.padStart(12)}${'p99 (ms)'.padStart(12)}${'calls/s'.padStart(12)}`);
+    for (const [s, r] of Object.entries(bySerializer)) console.log(`${s.padEnd(22)}${r.p50.toFixed(3).padStart(12)}${r.p99.toFixed(3).padStart(12)}${r.callsPerSecond.toFixed(0).padStart(12)}`);
+  };
+  const out = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version };
+  if (process.argv.includes('--serializers-only')) {
+    // The embedded router in each serializer alone (about a minute): no scaling runs, no Crossbar.io.
+    serializerTable();
+    writeFileSync(`${out}router-serializers.json`, `${JSON.stringify({ date: new Date().toISOString(), machine, sequentialCalls: SEQUENTIAL, inFlight: IN_FLIGHT, concurrentCalls: CONCURRENT_TOTAL, serializers: bySerializer }, null, 2)}\n`);
+    return;
+  }
   // Call p50 with 1, 1k and 100k wildcard registrations held by another session: the cost must not grow with them.
   const scaling: Record<string, CallerReport> = {};
   for (const held of HELD) {
@@ -263,13 +278,10 @@ async function main(): Promise<void> {
   console.log(table);
   console.log(`\n${'registrations held'.padEnd(22)}${'p50 (ms)'.padStart(12)}${'p99 (ms)'.padStart(12)}`);
   for (const [held, r] of Object.entries(scaling)) console.log(`${held.padEnd(22)}${r.p50.toFixed(3).padStart(12)}${r.p99.toFixed(3).padStart(12)}`);
-  console.log(`\n${'embedded, serializer'.padEnd(22)}${'p50 (ms)'.padStart(12)}${'p99 (ms)'.padStart(12)}${'calls/s'.padStart(12)}`);
-  for (const [s, r] of Object.entries(bySerializer)) console.log(`${s.padEnd(22)}${r.p50.toFixed(3).padStart(12)}${r.p99.toFixed(3).padStart(12)}${r.callsPerSecond.toFixed(0).padStart(12)}`);
-  const out = fileURLToPath(new URL('./results/', import.meta.url));
-  mkdirSync(out, { recursive: true });
+  serializerTable();
   writeFileSync(
     `${out}router.json`,
-    `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, sequentialCalls: SEQUENTIAL, inFlight: IN_FLIGHT, concurrentCalls: CONCURRENT_TOTAL, results, serializers: bySerializer, scaling }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, sequentialCalls: SEQUENTIAL, inFlight: IN_FLIGHT, concurrentCalls: CONCURRENT_TOTAL, results, serializers: bySerializer, scaling }, null, 2)}\n`,
   );
 }
 

@@ -79,6 +79,7 @@ describe('hostile frames get 1002', () => {
     ['not an array', codec.msgpack.encode({ hello: 1 }) as Buffer],
     ['an array that is not a WAMP message', codec.msgpack.encode([48, 'x', {}, 'a.b']) as Buffer],
     ['bytes where a URI must be', hex('94 30 01 80 c4 03 612e62')],
+    ['bytes where the options dict must be', hex('94 30 01 c4 02 0102 a3 612e62')],
   ];
   it.each(msgpack)('msgpack: %s', async (_what, frame) => {
     expect(await answer('msgpack', frame, true)).toEqual(protocolError);
