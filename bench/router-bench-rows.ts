@@ -13,6 +13,7 @@ export async function routerBench(): Promise<{ rows: Row[]; json: unknown }> {
     inFlight: number;
     sequentialCalls: number;
     scaling?: Record<string, Side>;
+    serializers?: Record<string, Side>;
   };
   const e = report.results.embedded;
   const x = report.results.crossbar;
@@ -21,6 +22,13 @@ export async function routerBench(): Promise<{ rows: Row[]; json: unknown }> {
     { bench: 'router', case: 'p99', value: `${round(e.p99)} ms`, baseline: `Crossbar.io ${round(x.p99)} ms`, ratio: `${round(e.p99 / x.p99, 2)}×`, target: '' },
     { bench: 'router', case: `calls/s, ${report.inFlight} in flight`, value: `${Math.round(e.callsPerSecond)}`, baseline: `Crossbar.io ${Math.round(x.callsPerSecond)}`, ratio: `${round(e.callsPerSecond / x.callsPerSecond, 2)}×`, target: '≥ 1.00×' },
   ];
+  // The embedded router in its binary serializers, against its own JSON (the same raw peers, another wire format).
+  const json = report.serializers?.json;
+  for (const [name, side] of Object.entries(report.serializers ?? {})) {
+    if (!json || name === 'json') continue;
+    rows.push({ bench: 'router', case: `${name}: calls/s, ${report.inFlight} in flight`, value: `${Math.round(side.callsPerSecond)}`, baseline: `JSON ${Math.round(json.callsPerSecond)}`, ratio: `${round(side.callsPerSecond / json.callsPerSecond, 2)}×`, target: '' });
+    rows.push({ bench: 'router', case: `${name}: p50`, value: `${round(side.p50)} ms`, baseline: `JSON ${round(json.p50)} ms`, ratio: `${round(side.p50 / json.p50, 2)}×`, target: '' });
+  }
   // The cost of a call must not grow with what others registered (with a linear scan, 100k wildcard registrations cost 101 ms a call).
   const one = report.scaling?.['1'];
   for (const [held, side] of Object.entries(report.scaling ?? {})) {

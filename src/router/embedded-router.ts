@@ -9,14 +9,14 @@ import type { OriginPolicy } from './origin-policy.js';
 import { Realm } from './realm.js';
 import { parseRouterConfig, type RouterConfig, type RouterOptions } from './router-config.js';
 import { RouterSession, type SessionContext } from './router-session.js';
+import { chooseSubprotocol, serializerFor } from './serializer.js';
 
 export type { RouterOptions } from './router-config.js';
 
-const SUBPROTOCOL = 'wamp.2.json';
 const STOP_TIMEOUT_MS = 3_000;
 
 /**
- * berth's embedded WAMP v2 router: WebSocket + JSON, a dealer and a broker per realm, Crossbar.io-style static
+ * berth's embedded WAMP v2 router: WebSocket with JSON, msgpack or CBOR, a dealer and a broker per realm, Crossbar.io-style static
  * authentication and authorization behind replaceable hooks.
  */
 export class EmbeddedRouter {
@@ -53,7 +53,7 @@ export class EmbeddedRouter {
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.limits.maxMessageBytes,
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      handleProtocols: (protocols) => chooseSubprotocol(protocols) ?? false,
     });
     const servers: Server[] = [];
     const urls: string[] = [];
@@ -62,7 +62,7 @@ export class EmbeddedRouter {
     if (options.allowOrigin) router.allowOrigin = options.allowOrigin;
     router.accept = (ws, req, listener) => {
       const transport = { peer: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, listener, localAddress: plainAddress(req.socket.localAddress) };
-      const session = new RouterSession(ws, ctx, transport);
+      const session = new RouterSession(ws, ctx, transport, serializerFor(ws.protocol)!);
       router.sessions.add(session);
       ws.once('close', () => router.sessions.delete(session));
     };
@@ -157,7 +157,7 @@ export class EmbeddedRouter {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (this.stopping) return reject(socket, 503, 'Service Unavailable');
     if (path !== config.path) return reject(socket, 404, 'Not Found');
-    if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, 'Bad Request');
+    if (chooseSubprotocol(offered) === undefined) return reject(socket, 400, 'Bad Request');
     // A browser's page, which may be any site the user opened: only the origins the policy allows may join.
     const origin = req.headers.origin;
     if (origin !== undefined && !this.allowOrigin(origin)) {

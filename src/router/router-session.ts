@@ -11,7 +11,9 @@ import type { Realm } from './realm.js';
 import type { RouterConfig } from './router-config.js';
 import { settle } from './settle.js';
 import type { Transport } from './transport.js';
-import { MSG, parseMessage, type ClientMessage } from './wamp-message.js';
+import { markBinary } from './binary-value.js';
+import type { Serializer } from './serializer.js';
+import { MSG, parseValue, type ClientMessage } from './wamp-message.js';
 import { welcomeMessage } from './welcome-message.js';
 import { encode, frameSize } from './wire.js';
 
@@ -47,6 +49,7 @@ export class RouterSession implements Peer {
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
     private readonly transport: Transport,
+    private readonly serializer: Serializer,
   ) {
     this.log = ctx.log.child({ peer: transport.peer, listener: transport.listener });
     this.inbound = new MessageQueue({
@@ -71,8 +74,8 @@ export class RouterSession implements Peer {
     if (this.ws.readyState !== WebSocket.OPEN) return true;
     const limits = this.ctx.limits;
     // The peer would close its session on a frame over the limit (as this router does): refuse it here instead.
-    if (frameSize(message) > limits.maxMessageBytes) return false;
-    this.ws.send(encode(message), { binary: false });
+    if (frameSize(message, this.serializer) > limits.maxMessageBytes) return false;
+    this.ws.send(encode(message, this.serializer), { binary: this.serializer.binary });
     // Backpressure: a peer that does not read is disconnected once its queue passes the cap, never buffered without end.
     if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) this.tooSlow();
     return true;
@@ -124,13 +127,23 @@ export class RouterSession implements Peer {
 
   private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.state === 'closed') return;
-    if (isBinary) return this.fail('invalid serialization of WAMP message (binary True, but expected False)');
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    const parsed = parseMessage(text);
+    if (isBinary !== this.serializer.binary) {
+      return this.fail(`invalid serialization of WAMP message (binary ${isBinary ? 'True' : 'False'}, but expected ${isBinary ? 'False' : 'True'})`);
+    }
+    const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const decoded = this.serializer.decode(frame);
+    if (!decoded.ok) return this.fail(decoded.reason);
+    const parsed = parseValue(decoded.value);
     if (!parsed.ok) return this.fail(parsed.reason);
     const uriProblem = badUri(parsed.message);
     if (uriProblem) return this.fail(uriProblem);
-    if (!this.inbound.push(parsed.message, text.length)) this.fail('too many messages while an authorization is pending');
+    if (decoded.binary && 'args' in parsed.message) {
+      // Binary values reach peers of another serializer converted (binary-value.ts); the marks say which payloads to walk.
+      markBinary(parsed.message.args, decoded.binary);
+      markBinary(parsed.message.kwargs, decoded.binary);
+    }
+    // Queued bytes count the frame as it came over the wire, in this session's serializer.
+    if (!this.inbound.push(parsed.message, frame.length)) this.fail('too many messages while an authorization is pending');
   }
 
   private dispatch(m: ClientMessage): void | Promise<void> {

@@ -89,10 +89,17 @@ export function parseMessage(text: string): ParseResult {
   } catch {
     return { ok: false, reason: 'invalid JSON' };
   }
+  return parseValue(raw);
+}
+
+/** Validate one decoded frame (of any serializer) as a client-to-router message. */
+export function parseValue(raw: unknown): ParseResult {
   if (!Array.isArray(raw) || raw.length === 0) return { ok: false, reason: 'a WAMP message must be a non-empty array' };
   const code = raw[0] as unknown;
   const schema = typeof code === 'number' ? (schemas as Record<number, z.ZodType<ClientMessage> | undefined>)[code] : undefined;
   if (!schema) return { ok: false, reason: `unexpected message type ${JSON.stringify(code)}` };
+  // msgpack/CBOR bytes are never a field of a message (zod would take them for an options object).
+  if (raw.some((v) => v instanceof Uint8Array)) return { ok: false, reason: `invalid message ${String(code)}: bytes where WAMP wants an ID, URI, dict or list` };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: `invalid message ${String(code)}: ${parsed.error.issues[0]?.message ?? 'malformed'}` };
   return { ok: true, message: parsed.data };
