@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything the tests need on a fresh Debian 12 machine, as root; on a machine that has it, a quick no-op.
-#   docker.io + a running dockerd and the exis-python base (scripts/setup-engine.sh), busybox-static, git, python3-venv, Crossbar.io in a virtualenv, the busybox test base.
+#   docker.io + a running dockerd and the exis-python base (scripts/setup-engine.sh), busybox-static, git, python3-venv, Crossbar.io in a virtualenv, nexus (../shared/tools/nexusd.sh build), the busybox test base.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +42,12 @@ if [ ! -x "$CROSSBAR_VENV/bin/crossbar" ]; then
   "$CROSSBAR_VENV/bin/pip" install -q --disable-pip-version-check "crossbar==$CROSSBAR_VERSION"
 fi
 "$CROSSBAR_VENV/bin/crossbar" version >/dev/null 2>&1 || { say "Crossbar.io in $CROSSBAR_VENV does not run"; exit 1; }
+
+# nexus, the third router the router-sensitive suites run on (docs/nexus.md): built once from the shared vendored
+# source beside the repository; the binary is cached, so on a machine that has it this is a quick check.
+NEXUSD_SH="${NEXUSD_SH:-$PWD/../shared/tools/nexusd.sh}"
+if [ ! -x "${NEXUSD_CACHE:-/tmp/nexusd-cache}/nexusd" ]; then say "building nexus (Go, once)"; fi
+bash "$NEXUSD_SH" build
 
 if ! docker image inspect berth-test/busybox:latest >/dev/null 2>&1; then
   say "building berth-test/busybox (FROM scratch + busybox-static)"
