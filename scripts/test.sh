@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (npm test): set up what the tests need on a fresh Debian machine, compile once, then run
 # unit + conformance + integration suites on Crossbar.io, and the router-sensitive integration suites again on the
-# embedded router. Ends with the totals and the slowest files.
+# embedded router and on nexus. Ends with the totals and the slowest files.
 #   npm test -- <vitest args>   passes arguments to one run (e.g. a file filter) instead.
 #   BERTH_TEST_FILE_WORKERS=2 npm test   runs each lane's integration files two at a time (vitest.config.ts; default 1).
 set -euo pipefail
@@ -70,12 +70,20 @@ echo "--- unit, conformance, the router-sensitive suites on the embedded router 
   BERTH_TEST_ROUTER=embedded run embedded --project integration "${ROUTER_SENSITIVE[@]}" "${ENGINE_HEAVY[@]}" || status=1
   exit $status ) >"$reports/lane2.log" 2>&1 &
 lane2=$!
+# A third lane: the router-sensitive files once more on nexus (docs/nexus.md), with berth's start-up enforcement check;
+# what nexus cannot do (tickets, confinement) is skipped by name. Its files run two at a time beside the other lanes.
+( BERTH_TEST_ROUTER=nexus run nexus --project integration "${ROUTER_SENSITIVE[@]}" test/integration/router-enforcement.test.ts
+) >"$reports/nexus.log" 2>&1 &
+lane3=$!
 status=0
 # The Crossbar.io lane holds the most files: three at a time.
 BERTH_TEST_FILE_WORKERS=$(( BERTH_TEST_FILE_WORKERS + 1 )) run crossbar --project integration "${exclude[@]}" || status=1
 wait "$lane2" || status=1
+wait "$lane3" || status=1
 echo "--- unit, conformance, the embedded-router pass and the engine-heavy suites (BERTH_TEST_ROUTER=embedded):"
 cat "$reports/lane2.log"
+echo "--- the router-sensitive suites on nexus (BERTH_TEST_ROUTER=nexus):"
+cat "$reports/nexus.log"
 node -e '
   const fs = require("fs"), path = require("path");
   let passed = 0, failed = 0, skipped = 0;
