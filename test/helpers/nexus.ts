@@ -11,11 +11,17 @@ export const NEXUSD_SH = process.env.NEXUSD_SH ?? fileURLToPath(new URL('../../.
 const NEXUSD_BIN = join(process.env.NEXUSD_CACHE ?? '/tmp/nexusd-cache', 'nexusd');
 
 /**
- * What nexus cannot do that berth's rules need: it has no dynamic authenticator or authorizer (and no ticket users in
- * its config), so nothing confines containers to their domain, there are no per-user tickets (every user is
- * `anonymous`, one owner) and containers cannot join with their tickets. Tests of those name this reason when skipped.
+ * What nexus cannot do that berth's tests need; a test skipped on nexus names one of these (`nexusSkip`).
+ * - tickets: nexus has no dynamic authenticator or authorizer (and no ticket users in its config), so nothing confines
+ *   containers to their domain, there are no per-user tickets (every user is `anonymous`, one owner) and containers
+ *   cannot join with their tickets.
+ * - progress: nexus forwards a caller's receive_progress only to callees that announce call canceling, which
+ *   autobahn-js 22.11 (berth's session) does not (it cannot take an INTERRUPT), so berth's answers come whole.
  */
-export const NEXUS_CANNOT = 'nexus has no dynamic authenticator/authorizer (no tickets, no confinement)';
+export const NEXUS_CANNOT = {
+  tickets: 'nexus has no dynamic authenticator/authorizer: no per-user tickets, no confinement, containers cannot join with their tickets',
+  progress: "nexus sends progressive results only to callees that announce call canceling, which autobahn-js 22.11 does not",
+} as const;
 
 let built = false;
 /** `nexusd.sh build`: once per process, a quick no-op when the binary is cached. */

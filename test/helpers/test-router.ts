@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { EmbeddedRouter } from '../../src/router/embedded-router.js';
 import { Crossbar } from './crossbar.js';
 import { embeddedOptionsFromTemplate } from './embedded-options.js';
-import { Nexus } from './nexus.js';
+import { Nexus, NEXUS_CANNOT } from './nexus.js';
 import { freePort } from './wait-for.js';
 
 /**
@@ -12,6 +12,12 @@ import { freePort } from './wait-for.js';
 export type RouterKind = 'crossbar' | 'embedded' | 'nexus';
 const KINDS: readonly RouterKind[] = ['crossbar', 'embedded', 'nexus'];
 export const ROUTER_KIND: RouterKind = KINDS.find((k) => k === process.env.BERTH_TEST_ROUTER) ?? 'crossbar';
+/** True on nexus: `it.skipIf(ON_NEXUS)(nexusSkip('name', 'tickets'), …)`. */
+export const ON_NEXUS = ROUTER_KIND === 'nexus';
+/** A test's name, which on nexus says why it is skipped there (what nexus cannot do, `NEXUS_CANNOT`). */
+export function nexusSkip(name: string, why: keyof typeof NEXUS_CANNOT): string {
+  return ON_NEXUS ? `${name} [skipped on nexus: ${NEXUS_CANNOT[why]}]` : name;
+}
 /** What the router is called in test names. */
 export const ROUTER_NAME: Record<RouterKind, string> = { crossbar: 'Crossbar.io', embedded: 'embedded router', nexus: 'nexus' };
 
