@@ -106,7 +106,8 @@ describe(`D/<name>/logs (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     expect(isFollowing()).toBe(true);
   });
 
-  it('the last subscriber gone: berth stops following within 5 s and publishes no more', async () => {
+  // Starts from the admin's subscription that the test before made.
+  it.skipIf(ON_NEXUS)(nexusSkip('the last subscriber gone: berth stops following within 5 s and publishes no more', 'tickets'), async () => {
     await clients.root.session.unsubscribe(subs.root!);
     await new Promise((r) => setTimeout(r, 500));
     expect(isFollowing(), 'one subscriber is left').toBe(true);
