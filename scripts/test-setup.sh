@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything the tests need on a fresh Debian 12 machine, as root; on a machine that has it, a quick no-op.
 #   docker.io + a running dockerd and the exis-python base (scripts/setup-engine.sh), busybox-static, git, python3-venv,
-#   Crossbar.io in a virtualenv (scripts/setup-crossbar.sh), the busybox test base, node_modules.
-# The slow steps are mostly download and run side by side: npm ci and Crossbar.io's pip install in the background, the
+#   Crossbar.io in a virtualenv (scripts/setup-crossbar.sh), nexus (../shared/tools/nexusd.sh build), the busybox test
+#   base, node_modules.
+# The slow steps are mostly download and run side by side: npm ci, nexus's Go build and Crossbar.io's pip install in the background, the
 # engine and its base while apt installs the rest. SETUP_CROSSBAR=0 leaves Crossbar.io out (npm test installs it beside
 # the suites that do not need it).
 set -euo pipefail
@@ -28,6 +29,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "npm ci (in the background)"
   start_job npm npm_ci
 fi
+# nexus, the third router the router-sensitive suites run on (docs/nexus.md): built once from the shared vendored
+# source beside the repository; the binary is cached, so on a machine that has it this is a quick check.
+NEXUSD_SH="${NEXUSD_SH:-$PWD/../shared/tools/nexusd.sh}"
+if [ ! -x "${NEXUSD_CACHE:-/tmp/nexusd-cache}/nexusd" ]; then say "building nexus (Go, once; in the background)"; fi
+start_job nexus bash "$NEXUSD_SH" build
 venv_ok() { python3 -c 'import venv, ensurepip' 2>/dev/null; }
 crossbar=${SETUP_CROSSBAR:-1}
 if [ "$crossbar" = 1 ] && venv_ok; then start_job crossbar bash scripts/setup-crossbar.sh; crossbar=started; fi
@@ -74,6 +80,7 @@ if ! docker image inspect berth-test/busybox:latest >/dev/null 2>&1; then
   docker build -q -t berth-test/busybox:latest "$ctx" >/dev/null
 fi
 
+finish_job nexus
 [ -z "${job_pid[npm]:-}" ] || finish_job npm
 [ "$crossbar" != started ] || finish_job crossbar
 say "ready"

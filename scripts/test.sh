@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (npm test): set up what the tests need on a fresh Debian machine (Crossbar.io's install beside the
 # rest), compile once, then run unit + conformance + integration suites on Crossbar.io, and the router-sensitive
-# integration suites again on the embedded router. Ends with the totals and the slowest files.
+# integration suites again on the embedded router and on nexus. Ends with the totals and the slowest files.
 #   npm test -- <vitest args>   passes arguments to one run (e.g. a file filter) instead.
 #   BERTH_TEST_FILE_WORKERS=2 npm test   runs each lane's integration files two at a time (vitest.config.ts; default 1).
 set -euo pipefail
@@ -88,6 +88,17 @@ echo "--- unit, conformance, the router-sensitive suites on the embedded router 
   if crossbar_ready; then run conformance --project conformance || status=1; else status=1; fi
   exit $status ) >"$reports/lane2.log" 2>&1 &
 lane2=$!
+# A third lane: the router-sensitive files once more on nexus (docs/nexus.md), with berth's start-up enforcement check;
+# what nexus cannot do (tickets, confinement, progressive results to berth) is skipped by name. Not build and health:
+# what they ask of the router is exactly that (progress lines; a backend joining with its ticket), the rest is the
+# engine's and runs in the other lanes. Its files run two at a time beside the other lanes.
+NEXUS=()
+for f in "${ROUTER_SENSITIVE[@]}"; do
+  case "$f" in */build.test.ts|*/health.test.ts) ;; *) NEXUS+=("$f") ;; esac
+done
+( BERTH_TEST_ROUTER=nexus run nexus --project integration "${NEXUS[@]}" test/integration/router-enforcement.test.ts
+) >"$reports/nexus.log" 2>&1 &
+lane3=$!
 status=0
 # The Crossbar.io lane holds the most files: three at a time.
 if crossbar_ready; then
@@ -96,8 +107,11 @@ else
   status=1
 fi
 wait "$lane2" || status=1
+wait "$lane3" || status=1
 echo "--- unit, conformance, the embedded-router pass and the engine-heavy suites (BERTH_TEST_ROUTER=embedded):"
 cat "$reports/lane2.log"
+echo "--- the router-sensitive suites on nexus (BERTH_TEST_ROUTER=nexus):"
+cat "$reports/nexus.log"
 node -e '
   const fs = require("fs"), path = require("path");
   let passed = 0, failed = 0, skipped = 0;

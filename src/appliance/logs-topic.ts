@@ -39,7 +39,8 @@ export function subscriptionMatches(sub: SubscriptionInfo, topic: string): boole
 const asId = (v: unknown) => (typeof v === 'number' ? v : undefined);
 function asInfo(v: unknown): (SubscriptionInfo & { id: number }) | undefined {
   const d = (v ?? {}) as { id?: unknown; uri?: unknown; match?: unknown };
-  return typeof d.id === 'number' && typeof d.uri === 'string' ? { id: d.id, uri: d.uri, match: typeof d.match === 'string' ? d.match : 'exact' } : undefined;
+  // No match policy means exact (WAMP); nexus says so with an empty string.
+  return typeof d.id === 'number' && typeof d.uri === 'string' ? { id: d.id, uri: d.uri, match: typeof d.match === 'string' && d.match !== '' ? d.match : 'exact' } : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import autobahn from 'autobahn';
+import { REGISTER_OPTIONS } from '../wamp/autobahn-session.js';
 import { CliError } from './cli-error.js';
 import type { Connection } from './connection.js';
 import { EXIT } from './exit-codes.js';
@@ -111,7 +112,8 @@ export class BerthClient {
    */
   async register(uri: string, handler: (details: Record<string, unknown>) => unknown): Promise<() => Promise<void>> {
     try {
-      const registration = await Promise.race([this.session.register(uri, (_a, _k, details) => handler((details ?? {}) as Record<string, unknown>)), this.lost]);
+      // With the options berth's own registrations carry: routers that disclose only on request (nexus) then disclose.
+      const registration = await Promise.race([this.session.register(uri, (_a, _k, details) => handler((details ?? {}) as Record<string, unknown>), REGISTER_OPTIONS), this.lost]);
       return async () => {
         await this.session.unregister(registration).catch(() => undefined);
       };

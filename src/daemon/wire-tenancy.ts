@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { StandaloneRouter } from '../standalone-router.js';
 import { crossbarAuthProcedures } from '../tenancy/crossbar-auth-procedures.js';
 import { probeCallerDisclosure, revokeOnCrossbar } from '../tenancy/crossbar-sessions.js';
+import { probeEnforcement } from '../tenancy/enforcement-probe.js';
 import type { FabricPolicy } from '../tenancy/fabric-policy.js';
 import type { AutobahnSession } from '../wamp/autobahn-session.js';
 import type { Owners } from './owners.js';
@@ -18,7 +19,10 @@ export type RevokeSessions = (authid: string) => Promise<void>;
 export interface Tenancy {
   /** Ends every session joined as an authid (a removed container's). */
   readonly revokeSessions: RevokeSessions;
-  /** Run after each join: in `owner` mode on Crossbar.io, berth checks once that the router discloses its callers. */
+  /**
+   * Run after each join: on an external router berth checks once that the router enforces its rules (a bounded probe,
+   * a warning when not) and, in `owner` mode, that it discloses its callers.
+   */
   readonly afterJoin: () => void;
 }
 
@@ -39,7 +43,10 @@ export async function wireTenancy(config: Config, index: ContainerIndex, owners:
   const policy: FabricPolicy = { domain: config.domain, ...tenancyRules(config), buildOwner: owners.buildOwner, containerOwner: owners.containerOwner };
   const auth = crossbarAuthProcedures(config.domain, { realm: config.realm, policy, lookup: (n) => index.getByName(n), log: log.child({ part: 'auth' }) });
   for (const [uri, handler] of Object.entries(auth)) await external.register(uri, handler);
-  const probe = config.callers === 'owner' ? once(() => void probeCallerDisclosure(external, config.domain, log)) : () => undefined;
+  const probe = once(() => {
+    void probeEnforcement({ url: config.router!, realm: config.realm, domain: config.domain, log });
+    if (config.callers === 'owner') void probeCallerDisclosure(external, config.domain, log);
+  });
   return { revokeSessions: (authid) => revokeOnCrossbar(external, authid, log), afterJoin: probe };
 }
 

@@ -26,6 +26,11 @@ const STOP_TIMEOUT_MS = 3_000;
  * 1.4 s after the router is back, so it is back within 2 s.
  */
 export const REJOIN = { initialMs: 250, maxMs: 1_400, growth: 2, jitter: 0.4 } as const;
+/**
+ * Every registration asks for its callers' identity: some routers (nexus) disclose the caller only to a callee that
+ * asks, and berth's ownership rules need it. Routers that disclose by their own rules (Crossbar.io) take the option too.
+ */
+export const REGISTER_OPTIONS = { disclose_caller: true } as const;
 /** A router that refused the join (ABORT, e.g. a wrong ticket) is asked again less often: nothing changes by itself. */
 const REFUSED_MAX_MS = 10_000;
 
@@ -155,7 +160,7 @@ export class AutobahnSession implements WampSession {
       leave,
       register: async (uri: string) => {
         try {
-          return await session.register(uri, (args, kwargs, details) => this.invoke(uri, args, kwargs, details));
+          return await session.register(uri, (args, kwargs, details) => this.invoke(uri, args, kwargs, details), REGISTER_OPTIONS);
         } catch (err) {
           throw refusal('register', uri, err);
         }

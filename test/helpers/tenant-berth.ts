@@ -2,6 +2,7 @@ import { BerthProcess } from './berth-process.js';
 import { writeConfig } from './build-helpers.js';
 import { DOCS_USERS, startDocsCrossbar, type DocsCrossbar } from './crossbar-docs.js';
 import { bridgeGateway } from './docker.js';
+import { Nexus } from './nexus.js';
 import type { RouterKind } from './test-router.js';
 import { freePort } from './wait-for.js';
 import { WampClient } from './wamp-client.js';
@@ -25,10 +26,12 @@ export interface TenantBerth extends AsyncDisposable {
 
 /**
  * Crossbar.io exactly as docs/crossbar.md configures it (its principals are the users), or berth's embedded router
- * with the same users in `embeddedRouter.tickets` and anonymous off. `config` is the rest of berth's config file.
+ * with the same users in `embeddedRouter.tickets` and anonymous off, or nexus (no tickets: every user joins anonymous,
+ * all one owner; containers reach it on the bridge gateway). `config` is the rest of berth's config file.
  */
 export async function startTenantBerth(kind: RouterKind, domain: string, dir: string, config: Record<string, unknown>, procedures?: number): Promise<TenantBerth> {
   let crossbar: DocsCrossbar | undefined;
+  let nexus: Nexus | undefined;
   let url: string;
   let containersUrl: string;
   let args: string[];
@@ -37,6 +40,10 @@ export async function startTenantBerth(kind: RouterKind, domain: string, dir: st
     url = crossbar.url;
     containersUrl = crossbar.containerUrlFromHost;
     args = [...crossbar.berthArgs(domain), '--config', writeConfig(dir, config)];
+  } else if (kind === 'nexus') {
+    nexus = await Nexus.start({ host: await bridgeGateway() });
+    url = containersUrl = nexus.url;
+    args = ['--router', url, '--domain', domain, '--config', writeConfig(dir, config)];
   } else {
     const port = await freePort();
     url = `ws://127.0.0.1:${port}/ws`;
@@ -48,12 +55,13 @@ export async function startTenantBerth(kind: RouterKind, domain: string, dir: st
   const tenant: TenantBerth = {
     berth: await start().catch(async (err: unknown) => {
       await crossbar?.[Symbol.asyncDispose]();
+      await nexus?.[Symbol.asyncDispose]();
       throw err;
     }),
     url,
     containersUrl,
     args,
-    connect: (who) => WampClient.connect(url, { authid: who, ticket: DOCS_USERS[who] }),
+    connect: (who) => WampClient.connect(url, nexus ? {} : { authid: who, ticket: DOCS_USERS[who] }),
     restart: async () => {
       await tenant.berth.stop();
       tenant.berth = await start();
@@ -61,6 +69,7 @@ export async function startTenantBerth(kind: RouterKind, domain: string, dir: st
     [Symbol.asyncDispose]: async () => {
       await tenant.berth.stop();
       await crossbar?.[Symbol.asyncDispose]();
+      await nexus?.[Symbol.asyncDispose]();
     },
   };
   return tenant;

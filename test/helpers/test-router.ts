@@ -2,11 +2,24 @@ import { fileURLToPath } from 'node:url';
 import { EmbeddedRouter } from '../../src/router/embedded-router.js';
 import { Crossbar } from './crossbar.js';
 import { embeddedOptionsFromTemplate } from './embedded-options.js';
+import { Nexus, NEXUS_CANNOT } from './nexus.js';
 import { freePort } from './wait-for.js';
 
-/** The one switch: BERTH_TEST_ROUTER=embedded runs berth's integration suites on the embedded router instead of Crossbar.io. */
-export type RouterKind = 'crossbar' | 'embedded';
-export const ROUTER_KIND: RouterKind = process.env.BERTH_TEST_ROUTER === 'embedded' ? 'embedded' : 'crossbar';
+/**
+ * The one switch: BERTH_TEST_ROUTER=embedded runs berth's integration suites on the embedded router instead of
+ * Crossbar.io, BERTH_TEST_ROUTER=nexus on nexus (a third-party router without dynamic auth, test/helpers/nexus.ts).
+ */
+export type RouterKind = 'crossbar' | 'embedded' | 'nexus';
+const KINDS: readonly RouterKind[] = ['crossbar', 'embedded', 'nexus'];
+export const ROUTER_KIND: RouterKind = KINDS.find((k) => k === process.env.BERTH_TEST_ROUTER) ?? 'crossbar';
+/** True on nexus: `it.skipIf(ON_NEXUS)(nexusSkip('name', 'tickets'), …)`. */
+export const ON_NEXUS = ROUTER_KIND === 'nexus';
+/** A test's name, which on nexus says why it is skipped there (what nexus cannot do, `NEXUS_CANNOT`). */
+export function nexusSkip(name: string, why: keyof typeof NEXUS_CANNOT): string {
+  return ON_NEXUS ? `${name} [skipped on nexus: ${NEXUS_CANNOT[why]}]` : name;
+}
+/** What the router is called in test names. */
+export const ROUTER_NAME: Record<RouterKind, string> = { crossbar: 'Crossbar.io', embedded: 'embedded router', nexus: 'nexus' };
 
 const TEMPLATE = fileURLToPath(new URL('../fixtures/crossbar/config.json', import.meta.url));
 
@@ -23,6 +36,10 @@ export async function startTestRouter(kind: RouterKind = ROUTER_KIND, host = '12
   if (kind === 'crossbar') {
     const cb = await Crossbar.start({ iface: host });
     return { kind, url: cb.url, halt: () => cb.halt(), boot: () => cb.boot(), [Symbol.asyncDispose]: () => cb[Symbol.asyncDispose]() };
+  }
+  if (kind === 'nexus') {
+    const nx = await Nexus.start({ host });
+    return { kind, url: nx.url, halt: () => nx.halt(), boot: () => nx.boot(), [Symbol.asyncDispose]: () => nx[Symbol.asyncDispose]() };
   }
   const port = await freePort();
   const options = () => ({ ...embeddedOptionsFromTemplate(TEMPLATE, port), listen: [{ host, port }] });

@@ -54,7 +54,8 @@ export class WampClient implements AsyncDisposable {
   /** Is a procedure registered at the router right now (router meta API)? */
   async isRegistered(procedure: string): Promise<boolean> {
     const id = await this.call<number | null>('wamp.registration.lookup', [procedure]);
-    return id !== null && id !== undefined;
+    // Crossbar.io answers null for none, nexus 0 (never a WAMP ID).
+    return typeof id === 'number' && id !== 0;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { BerthProcess } from '../helpers/berth-process.js';
 import { buildDirs, danglingOf, removeTags, tagsOf, writeConfig, watchBuildTopic } from '../helpers/build-helpers.js';
 import { BUSYBOX_IMAGE, cleanDomain, containersOf, docker, imagesOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
+import { nexusSkip, ON_NEXUS } from '../helpers/test-router.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
@@ -107,7 +108,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     expect((await client.call<ImageDict[]>(`${D}/images`)).find((i) => i.name === 'monosha')).toMatchObject({ commit: sha, ref: sha });
   });
 
-  it('streams every line as a progressive result to an autobahn-js caller, and publishes them on D/build/<name>', async () => {
+  it.skipIf(ON_NEXUS)(nexusSkip('streams every line as a progressive result to an autobahn-js caller, and publishes them on D/build/<name>', 'progress'), async () => {
     const topic = await watchBuildTopic(client, D, 'streamed');
     const progress: string[] = [];
     const result = await new Promise<string[]>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { PYTHON } from '../helpers/crossbar.js';
 import { startTenantBerth, type TenantBerth } from '../helpers/tenant-berth.js';
 import { BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
-import { ROUTER_KIND } from '../helpers/test-router.js';
+import { nexusSkip, ON_NEXUS, ROUTER_KIND } from '../helpers/test-router.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 import { peerSteps } from '../helpers/peer-steps.js';
@@ -59,7 +59,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   }
 }
 
-describe(`containers are confined to their own domain (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
+describe.skipIf(ON_NEXUS)(nexusSkip(`containers are confined to their own domain (${ROUTER_KIND})`, 'tickets'), { timeout: 300_000 }, () => {
   beforeAll(async () => {
     git = await GitServer.start();
     git.addFixture('busybox-app');

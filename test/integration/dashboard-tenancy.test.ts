@@ -7,7 +7,7 @@ import { launchBrowser, openPage, screenshot } from '../helpers/browser.js';
 import { DOCS_USERS } from '../helpers/crossbar-docs.js';
 import { cleanDomain, makeImage, testDomain } from '../helpers/docker.js';
 import { startTenantBerth, type TenantBerth } from '../helpers/tenant-berth.js';
-import { ROUTER_KIND } from '../helpers/test-router.js';
+import { nexusSkip, ON_NEXUS, ROUTER_KIND } from '../helpers/test-router.js';
 import { freePort } from '../helpers/wait-for.js';
 
 const D = testDomain('dasht');
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'berth-dasht-'));
  * The dashboard with ticket users: on the embedded router it is served on --listen; with Crossbar.io
  * (configured exactly as docs/crossbar.md says) on --http, and the page joins Crossbar.io.
  */
-describe(`the dashboard with ticket users (${ROUTER_KIND})`, { timeout: 120_000 }, () => {
+describe.skipIf(ON_NEXUS)(nexusSkip(`the dashboard with ticket users (${ROUTER_KIND})`, 'tickets'), { timeout: 120_000 }, () => {
   let tenant: TenantBerth;
   let browser: Browser;
   let http: string;

@@ -8,7 +8,7 @@ import { RawClient } from '../conformance/helpers/raw-client.js';
 import { DOCS_USERS } from '../helpers/crossbar-docs.js';
 import { BUSYBOX_IMAGE, cleanDomain, docker, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
-import { ROUTER_KIND } from '../helpers/test-router.js';
+import { nexusSkip, ON_NEXUS, ROUTER_KIND } from '../helpers/test-router.js';
 import { startTenantBerth, USERS, type TenantBerth, type User } from '../helpers/tenant-berth.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { WampClient } from '../helpers/wamp-client.js';
@@ -74,7 +74,7 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('streams the lines as progressive results in order, stderr apart from stdout, and answers the exit code', async () => {
+  it.skipIf(ON_NEXUS)(nexusSkip('streams the lines as progressive results in order, stderr apart from stdout, and answers the exit code', 'progress'), async () => {
     const script = 'for i in 1 2 3 4 5; do echo "out $i"; echo "err $i" >&2; done; exit 3';
     const { result, lines } = await execWithProgress(clients.alice, 'w1', ['sh', '-c', script]);
     expect(result).toMatchObject({ exitCode: 3, truncated: false, timedOut: false });
@@ -102,7 +102,7 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     expect(r.output).toMatch(/no such file|not found/i);
   });
 
-  it('the time limit kills the command and everything it started, even a child in its own session; the container keeps running', async () => {
+  it.skipIf(ON_NEXUS)(nexusSkip('the time limit kills the command and everything it started, even a child in its own session; the container keeps running', 'progress'), async () => {
     const started = Date.now();
     const script = 'echo started; setsid sleep 301 & sleep 302 & sleep 303';
     const { result, lines } = await execWithProgress(clients.alice, 'w1', ['sh', '-c', script], 2);
@@ -114,7 +114,7 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     expect(tenant.berth.lines.some((l) => l.msg === 'exec killed' && l.reason === 'timeout')).toBe(true);
   });
 
-  it('output over exec.maxOutputBytes is capped and says so; progressive results stop at the cap too', async () => {
+  it.skipIf(ON_NEXUS)(nexusSkip('output over exec.maxOutputBytes is capped and says so; progressive results stop at the cap too', 'progress'), async () => {
     const script = 'i=0; while [ $i -lt 4000 ]; do echo "line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done';
     const { result, lines } = await execWithProgress(clients.alice, 'w1', ['sh', '-c', script]);
     expect(result).toMatchObject({ exitCode: 0, truncated: true, timedOut: false });
@@ -158,7 +158,7 @@ describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
     }
   });
 
-  it('another owner is not_authorized; an admin may exec', async () => {
+  it.skipIf(ON_NEXUS)(nexusSkip('another owner is not_authorized; an admin may exec', 'tickets'), async () => {
     const err = await clients.bob.callError(`${D}/w1/exec`, [['id']]);
     expect(err.error).toBe('wamp.error.not_authorized');
     expect((await clients.root.call<Result>(`${D}/w1/exec`, [['echo', 'admin']])).output).toBe('admin\n');

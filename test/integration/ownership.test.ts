@@ -9,7 +9,7 @@ import { removeTags } from '../helpers/build-helpers.js';
 import { Crossbar, TEST_AUTHID, TEST_TICKET } from '../helpers/crossbar.js';
 import { DOCS_USERS } from '../helpers/crossbar-docs.js';
 import { startTenantBerth, USERS, type TenantBerth } from '../helpers/tenant-berth.js';
-import { ROUTER_KIND } from '../helpers/test-router.js';
+import { nexusSkip, ON_NEXUS, ROUTER_KIND } from '../helpers/test-router.js';
 import { BUSYBOX_IMAGE, cleanDomain, containersOf, testDomain } from '../helpers/docker.js';
 import { GitServer } from '../helpers/git-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -26,7 +26,7 @@ const SLOW = 'Base: busybox\nSetup:\n  - echo slow-marker; sleep 60\nCommand: [/
 type Item = { name: string; owner: string; state?: string };
 const names = (items: Item[]) => items.map((i) => i.name).sort();
 
-describe(`callers own what they create, with ticket users (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
+describe.skipIf(ON_NEXUS)(nexusSkip(`callers own what they create, with ticket users (${ROUTER_KIND})`, 'tickets'), { timeout: 300_000 }, () => {
   const D = testDomain('own');
   const dir = mkdtempSync(join(tmpdir(), 'berth-own-'));
   let git: GitServer;

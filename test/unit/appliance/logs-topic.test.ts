@@ -128,6 +128,13 @@ describe('LogsTopic (D/<name>/logs follows a container only while someone listen
     ]);
   });
 
+  it('a subscription whose match policy is empty (nexus says exact so) is an exact one', async () => {
+    const w = (current = world());
+    w.index.set(record('web'));
+    w.session.create(11, `${D}/web/logs`, '');
+    await waitFor('a stream', () => w.open().length === 1, 2_000, 5);
+  });
+
   it('the last subscriber gone: the stream is closed at once; a subscription to another topic opens nothing', async () => {
     const w = (current = world());
     w.index.set(record('web'));
