@@ -85,16 +85,11 @@ export class Daemon {
     let gate: StartGate | undefined;
     /** The session joined while berth was still starting: reported once the start is done and all is registered. */
     let joinedEarly = false;
-    // A join is reported once every procedure wanted then is registered: the session's own count covers what was wanted
-    // when it joined, and a join during the start has more coming (the containers), so the gate counts them all.
-    const onReady = () => {
+    const onReady = ({ procedures }: { procedures: number }) => {
       if (!gate?.open) {
         joinedEarly = true;
         return;
       }
-      void gate.settle().then(report);
-    };
-    const report = (procedures: number) => {
       const joined: Joined = { router: url, embedded: router !== undefined, realm: config.realm, domain: config.domain, procedures, engineSecurity: security.current(), dashboard };
       log.info({ router: joined.router, embedded: joined.embedded, realm: joined.realm, domain: joined.domain, procedures, engineSecurity: joined.engineSecurity }, 'joined the router');
       this.options.onJoined?.(joined);
@@ -115,7 +110,7 @@ export class Daemon {
     await recovering;
     if (this.stopping) return;
     gate.release();
-    if (joinedEarly) report(await gate.settle());
+    if (joinedEarly) onReady({ procedures: await gate.settle() });
   }
 
   /** The dashboard's address: --http, else the embedded router's --listen; none with an external router and no --http. */
