@@ -7,7 +7,6 @@ import { makeAppliance, startLogsTopic } from './daemon/make-appliance.js';
 import { makeSession } from './daemon/make-session.js';
 import { Owners } from './daemon/owners.js';
 import { loadDashboard, startDashboard } from './daemon/start-dashboard.js';
-import { StartGate } from './daemon/start-gate.js';
 import { startRouter } from './daemon/start-router.js';
 import { wireTenancy, type RevokeSessions } from './daemon/wire-tenancy.js';
 import type { DashboardServer } from './dashboard/dashboard-server.js';
@@ -64,17 +63,15 @@ export class Daemon {
   }
 
   /**
-   * The engine answers first (berth cannot work without it). Then the session joins while the rest starts (what a
-   * killed berth left is cleaned, the engine's containers are read): the router takes each registration as it comes,
-   * instead of thousands at once after the engine was read. A call that arrives meanwhile waits for the start to finish
-   * (StartGate), and the join is reported once everything is registered, as before.
+   * Each step in the order it must happen: the engine answers first (berth cannot work without it), what a killed berth
+   * left is cleaned before anything answers calls, and the session starts last, so that the first join registers
+   * everything in one go.
    */
   async start(): Promise<void> {
     const { config, log, engine, index } = this;
     const security = await askEngine(engine, config, log);
     await checkSwarm(engine, config, log);
-    // Nothing builds before the gate opens (builds start from calls): the sweep runs beside the rest of the start.
-    const recovering = recoverBuilds(engine, config.domain, log.child({ part: 'build' }));
+    await recoverBuilds(engine, config.domain, log.child({ part: 'build' }));
     const owners = new Owners(index);
     const page = await loadDashboard(config, log);
     const router = (this.router = await startRouter(config, engine, index, owners, page, log));
@@ -82,14 +79,7 @@ export class Daemon {
     this.dashboard = await startDashboard(config, page, url, log);
     let afterJoin = () => {};
     const dashboard = this.dashboardUrl(page !== undefined);
-    let gate: StartGate | undefined;
-    /** The session joined while berth was still starting: reported once the start is done and all is registered. */
-    let joinedEarly = false;
     const onReady = ({ procedures }: { procedures: number }) => {
-      if (!gate?.open) {
-        joinedEarly = true;
-        return;
-      }
       const joined: Joined = { router: url, embedded: router !== undefined, realm: config.realm, domain: config.domain, procedures, engineSecurity: security.current(), dashboard };
       log.info({ router: joined.router, embedded: joined.embedded, realm: joined.realm, domain: joined.domain, procedures, engineSecurity: joined.engineSecurity }, 'joined the router');
       this.options.onJoined?.(joined);
@@ -97,20 +87,15 @@ export class Daemon {
     };
     const { session, external } = makeSession(config, router, onReady, log);
     this.session = session;
-    gate = new StartGate(session);
-    const tenancy = await wireTenancy(config, index, owners, router, external, log, gate.session);
+    const tenancy = await wireTenancy(config, index, owners, router, external, log);
     afterJoin = tenancy.afterJoin;
     this.revoke = tenancy.revokeSessions;
-    const appliance = (this.appliance = makeAppliance({ config, engine, index, builder: this.builder, session: gate.session, router, revokeSessions: tenancy.revokeSessions, log }));
+    const appliance = (this.appliance = makeAppliance({ config, engine, index, builder: this.builder, session, router, revokeSessions: tenancy.revokeSessions, log }));
     owners.attach(appliance);
     this.logs = startLogsTopic({ config, engine, index, session, log });
+    await appliance.start();
     if (this.stopping) return;
     session.start();
-    await appliance.start();
-    await recovering;
-    if (this.stopping) return;
-    gate.release();
-    if (joinedEarly) onReady({ procedures: await gate.settle() });
   }
 
   /** The dashboard's address: --http, else the embedded router's --listen; none with an external router and no --http. */

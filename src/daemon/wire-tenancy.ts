@@ -6,7 +6,6 @@ import { crossbarAuthProcedures } from '../tenancy/crossbar-auth-procedures.js';
 import { probeCallerDisclosure, revokeOnCrossbar } from '../tenancy/crossbar-sessions.js';
 import type { FabricPolicy } from '../tenancy/fabric-policy.js';
 import type { AutobahnSession } from '../wamp/autobahn-session.js';
-import type { WampSession } from '../wamp/wamp-session.js';
 import type { Owners } from './owners.js';
 
 /** The tenancy settings both the router's rules and the appliance enforce, read from the config once. */
@@ -25,11 +24,10 @@ export interface Tenancy {
 
 /**
  * How berth's rules are enforced on its router. On Crossbar.io through berth's dynamic authenticator and authorizer
- * (docs/crossbar.md), registered (through `registrar`, the session berth's start gate holds calls on) before the session
- * starts, and sessions are revoked through the meta API; the embedded router enforces them itself and kills sessions
- * directly.
+ * (docs/crossbar.md), registered before the session starts, and sessions are revoked through the meta API; the
+ * embedded router enforces them itself and kills sessions directly.
  */
-export async function wireTenancy(config: Config, index: ContainerIndex, owners: Owners, router: StandaloneRouter | undefined, external: AutobahnSession | undefined, log: Logger, registrar: Pick<WampSession, 'register'> | undefined = external): Promise<Tenancy> {
+export async function wireTenancy(config: Config, index: ContainerIndex, owners: Owners, router: StandaloneRouter | undefined, external: AutobahnSession | undefined, log: Logger): Promise<Tenancy> {
   if (router) {
     const revokeSessions: RevokeSessions = async (authid) => {
       const killed = router.killSessions(authid);
@@ -40,7 +38,7 @@ export async function wireTenancy(config: Config, index: ContainerIndex, owners:
   if (!external) return { revokeSessions: async () => undefined, afterJoin: () => undefined };
   const policy: FabricPolicy = { domain: config.domain, ...tenancyRules(config), buildOwner: owners.buildOwner, containerOwner: owners.containerOwner };
   const auth = crossbarAuthProcedures(config.domain, { realm: config.realm, policy, lookup: (n) => index.getByName(n), log: log.child({ part: 'auth' }) });
-  for (const [uri, handler] of Object.entries(auth)) await (registrar ?? external).register(uri, handler);
+  for (const [uri, handler] of Object.entries(auth)) await external.register(uri, handler);
   const probe = config.callers === 'owner' ? once(() => void probeCallerDisclosure(external, config.domain, log)) : () => undefined;
   return { revokeSessions: (authid) => revokeOnCrossbar(external, authid, log), afterJoin: probe };
 }

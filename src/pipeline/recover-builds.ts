@@ -30,8 +30,6 @@ export async function removeBuildLeftovers(engine: Engine, domain: string, log: 
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const found = await engine.fetchBuildLeftovers(domain);
-      // The usual start: nothing left, and no second look needed.
-      if (found.containers.length === 0 && found.images.length === 0) break;
       // Containers first: a step container holds its image. Removing a top-level untagged image removes its untagged
       // parents too; an image another build's cache or a container still needs is refused by the engine and stays.
       for (const id of found.containers) if (await attempt(() => engine.removeContainer(id))) containers++;
