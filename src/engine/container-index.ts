@@ -131,8 +131,8 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
   /** This domain's, and not a replacement still under its temporary name (updateImage owns that one until it is swapped in). */
   private belongs(record: ContainerRecord): boolean {
     if (record.domain !== this.domain) return false;
-    // A step container of a build: berth's labels go through the build as LABEL steps, so the classic
-    // builder's containers for the last of them carry the domain's labels for a moment. Never one of the domain's.
+    // A step container of a build: the image's labels are the Dockerfile's closing LABEL step, so the classic
+    // builder's container for it carries the domain's labels for a moment. Never one of the domain's.
     // (A container berth made is named `D.<name>`, so a Run.yaml Command that looks like such a step cannot hide one.)
     if (isBuildStepCommand(record.cmd) && !record.engineName.startsWith(`${this.domain}.`)) return false;
     if ((record.labels[LABELS.build] ?? '') !== '') return false;

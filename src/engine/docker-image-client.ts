@@ -92,9 +92,9 @@ export class DockerImageClient implements ImageClient {
       this.r.request('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters: { label: ofDomain }, abortSignal })),
       this.r.request('list images', (abortSignal) => this.docker.listImages({ filters: { label: ofDomain, dangling: ['true'] }, abortSignal })),
     ]);
-    // berth's labels go through the build as LABEL steps, so the steps after `berth.build` was set empty
-    // carry the domain's labels: their containers are the classic builder's `#(nop)` ones, and their images lack a
-    // release number (every finished release has one).
+    // The image's labels are the Dockerfile's closing LABEL step, so that step's container carries the domain's
+    // labels (with `berth.build` empty): it is one of the classic builder's `#(nop)` ones. Images of the domain without
+    // a release number are partial too (every finished release has one).
     const steps = labelSteps.filter((c) => isBuildStepCommand(c.Command) && !(c.Names ?? []).some((n) => n.replace(/^\//, '').startsWith(`${domain}.`)));
     const partial = labelImages.filter((i) => !i.Labels?.[LABELS.release]);
     return { containers: unique([...containers, ...steps].map((c) => c.Id)), images: unique([...images, ...partial].map((i) => i.Id)) };

@@ -74,8 +74,8 @@ export interface BuildSpec {
   /** Bytes cut off overlong lines, as they arrive (they count towards the build's output limit). */
   readonly onDropped?: (bytes: number) => void;
   /**
-   * Labels of the finished image, given to the build itself (the build API's `labels`): the classic builder appends one
-   * LABEL step per label, sorted by key, so the same labels on the same context give the same image ID from the cache.
+   * Labels of the finished image, given to the build API's `labels`: the classic builder appends one LABEL step per
+   * label, sorted by key. (berth's builds put their labels in the Dockerfile instead, one LABEL step for all.)
    */
   readonly labels?: Readonly<Record<string, string>>;
 }

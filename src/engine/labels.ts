@@ -45,8 +45,8 @@ export const LABELS = {
   release: 'berth.release',
   /**
    * On built images: a digest of what the image is built from (URL, commit, Run.yaml, base image ID). A build whose
-   * source digest matches a kept release is an identical rebuild: it gets that release's labels, so the engine's cache
-   * gives the same image ID, and no new release is made.
+   * source digest matches a kept release is an identical rebuild: that release is the answer (the same image ID), and
+   * no new release is made.
    */
   source: 'berth.source',
   /** On built images: Run.yaml Volumes as a JSON array of absolute paths (one named volume per path per container). */

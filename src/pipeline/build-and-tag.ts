@@ -9,6 +9,7 @@ import type { Emit } from './build-output.js';
 import { BuildSteps } from './build-steps.js';
 import type { BuildUrl } from './build-url.js';
 import { generateDockerfile } from './dockerfile.js';
+import { labelledDockerfile } from './label-instruction.js';
 import { pruneReleases } from './prune-releases.js';
 import type { RegistryReleases } from './registry-releases.js';
 import { currentTag, newestFirst, nextRelease, releaseOf } from './releases.js';
@@ -84,8 +85,8 @@ export async function buildAndTag(
   const labels = buildLabels(name, domain, { ...b, dockerfile }, options.labels);
   const newRelease = nextRelease(releases);
   // An identical rebuild: a kept release was made from exactly this (URL, commit, Dockerfile with the base's ID,
-  // labels), so `docker build` of this context with those labels gives that very image from its cache. berth does
-  // not ask the engine to: the release is the answer, and no new release is made.
+  // labels; berth.source is over the Dockerfile without its LABEL line, which holds the release's own labels), so
+  // the release is that very image. berth does not ask the engine: the release is the answer, and no new release is made.
   const same = options.nocache ? undefined : newestFirst(releases).find((i) => i.labels[LABELS.source] === labels[LABELS.source] && releaseOf(i.labels) !== null);
   const known = new Set(releases.map((i) => i.id));
   let built: string | undefined;
@@ -104,7 +105,8 @@ export async function buildAndTag(
     } else {
       imageLabels = { ...labels, [LABELS.release]: String(newRelease), [LABELS.built]: new Date().toISOString() };
       built = await engine.buildImage({
-        context: packContext(b.root, dockerfile, b.runfile.Volumes),
+        // The labels are the Dockerfile's last instruction: one builder step for all of them.
+        context: packContext(b.root, labelledDockerfile(dockerfile, imageLabels), b.runfile.Volumes),
         dockerfile: DOCKERFILE_NAME,
         nocache: options.nocache,
         network: b.network,
@@ -113,7 +115,6 @@ export async function buildAndTag(
         signal,
         onLine,
         onDropped: emit.dropped,
-        labels: imageLabels,
       });
       throwIfAborted(signal);
       release = newRelease;

@@ -28,9 +28,11 @@ export function volumeContextDir(i: number, path: string): string {
 /**
  * The Dockerfile berth builds with, written line by line: every instruction is fixed text or JSON from JSON.stringify
  * (exec form: no shell and no Dockerfile variable expansion), and the base is a validated image reference or ID, so
- * nothing a repository writes can add an instruction. Env and metadata go to labels after the build, never into this
- * text — except the build label right after FROM: every step image and step container then carries
- * `berth.build=<domain>`, so what a killed build leaves can be found (and the final image gets it set empty).
+ * nothing a repository writes can add an instruction. The image's labels (Env and the other metadata) are not in this
+ * text: the builder appends them as one last, quoted LABEL instruction (label-instruction.ts), and berth.source is a
+ * digest over this text without it. Only the build label is here, right after FROM: every step image and step
+ * container then carries `berth.build=<domain>`, so what a killed build leaves can be found (the final LABEL sets it
+ * empty on the image).
  *
  * The repository is `app/` in the context (build-context.ts), copied to /app. Each Run.yaml volume path then gets a
  * directory owned by `volumeOwner` (sandbox.user): a fresh named volume takes the ownership of the image's directory

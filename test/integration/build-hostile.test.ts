@@ -79,6 +79,11 @@ const runfileRepos: Record<string, Record<string, string | Buffer | { symlink: s
   linkdir: { 'Run.yaml': 'Base: busybox\nCommand: echo hi\n', 'up': { symlink: '..' }, 'etc': { symlink: '/etc' } },
 };
 
+/** Env and Command values that would end a quoted LABEL value, add an instruction, expand a variable or continue the line. */
+const LABEL_INJECT_ENV = { A: '\nRUN touch /pwned\n', B: '" "berth.release"="999', C: '${HOME}$PATH', D: 'x\\', E: '\\" LABEL x=y #' };
+const LABEL_INJECT_COMMAND = ['/bin/sh', '-c', 'echo "$HOME" \\ done" LABEL berth.owner=evil'];
+const LABEL_INJECT_RUNFILE = `Base: busybox\nCommand: ${JSON.stringify(LABEL_INJECT_COMMAND)}\nEnv: ${JSON.stringify(LABEL_INJECT_ENV)}\n`;
+
 describe('hostile input: a clear error within its limit, nothing left behind', { timeout: 240_000 }, () => {
   beforeAll(async () => {
     git = await GitServer.start();
@@ -86,6 +91,7 @@ describe('hostile input: a clear error within its limit, nothing left behind', {
     git.addRepo('ok', { 'Run.yaml': 'Base: busybox\nCommand: echo ok\n' });
     git.addRepo('big', { 'Run.yaml': 'Base: busybox\nCommand: echo hi\n', 'blob.bin': randomBytes(4 * MAX_REPO_BYTES) });
     git.addRepo('failing', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo before-the-failure\n  - echo hostile-fail-marker; exit 3\nCommand: echo never\n' });
+    git.addRepo('labelinject', { 'Run.yaml': LABEL_INJECT_RUNFILE });
     git.addRepo('sleepy', { 'Run.yaml': 'Base: busybox\nSetup:\n  - echo hostile-sleep-marker; sleep 120\nCommand: echo never\n' });
     const bases = { busybox: BUSYBOX_IMAGE };
     const configA = writeConfig(mkdtempSync(join(dir, 'a-')), {
@@ -204,6 +210,25 @@ describe('hostile input: a clear error within its limit, nothing left behind', {
     const left = async () => (await docker('ps', '-a', '--format', '{{.Command}}')).includes('hostile-sleep-marker');
     for (let i = 0; i < 30 && (await left()); i++) await new Promise((r) => setTimeout(r, 500));
     expect(await left()).toBe(false);
+  });
+
+  it('labels: Run.yaml values that play Dockerfile syntax reach the image exactly, in its one LABEL step, and add nothing', async () => {
+    await client.call(`${A}/build`, ['inject', git.url('labelinject')]);
+    const image = `berth/${A}:inject`;
+    const labels = JSON.parse(await docker('image', 'inspect', '-f', '{{json .Config.Labels}}', image)) as Record<string, string>;
+    expect(JSON.parse(labels['berth.env']!)).toEqual(LABEL_INJECT_ENV);
+    expect(labels['berth.env']).toBe(JSON.stringify(LABEL_INJECT_ENV));
+    expect(labels['berth.command']).toBe(JSON.stringify(LABEL_INJECT_COMMAND));
+    expect(labels['berth.release']).toBe('1');
+    expect(labels['berth.owner']).toBe('anonymous');
+    expect(labels['berth.build']).toBe('');
+    expect(Object.keys(labels).sort()).toEqual(['berth.base', 'berth.build', 'berth.built', 'berth.command', 'berth.commit', 'berth.domain', 'berth.env', 'berth.name', 'berth.owner', 'berth.owner-role', 'berth.ref', 'berth.release', 'berth.source', 'berth.url', 'berth.volumes']);
+    // Two LABEL steps (berth.build after FROM, then all labels at once), no RUN step at all (the Run.yaml has no Setup).
+    const history = (await docker('history', '--no-trunc', '--format', '{{.CreatedBy}}', image)).split('\n').filter((l) => !/^\/bin\/sh -c #\(nop\)\s+(CMD|WORKDIR|COPY) /.test(l));
+    expect(history.filter((l) => /#\(nop\)\s+LABEL /.test(l))).toHaveLength(2);
+    expect(history.filter((l) => !l.includes('#(nop)') && l.includes('pwned'))).toEqual([]);
+    await client.call(`${A}/removeImage`, ['inject']);
+    await expectNothingLeft(A, berthA);
   });
 
   it('a good build still works on the same berth afterwards', async () => {
