@@ -47,7 +47,10 @@ export function containerSpec(ctx: OpsContext, c: NewContainer, network: string)
     labels,
     extraHosts: [`${HOST_ALIAS}:host-gateway`],
     network,
-    sandbox: c.sandbox,
+    // A replacement on probation has no restart policy: one that exits is seen exited, with its code, whenever berth
+    // looks (with the policy the engine could restart it before berth's first look, hiding the exit). It gets the
+    // policy once confirmed (replace-container.ts; recover-containers.ts for a swap a killed berth finishes).
+    sandbox: c.replaces ? { ...c.sandbox, restartPolicy: 'no' } : c.sandbox,
     volumes: containerVolumes(ctx.domain, c.name, c.image),
   };
 }

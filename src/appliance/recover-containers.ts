@@ -27,14 +27,14 @@ export async function recoverContainers(ctx: OpsContext): Promise<string[]> {
       if (old && (await swapHadBegun(ctx, old, r))) {
         // Killed after the replacement was confirmed and the old one stopped, before it was removed: finish the swap.
         await ctx.engine.removeContainer(old.id);
-        await ctx.engine.renameContainer(r.id, engineContainerName(ctx.domain, name));
+        await promote(ctx, r.id, name);
         done.push(`finished the replacement of container "${name}" (its old container was already stopped)`);
       } else if (old) {
         // Never confirmed (the old one still runs, or was stopped before the replacement began): undone, never promoted.
         await ctx.engine.removeContainer(r.id);
         done.push(`removed the unfinished replacement of container "${name}"`);
       } else {
-        await ctx.engine.renameContainer(r.id, engineContainerName(ctx.domain, name));
+        await promote(ctx, r.id, name);
         if (r.state !== 'running') await ctx.engine.startContainer(r.id);
         named.add(name);
         done.push(`finished the replacement of container "${name}"`);
@@ -47,6 +47,12 @@ export async function recoverContainers(ctx: OpsContext): Promise<string[]> {
   }
   for (const line of done) ctx.log.warn({ recovered: line }, 'recovered from an interrupted operation');
   return done;
+}
+
+/** A replacement takes its name, and the restart policy it ran without while on probation (container-spec.ts). */
+async function promote(ctx: OpsContext, id: string, name: string): Promise<void> {
+  await ctx.engine.setRestartPolicy?.(id, ctx.sandbox.restartPolicy);
+  await ctx.engine.renameContainer(id, engineContainerName(ctx.domain, name));
 }
 
 /**

@@ -51,6 +51,7 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
     throw err;
   }
   try {
+    await ctx.engine.setRestartPolicy?.(id, next.sandbox.restartPolicy);
     if (old.state === 'running' || old.state === 'restarting') await ctx.engine.stopContainer(old.id, ctx.sandbox.stopTimeout);
     await ctx.engine.removeContainer(old.id);
   } catch (err) {

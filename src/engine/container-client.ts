@@ -42,6 +42,11 @@ export interface ContainerClient {
    * container back to what it was, and this rejects with `replacement_failed` saying why.
    */
   updateContainer?(id: string, spec: ContainerSpec, monitorMs: number): Promise<void>;
+  /**
+   * Set a container's restart policy (a replacement runs without one until it is confirmed, so that an exit is seen as
+   * an exit, with its code, and not as a restart). Only on one engine: a swarm replaces by rolling update.
+   */
+  setRestartPolicy?(id: string, policy: string): Promise<void>;
   /** Give a container another engine name (a replacement takes the name of the container it replaced). */
   renameContainer(id: string, engineName: string): Promise<void>;
   /** Idempotent: removing a container that is already gone succeeds. */

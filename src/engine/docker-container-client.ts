@@ -87,6 +87,10 @@ export class DockerContainerClient implements ContainerClient {
     await this.r.request('restart container', (abortSignal) => this.docker.getContainer(id).restart({ t: timeoutSeconds, abortSignal }), (timeoutSeconds + 30) * 1000);
   }
 
+  async setRestartPolicy(id: string, policy: string): Promise<void> {
+    await this.r.request('update container', (abortSignal) => this.docker.getContainer(id).update({ RestartPolicy: { Name: policy }, abortSignal }));
+  }
+
   async renameContainer(id: string, engineName: string): Promise<void> {
     await this.r.request('rename container', (abortSignal) => this.docker.getContainer(id).rename({ name: engineName, abortSignal }));
   }

@@ -183,6 +183,8 @@ describe(`health checks and safe replacement on ${ROUTER_KIND}`, { timeout: 420_
       expect(now).toMatchObject({ state: 'running', health: 'healthy' });
       expect(now!.id.startsWith(await whoami())).toBe(true);
       expect((await containersOf(D)).map((c) => c.id)).not.toContain(oldId.slice(0, 12));
+      // On probation it ran without a restart policy (an exit is seen as one); confirmed, it has the configured one.
+      expect(await docker('inspect', '-f', '{{.HostConfig.RestartPolicy.Name}}', now!.id)).toBe('unless-stopped');
       console.log(`[health] ${ROUTER_KIND}: procedure unavailable ${unavailableMs} ms during updateImage (${calls} calls; the call took ${callMs} ms)`);
       expect(failedSince).toBeUndefined();
       expect(unavailableMs).toBeLessThan(3_000);
