@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { sameOnAll } from './helpers/compare.js';
 import { OnNexus } from './helpers/on-nexus.js';
-import { runPython } from './helpers/python-peer.js';
+import { pythonScenario } from './helpers/python-peer.js';
 import { Targets } from './helpers/targets.js';
 
 // Autobahn|Python against the three routers: the second, independent client implementation.
@@ -13,6 +13,8 @@ describe('Autobahn|Python peers', () => {
   afterAll(async () => {
     await targets?.[Symbol.asyncDispose]();
   });
+  /** The scenario on every router it runs on, in one Python interpreter. */
+  const python = (scenario: string, onNexus = OnNexus.same) => pythonScenario(onNexus.runsOn(targets.all), scenario);
 
   const rpc = {
     sum: { ok: 5 },
@@ -30,16 +32,16 @@ describe('Autobahn|Python peers', () => {
     dup: { error: 'wamp.error.procedure_already_exists', args: [], kwargs: {} },
   });
   it(rpcOnNexus.title('RPC: call, progressive results, error args+kwargs, prefix match with caller disclosure, duplicate registration'), async () => {
-    await sameOnAll(targets, (t) => runPython(t, 'rpc'), rpc, rpcOnNexus);
+    await sameOnAll(targets, python('rpc', rpcOnNexus), rpc, rpcOnNexus);
   });
 
   it('CANCEL from Autobahn|Python interrupts the callee and keeps both sessions usable', async () => {
-    await sameOnAll(targets, (t) => runPython(t, 'cancel'), { callee_interrupted: true, after: { ok: 'fine' } });
+    await sameOnAll(targets, python('cancel'), { callee_interrupted: true, after: { ok: 'fine' } });
   });
 
   const calleeGone = OnNexus.differs(['calleeGone'], { prompt: true, results: Array(3).fill({ error: 'wamp.error.canceled', args: ['callee gone'], kwargs: {} }) });
   it(calleeGone.title('a callee that goes away fails every pending call at once'), async () => {
-    await sameOnAll(targets, (t) => runPython(t, 'callee_lost'), {
+    await sameOnAll(targets, python('callee_lost', calleeGone), {
       prompt: true,
       results: Array(3).fill({ error: 'wamp.error.canceled', args: ['callee disconnected from in-flight request'], kwargs: {} }),
     }, calleeGone);
@@ -54,7 +56,7 @@ describe('Autobahn|Python peers', () => {
     ],
   });
   it(pubsubOnNexus.title('PubSub: prefix subscription, publisher disclosure, exclude_me, acknowledge'), async () => {
-    await sameOnAll(targets, (t) => runPython(t, 'pubsub'), {
+    await sameOnAll(targets, python('pubsub', pubsubOnNexus), {
       acknowledged: true,
       own: 0,
       events: [
@@ -66,7 +68,7 @@ describe('Autobahn|Python peers', () => {
 
   const users = OnNexus.cannot('auth');
   it(users.title('ticket and WAMP-CRA (plain and salted), with failures'), async () => {
-    await sameOnAll(targets, (t) => runPython(t, 'auth'), {
+    await sameOnAll(targets, python('auth', users), {
       ticket: { authid: 'berth-test', authrole: 'service', authmethod: 'ticket' },
       ticket_wrong: { refused: 'wamp.error.not_authorized' },
       cra: { authid: 'alice', authrole: 'frontend', authmethod: 'wampcra' },

@@ -15,7 +15,7 @@ export async function sameOnAll<T>(
   onNexus: OnNexus = OnNexus.same,
 ): Promise<T> {
   const outcomes: Partial<Record<Target['name'], T>> = {};
-  for (const t of targets.all) if (t.name !== 'nexus' || onNexus.runs) outcomes[t.name] = await scenario(t);
+  for (const t of onNexus.runsOn(targets.all)) outcomes[t.name] = await scenario(t);
   const crossbar = outcomes.crossbar as T;
   if (typeof expected === 'function') expected(crossbar);
   else if (expected !== undefined) expect(crossbar).toMatchObject(expected);

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Target } from './targets.js';
 
 /**
  * Where nexus (the third router, docs/nexus.md) answers a scenario differently from Crossbar.io and the embedded router,
@@ -59,8 +60,9 @@ export class OnNexus {
     return new OnNexus([], reasons);
   }
 
-  get runs(): boolean {
-    return this.cannot.length === 0;
+  /** The routers the scenario runs on: all of them, but nexus when it cannot. */
+  runsOn(targets: readonly Target[]): Target[] {
+    return targets.filter((t) => t.name !== 'nexus' || this.cannot.length === 0);
   }
 
   /** The test's name, with what nexus does differently or cannot do, so no difference hides in a passing test. */
