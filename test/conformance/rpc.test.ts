@@ -1,10 +1,12 @@
 import autobahn from 'autobahn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outcome, sameOnBoth, sleep, within } from './helpers/compare.js';
+import { outcome, sameOnAll, sleep, within } from './helpers/compare.js';
 import { session } from './helpers/js-client.js';
+import { OnNexus } from './helpers/on-nexus.js';
 import { Targets } from './helpers/targets.js';
 
-// autobahn-js against both routers: every scenario's outcome on the embedded router must equal Crossbar.io's.
+// autobahn-js against the three routers: every scenario's outcome on the embedded router must equal Crossbar.io's, and
+// nexus's too unless OnNexus names why not.
 describe('RPC (autobahn-js)', () => {
   let targets: Targets;
   beforeAll(async () => {
@@ -15,7 +17,7 @@ describe('RPC (autobahn-js)', () => {
   });
 
   it('register and call: positional result, args+kwargs result, no_such_procedure after unregister', async () => {
-    await sameOnBoth(targets, async (t) => {
+    await sameOnAll(targets, async (t) => {
       await using callee = await session(t);
       await using caller = await session(t);
       const reg = await callee.session.register('com.example.add2', (args) => (args![0] as number) + (args![1] as number));
@@ -29,8 +31,9 @@ describe('RPC (autobahn-js)', () => {
     }, { sum: { ok: 5 }, pair: { args: ['a', 'b'], kwargs: { k: 1 } }, gone: 'wamp.error.no_such_procedure', never: 'wamp.error.no_such_procedure' });
   });
 
-  it('progressive call results arrive in order before the final result', async () => {
-    await sameOnBoth(targets, async (t) => {
+  const progressive = OnNexus.differs(['progress'], { progress: [], final: { ok: 'liftoff' } });
+  it(progressive.title('progressive call results arrive in order before the final result'), async () => {
+    await sameOnAll(targets, async (t) => {
       await using callee = await session(t);
       await using caller = await session(t);
       await callee.session.register('com.example.countdown', (args, _kw, details) => {
@@ -43,11 +46,11 @@ describe('RPC (autobahn-js)', () => {
       call.then(undefined, undefined, (p: unknown) => progress.push(p));
       const final = await outcome(call);
       return { progress, final };
-    }, { progress: [3, 2, 1], final: { ok: 'liftoff' } });
+    }, { progress: [3, 2, 1], final: { ok: 'liftoff' } }, progressive);
   });
 
   it('callee error: URI, args and kwargs reach the caller unchanged', async () => {
-    await sameOnBoth(targets, async (t) => {
+    await sameOnAll(targets, async (t) => {
       await using callee = await session(t);
       await using caller = await session(t);
       await callee.session.register('com.example.fail', () => {
@@ -64,7 +67,7 @@ describe('RPC (autobahn-js)', () => {
   });
 
   it('duplicate registration is refused with wamp.error.procedure_already_exists', async () => {
-    await sameOnBoth(targets, async (t) => {
+    await sameOnAll(targets, async (t) => {
       await using a = await session(t);
       await using b = await session(t);
       await a.session.register('com.example.dup', () => 'a');
@@ -76,7 +79,7 @@ describe('RPC (autobahn-js)', () => {
   });
 
   it('prefix and wildcard registrations: exact beats prefix, longest prefix wins, INVOCATION names the procedure', async () => {
-    await sameOnBoth(targets, async (t) => {
+    await sameOnAll(targets, async (t) => {
       await using callee = await session(t);
       await using caller = await session(t);
       const seen = (tag: string) => (_a: unknown, _k: unknown, d: unknown) => [tag, (d as autobahn.IInvocation).procedure ?? null];
@@ -101,8 +104,9 @@ describe('RPC (autobahn-js)', () => {
     });
   });
 
-  it('shared registration: roundrobin alternates between callees', async () => {
-    await sameOnBoth(targets, async (t) => {
+  const shared = OnNexus.differs(['sharedPolicy'], { got: ['a', 'b', 'a', 'b'], conflict: 'wamp.error.procedure_already_exists' });
+  it(shared.title('shared registration: roundrobin alternates between callees'), async () => {
+    await sameOnAll(targets, async (t) => {
       await using a = await session(t);
       await using b = await session(t);
       await using caller = await session(t);
@@ -112,26 +116,43 @@ describe('RPC (autobahn-js)', () => {
       const got: unknown[] = [];
       for (let i = 0; i < 4; i++) got.push(((await outcome(caller.session.call('com.example.shared'))) as { ok: unknown }).ok);
       return { got, conflict: errorUri(conflict) };
-    }, { got: ['a', 'b', 'a', 'b'], conflict: 'wamp.error.procedure_exists_with_different_invocation_policy' });
+    }, { got: ['a', 'b', 'a', 'b'], conflict: 'wamp.error.procedure_exists_with_different_invocation_policy' }, shared);
   });
 
-  it('caller disclosure follows the role: on for anonymous, off for frontend', async () => {
-    await sameOnBoth(targets, async (t) => {
+  /** A callee that answers with what the router disclosed about its caller. */
+  const whoami = (_a: unknown, _k: unknown, d: unknown) => {
+    const inv = d as { caller?: number; caller_authid?: string; caller_authrole?: string };
+    return [inv.caller ?? null, inv.caller_authrole ?? null, inv.caller_authid ?? null];
+  };
+
+  const anonymousDisclosed = OnNexus.differs(['disclosure'], { callerIsSession: false, authrole: null, hasAuthid: false });
+  it(anonymousDisclosed.title('caller disclosure follows the role: on for anonymous'), async () => {
+    await sameOnAll(targets, async (t) => {
       await using callee = await session(t);
       await using anon = await session(t);
-      await using alice = await session(t, { authmethods: ['wampcra'], authid: 'alice', secret: 'alice-secret' });
-      await callee.session.register('com.example.whoami', (_a, _k, d) => {
-        const inv = d as { caller?: number; caller_authid?: string; caller_authrole?: string };
-        return [inv.caller ?? null, inv.caller_authrole ?? null, inv.caller_authid ?? null];
-      });
+      await callee.session.register('com.example.whoami', whoami);
       const a = ((await outcome(anon.session.call('com.example.whoami'))) as { ok: [number, string, string] }).ok;
-      const f = ((await outcome(alice.session.call('com.example.whoami', [], {}, { disclose_me: true }))) as { ok: unknown[] }).ok;
-      return { anonymous: { callerIsSession: a[0] === anon.id, authrole: a[1], hasAuthid: typeof a[2] === 'string' }, frontend: f };
-    }, { anonymous: { callerIsSession: true, authrole: 'anonymous', hasAuthid: true }, frontend: [null, null, null] });
+      return { callerIsSession: a[0] === anon.id, authrole: a[1], hasAuthid: typeof a[2] === 'string' };
+    }, { callerIsSession: true, authrole: 'anonymous', hasAuthid: true }, anonymousDisclosed);
   });
 
-  it('a callee that disconnects with calls pending fails every one of them at once', async () => {
-    await sameOnBoth(targets, async (t) => {
+  const frontend = OnNexus.cannot('auth', 'roles');
+  it(frontend.title('caller disclosure follows the role: off for frontend, even with disclose_me'), async () => {
+    await sameOnAll(targets, async (t) => {
+      await using callee = await session(t);
+      await using alice = await session(t, { authmethods: ['wampcra'], authid: 'alice', secret: 'alice-secret' });
+      await callee.session.register('com.example.whoami', whoami);
+      return { disclosed: ((await outcome(alice.session.call('com.example.whoami', [], {}, { disclose_me: true }))) as { ok: unknown[] }).ok };
+    }, { disclosed: [null, null, null] }, frontend);
+  });
+
+  const calleeGone = OnNexus.differs(['calleeGone'], {
+    results: Array(3).fill({ error: 'wamp.error.canceled', args: ['callee gone'], kwargs: {} }),
+    prompt: true,
+    after: 'wamp.error.no_such_procedure',
+  });
+  it(calleeGone.title('a callee that disconnects with calls pending fails every one of them at once'), async () => {
+    await sameOnAll(targets, async (t) => {
       const callee = await session(t);
       await using caller = await session(t);
       let invoked = 0;
@@ -152,14 +173,20 @@ describe('RPC (autobahn-js)', () => {
       expect(o.prompt).toBe(true);
       expect(o.results).toEqual(Array(3).fill({ error: 'wamp.error.canceled', args: ['callee disconnected from in-flight request'], kwargs: {} }));
       expect(o.after).toBe('wamp.error.no_such_procedure');
-    });
+    }, calleeGone);
   });
 
-  it('call timeout is in seconds: timeout=2 cancels after 1-2 s (not 2 ms), the session stays usable', async () => {
+  const timeoutMs = OnNexus.differs(['timeoutMs'], (o: unknown) => expect(o).toMatchObject({
+    timedOut: { error: 'wamp.error.timeout', args: ['call timeout'], kwargs: {} },
+    after: expect.stringMatching(/^\d{1,3} ms$/), // 2 ms, read as milliseconds
+    invocationTimeout: 'not shown',
+    next: { ok: 'fast' },
+  }));
+  it(timeoutMs.title('call timeout is in seconds: timeout=2 cancels after 1-2 s (not 2 ms), the session stays usable'), async () => {
     // Crossbar.io's dealer schedules `timeout` with call_later(timeout) (seconds), and Autobahn clients send seconds; the
     // embedded router reads it the same way, so it is a drop-in. Crossbar.io's timer is batched in whole
     // seconds (txaio: the deadline is rounded down to a second), so timeout=2 fires after 1-2 s there, 2 s here.
-    await sameOnBoth(targets, async (t) => {
+    await sameOnAll(targets, async (t) => {
       await using callee = await session(t);
       await using caller = await session(t);
       let invocationTimeout: unknown;
@@ -174,11 +201,12 @@ describe('RPC (autobahn-js)', () => {
       const next = await outcome(caller.session.call('com.example.fast'));
       // A millisecond reading would answer in a few ms.
       return { timedOut, after: elapsed >= 950 && elapsed < 2_800 ? '1-2 s' : `${elapsed} ms`, invocationTimeout, next };
-    }, { timedOut: { error: 'wamp.error.canceled', args: ['timeout reached'], kwargs: {} }, after: '1-2 s', next: { ok: 'fast' } });
+    }, { timedOut: { error: 'wamp.error.canceled', args: ['timeout reached'], kwargs: {} }, after: '1-2 s', next: { ok: 'fast' } }, timeoutMs);
   });
 
-  it('meta API: wamp.session.count, wamp.registration.list and wamp.registration.lookup', async () => {
-    await sameOnBoth(targets, async (t) => {
+  const meta = OnNexus.differs(['lookupNone'], { joinCounts: 1, leaveCounts: 1, listed: { exact: true, prefix: true }, lookup: true, lookupPrefix: true, lookupMissing: 0, lookupGone: 0 });
+  it(meta.title('meta API: wamp.session.count, wamp.registration.list and wamp.registration.lookup'), async () => {
+    await sameOnAll(targets, async (t) => {
       await using probe = await session(t);
       const before = (await probe.session.call('wamp.session.count')) as number;
       await using callee = await session(t);
@@ -202,7 +230,7 @@ describe('RPC (autobahn-js)', () => {
         lookupMissing,
         lookupGone,
       };
-    }, { joinCounts: 1, leaveCounts: 1, listed: { exact: true, prefix: true }, lookup: true, lookupPrefix: true, lookupMissing: null, lookupGone: null });
+    }, { joinCounts: 1, leaveCounts: 1, listed: { exact: true, prefix: true }, lookup: true, lookupPrefix: true, lookupMissing: null, lookupGone: null }, meta);
   });
 });
 

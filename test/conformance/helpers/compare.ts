@@ -1,17 +1,26 @@
 import { expect } from 'vitest';
+import { OnNexus } from './on-nexus.js';
 import type { Target, Targets } from './targets.js';
 
 /**
- * Run one scenario against both routers (one after the other, so they never compete for the 2 cores) and require the
+ * Run one scenario against every router (one after the other, so they never compete for the 2 cores) and require the
  * same outcome. `expected` pins what the outcome must contain, so a scenario that silently tests nothing fails too.
+ * The embedded router must answer as Crossbar.io; nexus too, unless `onNexus` names why it differs (its outcome is then
+ * pinned) or why it cannot run the scenario at all (then it does not run there).
  */
-export async function sameOnBoth<T>(targets: Targets, scenario: (t: Target) => Promise<T>, expected?: Record<string, unknown> | ((outcome: T) => void)): Promise<T> {
-  const outcomes: Record<string, T> = {};
-  for (const t of targets.all) outcomes[t.name] = await scenario(t);
+export async function sameOnAll<T>(
+  targets: Targets,
+  scenario: (t: Target) => Promise<T>,
+  expected?: Record<string, unknown> | ((outcome: T) => void),
+  onNexus: OnNexus = OnNexus.same,
+): Promise<T> {
+  const outcomes: Partial<Record<Target['name'], T>> = {};
+  for (const t of onNexus.runsOn(targets.all)) outcomes[t.name] = await scenario(t);
   const crossbar = outcomes.crossbar as T;
   if (typeof expected === 'function') expected(crossbar);
   else if (expected !== undefined) expect(crossbar).toMatchObject(expected);
   expect(outcomes.embedded, 'embedded router differs from Crossbar.io').toEqual(crossbar);
+  if ('nexus' in outcomes) onNexus.check(outcomes.nexus, crossbar);
   return crossbar;
 }
 

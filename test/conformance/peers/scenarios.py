@@ -1,8 +1,9 @@
 """Autobahn|Python peers for the conformance suite.
 
-Usage: python scenarios.py URL REALM SCENARIO
-Runs one scenario against the router at URL and prints its outcome as one JSON line on stdout. The vitest side runs
-the same scenario against the embedded router and against Crossbar.io and compares the two lines. Every wait is bounded.
+Usage: python scenarios.py SCENARIO URL REALM [URL REALM ...]
+Runs one scenario against each router in turn (one interpreter for all: its start-up is most of a scenario's time) and
+prints each outcome as one JSON line on stdout, in the order given. The vitest side compares the lines of the embedded
+router, Crossbar.io and nexus. Every wait is bounded.
 """
 
 import asyncio
@@ -231,9 +232,11 @@ SCENARIOS = {"rpc": rpc, "cancel": cancel, "callee_lost": callee_lost, "pubsub":
 
 
 def main():
-    url, realm, name = sys.argv[1:4]
-    outcome = asyncio.get_event_loop().run_until_complete(asyncio.wait_for(SCENARIOS[name](url, realm), 30))
-    print(json.dumps(outcome, sort_keys=True), flush=True)
+    name, routers = sys.argv[1], sys.argv[2:]
+    loop = asyncio.get_event_loop()
+    for url, realm in zip(routers[0::2], routers[1::2]):
+        outcome = loop.run_until_complete(asyncio.wait_for(SCENARIOS[name](url, realm), 30))
+        print(json.dumps(outcome, sort_keys=True), flush=True)
 
 
 if __name__ == "__main__":
