@@ -81,7 +81,7 @@ run() { # run <report name> <vitest args…>: the default reporter, and a JSON r
 # on timeouts, not to the CPU): the integration suites on Crossbar.io in front; unit, conformance, the router-sensitive
 # integration suites on the embedded router and the engine-heavy ones behind, shown after.
 echo "--- unit, conformance, the router-sensitive suites on the embedded router and the engine-heavy ones run alongside"
-# The conformance suite compares the embedded router with Crossbar.io, so it runs last in its lane.
+# The conformance suite compares the embedded router with Crossbar.io (and nexus), so it runs last in its lane.
 ( status=0
   run unit --project unit || status=1
   BERTH_TEST_ROUTER=embedded run embedded --project integration "${ROUTER_SENSITIVE[@]}" "${ENGINE_HEAVY[@]}" || status=1

@@ -14,7 +14,7 @@ from autobahn.wamp.types import CallOptions
 URL, D, NAME, GIT_URL = sys.argv[1:5]
 
 
-# No CallOptions(timeout=…): Autobahn|Python sends it in seconds, while WAMP (and the embedded router) reads milliseconds.
+# No CallOptions(timeout=…): the suite needs no deadline of the router here (the embedded router and Crossbar.io read it in seconds, nexus in milliseconds).
 class Client(ApplicationSession):
     async def onJoin(self, details):
         progress = []
