@@ -78,7 +78,15 @@ export class ExecRunner {
     ctx.session
       .subscribe('wamp.session.on_leave', (args) => {
         const id = typeof args[0] === 'number' ? args[0] : (args[0] as { session?: unknown } | undefined)?.session;
-        if (typeof id === 'number') for (const stop of this.bySession.get(id) ?? []) stop();
+        if (typeof id !== 'number' || !this.bySession.has(id)) return;
+        // A router that lets any peer publish on wamp.* topics (nexus) lets one forge this event to kill another
+        // caller's commands: a session the router still has has not left.
+        void ctx.session.call('wamp.session.get', [id]).then(
+          (details) => typeof details === 'object' && details !== null,
+          () => false,
+        ).then((alive) => {
+          if (!alive) for (const stop of this.bySession.get(id) ?? []) stop();
+        });
       })
       .catch((err: unknown) => ctx.log.warn({ err }, 'cannot hear wamp.session.on_leave: an exec whose caller left runs until its timeout'));
   }

@@ -99,8 +99,15 @@ export class LogsTopic {
   }
 
   private deleted(id: number | undefined): void {
-    if (id === undefined || !this.subs.delete(id)) return;
-    this.update();
+    if (id === undefined || !this.subs.has(id)) return;
+    // A router that lets any peer publish on wamp.* topics (nexus) lets one forge this event to stop berth following a
+    // container others listen to: a subscription the router still has stays.
+    void this.o.session
+      .call('wamp.subscription.get', [id])
+      .then(asInfo, () => undefined)
+      .then((still) => {
+        if (still?.id !== id && this.subs.delete(id)) this.update();
+      });
   }
 
   /** After a join: who listens to each container's topic now (subscriptions made or gone while berth was away). */

@@ -71,11 +71,19 @@ class FakeExec implements ExecProcess {
 function runner(options: { maxOutputBytes?: number; maxResultBytes?: number; perContainer?: number; startError?: unknown } = {}) {
   const execs: FakeExec[] = [];
   const leaves: ((args: unknown[]) => void)[] = [];
+  /** Sessions the router has (wamp.session.get answers for them): 77 until it leaves. */
+  const alive = new Set([77]);
   const record = { id: 'c1', name: 'w', state: 'running', user: '65534' } as ContainerRecord;
   const ctx = {
     exec: { maxOutputBytes: options.maxOutputBytes ?? 1024, maxTimeout: 60, perContainer: options.perContainer ?? 4, maxResultBytes: options.maxResultBytes },
     log: createLogger('silent'),
-    session: { subscribe: async (_t: string, h: (args: unknown[]) => void) => void leaves.push(h) },
+    session: {
+      subscribe: async (_t: string, h: (args: unknown[]) => void) => void leaves.push(h),
+      call: async (uri: string, [id]: unknown[]) => {
+        if (uri !== 'wamp.session.get' || !alive.has(id as number)) throw new Error('wamp.error.no_such_session');
+        return { session: id, authid: 'alice' };
+      },
+    },
     index: { refresh: async () => undefined, getByName: () => ({ ...record, state: 'exited' }) },
     engine: {
       startExec: async (_id: string, spec: ExecSpec) => {
@@ -91,7 +99,9 @@ function runner(options: { maxOutputBytes?: number; maxResultBytes?: number; per
     for (let i = 0; i < 100 && execs.length < n; i++) await new Promise((res) => setTimeout(res, 1));
     return execs[n - 1]!;
   };
-  return { r, execs, started, leave: (session: number) => leaves.forEach((h) => h([session])), own: () => record };
+  const event = (session: number) => leaves.forEach((h) => h([session]));
+  const leave = (session: number) => (alive.delete(session), event(session));
+  return { r, execs, started, leave, forge: event, own: () => record };
 }
 
 describe('ExecRunner', () => {
@@ -143,8 +153,8 @@ describe('ExecRunner', () => {
     expect(e.kills).toBe(1);
   });
 
-  it('kills when the call signal aborts, and when the caller\'s session leaves (wamp.session.on_leave)', async () => {
-    const { r, started, own, leave } = runner();
+  it('kills when the call signal aborts, and when the caller\'s session leaves (wamp.session.on_leave), not on a forged on_leave', async () => {
+    const { r, started, own, leave, forge } = runner();
     const gone = new AbortController();
     const one = r.run(call([['x'], 60], {}, { signal: gone.signal }), 'w', own);
     const two = r.run(call([['x'], 60], {}, { caller: { session: 77 } }), 'w', own);
@@ -153,6 +163,9 @@ describe('ExecRunner', () => {
     expect(await one).toMatchObject({ timedOut: false, exitCode: null });
     expect(e1.kills).toBe(1);
     leave(78);
+    // A peer that may publish on wamp.* (nexus lets any) names a session the router still has: nothing is killed.
+    forge(77);
+    await new Promise((res) => setTimeout(res, 20));
     expect(e2.kills).toBe(0);
     leave(77);
     expect(await two).toMatchObject({ timedOut: false, exitCode: null });
