@@ -11,7 +11,7 @@
  *     → prints the tables, writes bench/results/router.json
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CHILD_DEADLINE_MS, CONCURRENT_TOTAL, IN_FLIGHT, REALM, SEQUENTIAL, SERIALIZATIONS, type CallerReport, type Serialization } from './router-bench-peer.js';
@@ -73,11 +73,25 @@ async function measure(name: string, url: string | undefined, s: Serialization, 
   }
 }
 
+/**
+ * The router as berth runs it: compiled by tsc (`npm run bench` builds first), when dist/ is at least as new as
+ * src/router/. Under tsx every closure made per frame also gets its name set (esbuild's keepNames), a cost berth
+ * never pays: several percent of the router's time in the scanners and the authorizer.
+ */
+async function loadRouter(): Promise<typeof import('../src/router/embedded-router.js')> {
+  const built = new URL('../dist/router/embedded-router.js', import.meta.url);
+  const srcDir = new URL('../src/router/', import.meta.url);
+  const newestSource = Math.max(...readdirSync(srcDir).map((f) => statSync(new URL(f, srcDir)).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return (await import(built.href)) as typeof import('../src/router/embedded-router.js');
+  process.stderr.write('router bench: dist/ is missing or older than src/router/ (npm run build); measuring the router under tsx\n');
+  return await import('../src/router/embedded-router.js');
+}
+
 const PERMISSIVE = { name: REALM, roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix' as const, allow: { call: true, register: true, publish: true, subscribe: true }, disclose: { caller: true, publisher: true } }] }] };
 
 async function main(): Promise<void> {
   // Imported here so the child processes do not load the router or the test helpers.
-  const { EmbeddedRouter } = await import('../src/router/embedded-router.js');
+  const { EmbeddedRouter } = await loadRouter();
   const { Crossbar } = await import('../test/helpers/crossbar.js');
   const { Nexus } = await import('../test/helpers/nexus.js');
   const serializers = (arg('serializers')?.split(',') ?? SERIALIZATIONS) as Serialization[];
