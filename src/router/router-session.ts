@@ -82,24 +82,31 @@ export class RouterSession implements Peer {
     this.cork();
     this.ws.send(encode(message, this.serializer), { binary: this.serializer.binary });
     // Backpressure: a peer that does not read is disconnected once its queue passes the cap, never buffered without end.
-    if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) this.tooSlow();
+    // Held-back frames are not queued for a slow peer: hand them to the kernel first, then judge what it did not take.
+    if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) {
+      this.flush();
+      if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) this.tooSlow();
+    }
     return true;
   }
 
   /**
    * Hold this turn's frames back until the turn ends, then write them with one system call: a peer with many calls in
    * flight sends several per read, and one write per frame cost the router about a fifth of its time. Order is kept;
-   * nothing waits for I/O (the uncork runs before the event loop polls again).
+   * nothing waits for I/O (the flush runs before the event loop polls again).
    */
   private cork(): void {
-    const socket = this.socket;
-    if (this.corked || !socket) return;
+    if (this.corked || !this.socket) return;
     this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
+    this.socket.cork();
+    process.nextTick(() => this.flush());
+  }
+
+  /** Write what `cork` held back; each cork is undone exactly once, by whichever flush comes first. */
+  private flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket!.uncork();
   }
 
   private tooSlow(): void {
