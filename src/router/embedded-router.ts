@@ -62,7 +62,7 @@ export class EmbeddedRouter {
     if (options.allowOrigin) router.allowOrigin = options.allowOrigin;
     router.accept = (ws, req, listener) => {
       const transport = { peer: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, listener, localAddress: plainAddress(req.socket.localAddress) };
-      const session = new RouterSession(ws, ctx, transport, serializerFor(ws.protocol)!);
+      const session = new RouterSession(ws, ctx, transport, serializerFor(ws.protocol)!, req.socket);
       router.sessions.add(session);
       ws.once('close', () => router.sessions.delete(session));
     };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hotMessage } from './hot-message.js';
 
 /** WAMP v2 message type codes. */
 export const MSG = {
@@ -100,6 +101,8 @@ export function parseValue(raw: unknown): ParseResult {
   if (!schema) return { ok: false, reason: `unexpected message type ${JSON.stringify(code)}` };
   // msgpack/CBOR bytes are never a field of a message (zod would take them for an options object).
   if (raw.some((v) => v instanceof Uint8Array)) return { ok: false, reason: `invalid message ${String(code)}: bytes where WAMP wants an ID, URI, dict or list` };
+  const hot = hotMessage(raw);
+  if (hot) return { ok: true, message: hot };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: `invalid message ${String(code)}: ${parsed.error.issues[0]?.message ?? 'malformed'}` };
   return { ok: true, message: parsed.data };
