@@ -97,15 +97,27 @@ export function parseMessage(text: string): ParseResult {
 export function parseValue(raw: unknown): ParseResult {
   if (!Array.isArray(raw) || raw.length === 0) return { ok: false, reason: 'a WAMP message must be a non-empty array' };
   const code = raw[0] as unknown;
-  const schema = typeof code === 'number' ? (schemas as Record<number, z.ZodType<ClientMessage> | undefined>)[code] : undefined;
+  const schema = schemaOf(code);
   if (!schema) return { ok: false, reason: `unexpected message type ${JSON.stringify(code)}` };
   // msgpack/CBOR bytes are never a field of a message (zod would take them for an options object).
   if (raw.some((v) => v instanceof Uint8Array)) return { ok: false, reason: `invalid message ${String(code)}: bytes where WAMP wants an ID, URI, dict or list` };
   const hot = hotMessage(raw);
   if (hot) return { ok: true, message: hot };
+  return parseBySchema(schema, raw);
+}
+
+/** The zod schema's judgement alone: hot-message.ts must agree with it wherever it accepts (a unit test holds it to that). */
+export function parseBySchema(schema: z.ZodType<ClientMessage> | undefined, raw: unknown[]): ParseResult {
+  const code = String(raw[0]);
+  if (!schema) return { ok: false, reason: `unexpected message type ${code}` };
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reason: `invalid message ${String(code)}: ${parsed.error.issues[0]?.message ?? 'malformed'}` };
+  if (!parsed.success) return { ok: false, reason: `invalid message ${code}: ${parsed.error.issues[0]?.message ?? 'malformed'}` };
   return { ok: true, message: parsed.data };
+}
+
+/** The schema of a message type code, if it is one a client may send. */
+export function schemaOf(code: unknown): z.ZodType<ClientMessage> | undefined {
+  return typeof code === 'number' ? (schemas as Record<number, z.ZodType<ClientMessage> | undefined>)[code] : undefined;
 }
 
 /** Append args/kwargs the way WAMP wants them: omitted when empty, args present (possibly []) when kwargs are. */
