@@ -36,7 +36,13 @@ export class Crossbar implements AsyncDisposable {
    */
   static async start(options: { port?: number; iface?: string; template?: string } = {}): Promise<Crossbar> {
     const cb = new Crossbar(options.port ?? (await freePort()), options.iface ?? '127.0.0.1', options.template);
-    await cb.boot();
+    try {
+      await cb.boot();
+    } catch (err) {
+      // The caller never gets `cb` to dispose: a node that did not come up in time is stopped here, not left running.
+      await cb[Symbol.asyncDispose]().catch(() => undefined);
+      throw err;
+    }
     return cb;
   }
 
@@ -51,13 +57,14 @@ export class Crossbar implements AsyncDisposable {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    child.on('error', (err) => (this.log += `\n${err.message}`));
     const keep = (b: Buffer) => (this.log = (this.log + b.toString()).slice(-20_000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     await waitFor(`Crossbar.io on port ${this.port}`, async () => {
       if (child.exitCode !== null) throw new Error(`crossbar exited with ${child.exitCode}: ${this.log}`);
       return portOpen(this.port, this.iface === '0.0.0.0' ? '127.0.0.1' : this.iface);
-    }, 60_000);
+    }, 120_000); // about 5 s on a quiet machine; over 60 s was seen with the machine saturated
   }
 
   /** Stop the node (SIGTERM, then SIGKILL after 10 s). */

@@ -51,7 +51,12 @@ export class Nexus implements AsyncDisposable {
   static async start(options: { port?: number; host?: string; realm?: string } = {}): Promise<Nexus> {
     buildNexus();
     const nexus = new Nexus(options.port ?? (await freePort()), options.host ?? '127.0.0.1', options.realm ?? 'realm1');
-    await nexus.boot();
+    try {
+      await nexus.boot();
+    } catch (err) {
+      await nexus[Symbol.asyncDispose]().catch(() => undefined); // the caller never gets it to dispose
+      throw err;
+    }
     return nexus;
   }
 
