@@ -77,13 +77,13 @@ run() { # run <report name> <vitest args…>: the default reporter, and a JSON r
   local name=$1; shift
   npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/$name.json" "$@"
 }
-# Two lanes side by side (different routers, random test domains; most of the time goes to waiting on the engine and
-# on timeouts, not to the CPU): the integration suites on Crossbar.io in front; unit, conformance, the router-sensitive
-# integration suites on the embedded router and the engine-heavy ones behind, shown after.
-echo "--- unit, conformance, the router-sensitive suites on the embedded router and the engine-heavy ones run alongside"
+# Three lanes side by side (different routers, random test domains; most of the time goes to waiting on the engine and
+# on timeouts, not to the CPU): the integration suites on Crossbar.io in front; the router-sensitive integration suites
+# on the embedded router, the engine-heavy ones and conformance behind; the nexus pass and the unit suite behind, shown
+# after.
+echo "--- the router-sensitive suites on the embedded router, the engine-heavy ones and conformance; nexus and unit: alongside"
 # The conformance suite compares the embedded router with Crossbar.io (and nexus), so it runs last in its lane.
 ( status=0
-  run unit --project unit || status=1
   BERTH_TEST_ROUTER=embedded run embedded --project integration "${ROUTER_SENSITIVE[@]}" "${ENGINE_HEAVY[@]}" || status=1
   if crossbar_ready; then run conformance --project conformance || status=1; else status=1; fi
   exit $status ) >"$reports/lane2.log" 2>&1 &
@@ -96,8 +96,11 @@ NEXUS=()
 for f in "${ROUTER_SENSITIVE[@]}"; do
   case "$f" in */build.test.ts|*/health.test.ts) ;; *) NEXUS+=("$f") ;; esac
 done
-( BERTH_TEST_ROUTER=nexus run nexus --project integration "${NEXUS[@]}" test/integration/router-enforcement.test.ts
-) >"$reports/nexus.log" 2>&1 &
+# The unit suite runs behind it: the shortest lane, and by then the start-up rush of the other two is over.
+( status=0
+  BERTH_TEST_ROUTER=nexus run nexus --project integration "${NEXUS[@]}" test/integration/router-enforcement.test.ts || status=1
+  run unit --project unit || status=1
+  exit $status ) >"$reports/nexus.log" 2>&1 &
 lane3=$!
 status=0
 # The Crossbar.io lane holds the most files: three at a time.
@@ -108,9 +111,9 @@ else
 fi
 wait "$lane2" || status=1
 wait "$lane3" || status=1
-echo "--- unit, conformance, the embedded-router pass and the engine-heavy suites (BERTH_TEST_ROUTER=embedded):"
+echo "--- the embedded-router pass, the engine-heavy suites (BERTH_TEST_ROUTER=embedded) and conformance:"
 cat "$reports/lane2.log"
-echo "--- the router-sensitive suites on nexus (BERTH_TEST_ROUTER=nexus):"
+echo "--- the router-sensitive suites on nexus (BERTH_TEST_ROUTER=nexus), then unit:"
 cat "$reports/nexus.log"
 node -e '
   const fs = require("fs"), path = require("path");
