@@ -3,7 +3,7 @@ import { BerthError } from '../errors.js';
 import { readEngineStream } from './build-stream.js';
 import { readPushStream } from './push-stream.js';
 import type { DockerRequests } from './docker-requests.js';
-import { engineMessage } from './engine-error.js';
+import { EngineError, engineMessage } from './engine-error.js';
 import type { BuildSpec, ImageClient, ImageRecord, PushSpec } from './engine.js';
 import { isBuildStepCommand } from './build-step.js';
 import { domainFilter, LABELS } from './labels.js';
@@ -48,7 +48,14 @@ export class DockerImageClient implements ImageClient {
   }
 
   async removeImage(id: string): Promise<void> {
-    await this.r.request('remove image', (abortSignal) => this.docker.getImage(id).remove({ abortSignal }));
+    try {
+      await this.r.request('remove image', (abortSignal) => this.docker.getImage(id).remove({ abortSignal }));
+    } catch (err) {
+      // The engine answers this (not 404) when the image left its store while it was looking it up: another removal
+      // (the leftover sweep taking the untagged parents of what it removes) got there first. It is gone.
+      if (err instanceof EngineError && /unrecognized image ID/i.test(err.message)) throw new EngineError('not_found', err.message, 404, { cause: err });
+      throw err;
+    }
   }
 
   async buildImage(spec: BuildSpec): Promise<string> {

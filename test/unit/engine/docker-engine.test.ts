@@ -76,3 +76,31 @@ describe('DockerEngine status codes', () => {
   });
 });
 
+
+// An image that left the engine's store while the engine looked it up (another removal took it first) is answered with
+// "unrecognized image ID", not 404: removeImage failed with internal, and D/removeImage with it.
+describe('DockerEngine.removeImage', () => {
+  let server: Server | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    server?.closeAllConnections();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an image the engine no longer recognizes is gone: not_found, as a 404 is; other failures stay what they are', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-fake-engine-'));
+    const socketPath = join(dir, 'docker.sock');
+    server = createServer((req, res) => {
+      const json = (status: number, message: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
+      if (req.url?.includes('/images/raced')) return json(500, 'unrecognized image ID sha256:a8ae7aa1d730f9dcf47ef29e2e85f3da1ba2df0ce833433db513a867e8663e1f');
+      if (req.url?.includes('/images/busy')) return json(409, 'conflict: unable to delete (image is being used by running container)');
+      return json(500, 'something else broke');
+    });
+    await new Promise<void>((r) => server!.listen(socketPath, r));
+    const engine = new DockerEngine(new Dockerode({ socketPath }));
+    await expect(engine.removeImage('raced')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(engine.removeImage('busy')).rejects.toMatchObject({ code: 'in_use' });
+    await expect(engine.removeImage('other')).rejects.toMatchObject({ code: 'internal' });
+  });
+});
