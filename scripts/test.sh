@@ -126,6 +126,19 @@ node -e '
   }
   console.log("slowest files:");
   for (const [ms, name] of files.sort((a, b) => b[0] - a[0]).slice(0, 10)) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name}`);
+  // The failures last, each with the first lines of its error: the end of the output is what a CI log keeps.
+  for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
+    const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], f), "utf8"));
+    for (const t of r.testResults) {
+      const where = `${path.relative(process.cwd(), t.name)} (${path.basename(f, ".json")})`;
+      const failedTests = t.assertionResults.filter((a) => a.status === "failed");
+      if (t.status === "failed" && failedTests.length === 0) console.log(`FAILED ${where}: ${String(t.message).split("\n").slice(0, 6).join("\n    ")}`);
+      for (const a of failedTests) {
+        console.log(`FAILED ${where} > ${a.fullName}`);
+        for (const m of a.failureMessages) console.log(`    ${m.split("\n").slice(0, 6).join("\n    ")}`);
+      }
+    }
+  }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed ? 1 : 0);
 ' "$reports" || status=1
