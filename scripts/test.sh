@@ -3,6 +3,7 @@
 # rest), compile once, then run unit + conformance + integration suites on Crossbar.io, and the router-sensitive
 # integration suites again on the embedded router and on nexus. Ends with the totals and the slowest files.
 #   npm test -- <vitest args>   passes arguments to one run (e.g. a file filter) instead.
+#   BERTH_TEST_REPORTS=DIR npm test   keeps each lane's log and JSON report in DIR.
 #   BERTH_TEST_FILE_WORKERS=2 npm test   runs each lane's integration files two at a time (vitest.config.ts; default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,8 @@ if [ $# -gt 0 ]; then
   BERTH_TEST_BUILT=1 exec npx vitest run "$@"
 fi
 reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
+# BERTH_TEST_REPORTS=DIR keeps the lanes' logs and JSON reports there (for timing work); they are removed otherwise.
+trap '[ -z "${BERTH_TEST_REPORTS:-}" ] || { mkdir -p "$BERTH_TEST_REPORTS" && cp -r "$reports"/. "$BERTH_TEST_REPORTS"/; }; rm -rf "$reports"' EXIT
 # Crossbar.io's pip install (about 3 minutes on a fresh machine, all download) runs beside the rest of the set-up and
 # the suites that do not need it; the Crossbar.io lane and the conformance suite wait for it (crossbar_ready).
 crossbar_job() { ( status=0; bash scripts/setup-crossbar.sh || status=$?; echo $status >"$reports/crossbar-setup.status" ) & }
