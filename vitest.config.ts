@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/helpers/longest-first.js';
 
 /**
  * How many integration files run at once (BERTH_TEST_FILE_WORKERS, default 1). Files use random domains, their own
@@ -10,6 +11,8 @@ const fileWorkers = Math.max(1, Number(process.env.BERTH_TEST_FILE_WORKERS ?? '1
 
 export default defineConfig({
   test: {
+    // Longest files first (test/file-durations.json), so a lane's workers finish together.
+    sequence: { sequencer: LongestFirst },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
