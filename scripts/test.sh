@@ -56,13 +56,18 @@ ROUTER_SENSITIVE=(
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.
-# The files that bring their own berth and router (install, image, compose, first run, doctor, origin, hostile
-# connections, the swarm harness) run there too: they need no Crossbar.io, and the Crossbar.io lane is the longer one.
 ENGINE_HEAVY=(
   test/integration/build-limits.test.ts
   test/integration/sandbox.test.ts
   test/integration/swarm-cluster.test.ts
   test/integration/swarm-refusals.test.ts
+  test/integration/cli-client.test.ts
+  test/integration/dashboard.test.ts
+)
+# The files that bring their own berth and router (install, berth's image, compose, first run, doctor, the origin
+# check, hostile connections): they need neither Crossbar.io nor the run's router, and run in the third lane, the
+# shortest, after the unit suite.
+SELF_CONTAINED=(
   test/integration/install.test.ts
   test/integration/berth-image.test.ts
   test/integration/compose.test.ts
@@ -70,11 +75,9 @@ ENGINE_HEAVY=(
   test/integration/doctor.test.ts
   test/integration/origin.test.ts
   test/integration/hostile-connections.test.ts
-  test/integration/cli-client.test.ts
-  test/integration/dashboard.test.ts
 )
 exclude=()
-for f in "${ENGINE_HEAVY[@]}"; do exclude+=(--exclude "$f"); done
+for f in "${ENGINE_HEAVY[@]}" "${SELF_CONTAINED[@]}"; do exclude+=(--exclude "$f"); done
 run() { # run <report name> <vitest args…>: the default reporter, and a JSON report for the totals
   local name=$1; shift
   npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/$name.json" "$@"
@@ -83,7 +86,7 @@ run() { # run <report name> <vitest args…>: the default reporter, and a JSON r
 # on timeouts, not to the CPU): the integration suites on Crossbar.io in front; the router-sensitive integration suites
 # on the embedded router, the engine-heavy ones and conformance behind; the nexus pass and the unit suite behind, shown
 # after.
-echo "--- the router-sensitive suites on the embedded router, the engine-heavy ones and conformance; nexus and unit: alongside"
+echo "--- the router-sensitive suites on the embedded router, the engine-heavy ones and conformance; nexus, unit and the self-contained files: alongside"
 # The conformance suite compares the embedded router with Crossbar.io (and nexus), so it runs last in its lane.
 ( status=0
   BERTH_TEST_ROUTER=embedded run embedded --project integration "${ROUTER_SENSITIVE[@]}" "${ENGINE_HEAVY[@]}" || status=1
@@ -98,10 +101,13 @@ NEXUS=()
 for f in "${ROUTER_SENSITIVE[@]}"; do
   case "$f" in */build.test.ts|*/health.test.ts) ;; *) NEXUS+=("$f") ;; esac
 done
-# The unit suite runs behind it: the shortest lane, and by then the start-up rush of the other two is over.
+# The unit suite and the self-contained files run behind it: the shortest lane, and by then the start-up rush of the
+# other two is over.
 ( status=0
   BERTH_TEST_ROUTER=nexus run nexus --project integration "${NEXUS[@]}" test/integration/router-enforcement.test.ts || status=1
   run unit --project unit || status=1
+  # compose runs Crossbar.io's image, made from its install.
+  if crossbar_ready; then BERTH_TEST_ROUTER=embedded run self-contained --project integration "${SELF_CONTAINED[@]}" || status=1; else status=1; fi
   exit $status ) >"$reports/nexus.log" 2>&1 &
 lane3=$!
 status=0
@@ -115,7 +121,7 @@ wait "$lane2" || status=1
 wait "$lane3" || status=1
 echo "--- the embedded-router pass, the engine-heavy suites (BERTH_TEST_ROUTER=embedded) and conformance:"
 cat "$reports/lane2.log"
-echo "--- the router-sensitive suites on nexus (BERTH_TEST_ROUTER=nexus), then unit:"
+echo "--- the router-sensitive suites on nexus (BERTH_TEST_ROUTER=nexus), then unit, then the self-contained files:"
 cat "$reports/nexus.log"
 node -e '
   const fs = require("fs"), path = require("path");
