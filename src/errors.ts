@@ -14,7 +14,10 @@ export const ERRORS = {
   build_failed: { uri: 'berth.error.build_failed', summary: 'the image build failed (a Setup step, the base, or the time limit)' },
   canceled: { uri: 'berth.error.canceled', summary: 'the build was canceled by cancelBuild' },
   busy: { uri: 'berth.error.busy', summary: 'a build of that image name is already running or queued, or the container already runs exec.perContainer execs' },
-  registration_failed: { uri: 'berth.error.registration_failed', summary: 'the router refused to register a container\'s procedures; the container was not created' },
+  no_such_procedure: {
+    uri: 'wamp.error.no_such_procedure',
+    summary: 'D/<name>/<op>: no container of that name in this domain, or no such operation (the URI a router answers for a procedure nobody registered)',
+  },
   not_authorized: { uri: 'wamp.error.not_authorized', summary: 'the caller may not do this: the item belongs to another owner, or the router did not disclose who calls' },
   quota_exceeded: { uri: 'berth.error.quota_exceeded', summary: 'the caller\'s owner already has quotas.containers containers or runs quotas.builds builds; nothing was created' },
   too_large: { uri: 'berth.error.too_large', summary: 'the answer would be larger than a WAMP message may be (ask for less, e.g. a smaller tail)' },
@@ -80,8 +83,10 @@ export const failures = {
       `volume "${volume}" (kept from an earlier container "${container}" in domain ${domain}) belongs to another owner; its owner or an admin removes it first (D/removeVolume), then the name can be created`,
       { name: container, volume },
     ),
-  registrationRefused: (name: string, reason: string, cause: unknown) =>
-    new BerthError('registration_failed', `the router refused the procedures of container "${name}" (${reason}); it was not created`, { name }, { cause }),
+  /** A call under `D/` that no container operation answers: what a router says for a procedure nobody registered. */
+  noProcedure: (procedure: string) => new BerthError('no_such_procedure', `no procedure ${procedure}`, { procedure }),
+  noContainerProcedure: (procedure: string, name: string, domain: string) =>
+    new BerthError('no_such_procedure', `no container named "${name}" in domain ${domain} (no procedure ${procedure})`, { procedure, name }),
   execBusy: (name: string, limit: number) =>
     new BerthError('busy', `container "${name}" already runs ${limit} exec(s) at once (exec.perContainer); wait for one to end`, { name, limit }),
   buildBusy: (name: string, domain: string) => new BerthError('busy', `image "${name}" is already being built in domain ${domain}`, { name }),

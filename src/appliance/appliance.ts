@@ -2,7 +2,7 @@ import { KeyedLock } from '../keyed-lock.js';
 import { LABELS } from '../engine/labels.js';
 import { singleFlight } from '../single-flight.js';
 import type { Handler } from '../wamp/call.js';
-import { applianceUri } from '../wamp/uris.js';
+import { applianceUri, containerPrefix } from '../wamp/uris.js';
 import { Callers, itemOwner } from '../tenancy/callers.js';
 import { OwnerReservations } from '../tenancy/owner-reservations.js';
 import { argument, audited } from './audit.js';
@@ -25,13 +25,14 @@ import { updateImageProcedure } from './update-image.js';
 import { VolumeQuota } from './volume-quota.js';
 import { removeVolumeProcedure, volumesProcedure } from './volumes.js';
 
-/** The Container appliance: its procedures under D, and per-container endpoints that follow the index. */
+/** The Container appliance: its procedures under D, and every container's `D/<name>/op` through one prefix registration. */
 export class Appliance {
   private readonly ops: OpsContext;
+  private readonly endpoints: ContainerEndpoints;
 
   constructor(ctx: ApplianceContext) {
     const locks = new KeyedLock();
-    const ops: Omit<OpsContext, 'endpoints'> & { endpoints?: ContainerEndpoints } = {
+    const ops: OpsContext = {
       events: new EventsTopic(ctx),
       ...ctx,
       locks,
@@ -42,8 +43,8 @@ export class Appliance {
       creating: new OwnerReservations(),
       volumeQuota: new VolumeQuota({ engine: ctx.engine, domain: ctx.domain, size: ctx.sandbox.volumeSize, log: ctx.log }),
     };
-    ops.endpoints = new ContainerEndpoints(ops as OpsContext, locks);
-    this.ops = ops as OpsContext;
+    this.endpoints = new ContainerEndpoints(ops, locks);
+    this.ops = ops;
   }
 
   procedures(): Record<string, Handler> {
@@ -78,20 +79,17 @@ export class Appliance {
   }
 
   /**
-   * Register the appliance, finish or undo what a killed berth left half-made, then follow the index: per-container
-   * endpoints are added and dropped only from its events. Everything here happens before the session joins, so no
-   * call is answered before it is done.
+   * Register the appliance (its procedures exactly, every container's through the prefix `D/`), finish or undo what a
+   * killed berth left half-made, then start the index, which alone says which containers' procedures answer. Everything
+   * here happens before the session joins, so no call is answered before it is done.
    */
   async start(): Promise<void> {
     const { ops } = this;
-    ops.index.on('added', (c) => {
-      ops.endpoints.add(c.name).catch((err: unknown) => ops.log.error({ err, name: c.name }, 'registering the endpoints of a container failed'));
-    });
-    ops.index.on('removed', (c) => {
-      if (!ops.index.getByName(c.name)) void ops.endpoints.drop(c.name);
-    });
     ops.events.start();
-    await Promise.all(Object.entries(this.procedures()).map(([op, h]) => ops.session.register(applianceUri(ops.domain, op), h)));
+    await Promise.all([
+      ...Object.entries(this.procedures()).map(([op, h]) => ops.session.register(applianceUri(ops.domain, op), h)),
+      ops.session.register(containerPrefix(ops.domain), this.endpoints.dispatch, { match: 'prefix' }),
+    ]);
     // Said once at start: whether sandbox.volumeSize is a limit on this engine (if the engine is away, at first need).
     await ops.volumeQuota.enforced().catch(() => undefined);
     let recovered = await this.recover();
@@ -102,7 +100,7 @@ export class Appliance {
 
   /** berth is stopping: what runs on behalf of callers (execs) is ended, bounded. */
   stop(): Promise<void> {
-    return this.ops.endpoints.stop();
+    return this.endpoints.stop();
   }
 
   private async recover(): Promise<boolean> {

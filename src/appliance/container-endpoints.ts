@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { failures } from '../errors.js';
 import type { Call, Handler } from '../wamp/call.js';
-import { containerUri } from '../wamp/uris.js';
+import { parseContainerUri } from '../wamp/uris.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { ContainerRecord } from '../engine/engine.js';
 import { audited } from './audit.js';
@@ -15,6 +15,7 @@ export const CONTAINER_OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'st
 type Op = (typeof CONTAINER_OPS)[number];
 /** The operations that change something: audited; exec runs a command, so it is audited too. */
 const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart', 'exec']);
+const isOp = (op: string): op is Op => (CONTAINER_OPS as readonly string[]).includes(op);
 
 const none = z.object({});
 const logsSchema = z.object({
@@ -22,57 +23,49 @@ const logsSchema = z.object({
 });
 
 /**
- * D/<name>/op for every container, registered while the container exists. The index's added/removed events are the
- * only driver (appliance.ts); operations that must answer only once the endpoints are there (or gone) wait on `settled`.
+ * D/<name>/op for every container, served by one prefix registration `D/` (appliance.ts) whatever the number of
+ * containers: a restart or a create costs no REGISTER per container. Each call is dispatched by the URI called; a
+ * container the index does not know, an unknown operation or another shape answers `wamp.error.no_such_procedure`, as
+ * the router did when each container had registrations of its own. The index is the only record of which exist, so a
+ * call right after `D/create` answers, and one right after `D/remove` does not.
  */
 export class ContainerEndpoints {
-  private readonly latest = new Map<string, Promise<void>>();
   private readonly execs: ExecRunner;
+  private readonly ops: Record<Op, (call: Call, name: string) => Promise<unknown>>;
 
   constructor(
     private readonly ctx: OpsContext,
     private readonly locks: KeyedLock,
   ) {
     this.execs = new ExecRunner(ctx);
+    this.ops = this.operations();
   }
 
-  add(name: string): Promise<void> {
-    return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.register(containerUri(this.ctx.domain, name, op), this.handler(name, op)))));
-  }
-
-  drop(name: string): Promise<void> {
-    return this.track(name, Promise.all(CONTAINER_OPS.map((op) => this.ctx.session.unregister(containerUri(this.ctx.domain, name, op)))));
-  }
+  /** The handler of the prefix registration: `call.procedure` is the concrete `D/<name>/<op>` called. */
+  readonly dispatch: Handler = async (call) => {
+    const { ctx } = this;
+    const target = parseContainerUri(ctx.domain, call.procedure);
+    if (!target || !isOp(target.op)) throw failures.noProcedure(call.procedure);
+    const { name, op } = target;
+    if (!ctx.index.getByName(name)) throw failures.noContainerProcedure(call.procedure, name, ctx.domain);
+    const run = (c: Call) => this.ops[op](c, name);
+    return CHANGES.has(op) ? audited(ctx.log, () => name, run)(call) : run(call);
+  };
 
   /** berth is stopping: kill the running execs (bounded). */
   stop(): Promise<void> {
     return this.execs.stop();
   }
 
-  /** The latest add or drop of this name's endpoints, once it is done; rejects when the router refused a registration. */
-  settled(name: string): Promise<void> {
-    return this.latest.get(name) ?? Promise.resolve();
-  }
-
-  private track(name: string, work: Promise<unknown>): Promise<void> {
-    const done = work.then(() => undefined);
-    this.latest.set(name, done);
-    const forget = () => {
-      if (this.latest.get(name) === done) this.latest.delete(name);
-    };
-    done.then(forget, forget);
-    return done;
-  }
-
   /**
    * Every operation first knows its caller and answers not_authorized for another owner's container;
    * start/stop/restart/exec also write an audit line (never exec's command: it may hold secrets).
    */
-  private handler(name: string, op: Op): Handler {
+  private operations(): Record<Op, (call: Call, name: string) => Promise<unknown>> {
     const ctx = this.ctx;
-    const handlers: Record<Op, (call: Call, own: () => ContainerRecord) => Promise<unknown>> = {
-      exec: (call, own) => this.execs.run(call, name, own),
-      image: async (call, own) => {
+    const handlers: Record<Op, (call: Call, own: () => ContainerRecord, name: string) => Promise<unknown>> = {
+      exec: (call, own, name) => this.execs.run(call, name, own),
+      image: async (call, own, name) => {
         parseArgs(call, [], none);
         const image = await ctx.engine.fetchImage(own().imageId);
         if (!image) throw failures.imageGone(name);
@@ -92,11 +85,11 @@ export class ContainerEndpoints {
       restart: (call, own) => this.change(call, own, (id) => ctx.engine.restartContainer(id, ctx.sandbox.stopTimeout)),
       top: (call, own) => top(ctx, call, own),
     };
-    const handler: Handler = async (call) => {
+    const withOwner = (op: Op) => (call: Call, name: string) => {
       const caller = ctx.callers.identify(call);
-      return handlers[op](call, () => requireOwnContainer(ctx, caller, name));
+      return handlers[op](call, () => requireOwnContainer(ctx, caller, name), name);
     };
-    return CHANGES.has(op) ? audited(ctx.log, () => name, handler) : handler;
+    return Object.fromEntries(CONTAINER_OPS.map((op) => [op, withOwner(op)])) as Record<Op, (call: Call, name: string) => Promise<unknown>>;
   }
 
   /** start/stop/restart: one operation per name at a time (as create and remove), then the state after the change. */

@@ -5,9 +5,9 @@ import { dropVolumes, ensureVolumes } from './container-volumes.js';
 import type { OpsContext } from './ops-context.js';
 
 /**
- * Create and start a container under its own name, with its endpoints registered. All or nothing: if any step fails
- * (the engine refuses to start it, the view cannot be refreshed, the router refuses its procedures), what was made is
- * removed again before the error is thrown. The caller holds the name's lock.
+ * Create and start a container under its own name, known to the index (so its `D/<name>/…` answer). All or nothing: if
+ * any step fails (the engine refuses to start it, the view cannot be refreshed), what was made is removed again before
+ * the error is thrown. The caller holds the name's lock.
  */
 export async function createContainer(ctx: OpsContext, c: NewContainer): Promise<ContainerRecord> {
   if (ctx.index.getByName(c.name)) throw alreadyExists(ctx, c.name);
@@ -17,9 +17,6 @@ export async function createContainer(ctx: OpsContext, c: NewContainer): Promise
     await ctx.index.refresh(id);
     const record = ctx.index.getByName(c.name);
     if (!record || record.id !== id) throw new BerthError('internal', `container "${c.name}" vanished right after it was created`, { name: c.name });
-    await ctx.endpoints.settled(c.name).catch((err: unknown) => {
-      throw failures.registrationRefused(c.name, describe(err), err);
-    });
     return record;
   } catch (err) {
     await discard(ctx, id);
@@ -66,9 +63,4 @@ export async function discard(ctx: OpsContext, id: string): Promise<void> {
 
 export function alreadyExists(ctx: OpsContext, name: string): BerthError {
   return failures.alreadyExists(name, ctx.domain);
-}
-
-function describe(err: unknown): string {
-  const e = err as { error?: unknown; message?: unknown; args?: unknown[] };
-  return [e.error, e.args?.[0] ?? e.message].filter((x) => typeof x === 'string' && x).join(': ') || String(err);
 }

@@ -1,7 +1,6 @@
 import type { KeyedLock } from '../keyed-lock.js';
 import type { Callers } from '../tenancy/callers.js';
 import type { OwnerReservations } from '../tenancy/owner-reservations.js';
-import type { ContainerEndpoints } from './container-endpoints.js';
 import type { EventsTopic } from './events-topic.js';
 import type { ApplianceContext } from './context.js';
 import type { RunningBuilds } from './running-builds.js';
@@ -9,8 +8,6 @@ import type { VolumeQuota } from './volume-quota.js';
 
 /** What the operations (create, remove, replace, recover, build) share beyond the appliance context. */
 export interface OpsContext extends ApplianceContext {
-  /** Per-container endpoints; the index's added/removed events are their only driver. */
-  readonly endpoints: ContainerEndpoints;
   /** One operation per container name at a time (create, remove, start, stop, restart, replace). */
   readonly locks: KeyedLock;
   /** The domain's network, looked up or made once for concurrent callers. */

@@ -61,7 +61,6 @@ export async function replaceContainer(ctx: OpsContext, old: ContainerRecord, ne
   await ctx.engine.renameContainer(id, engineContainerName(ctx.domain, old.name));
   await ctx.index.refresh(id);
   ctx.index.forget(old.id);
-  await ctx.endpoints.settled(old.name).catch((err: unknown) => ctx.log.error({ err, name: old.name }, 'the endpoints of a replaced container could not be registered'));
   return ctx.index.getByName(old.name) ?? (await ctx.engine.fetchContainer(id))!;
 }
 
@@ -76,6 +75,5 @@ async function updateInPlace(ctx: OpsContext, old: ContainerRecord, next: NewCon
   const spec = containerSpec(ctx, next, await ctx.network());
   await ctx.engine.updateContainer!(old.id, spec, Math.max(ctx.update.settleSeconds * 1000, healthMs));
   await ctx.index.refresh(old.id);
-  await ctx.endpoints.settled(old.name).catch((err: unknown) => ctx.log.error({ err, name: old.name }, 'the endpoints of a replaced container could not be registered'));
   return ctx.index.getByName(old.name) ?? (await ctx.engine.fetchContainer(old.id))!;
 }

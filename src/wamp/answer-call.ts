@@ -76,7 +76,9 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
     let wampError = toWampError(err);
     const bytes = jsonBytes([wampError.args, wampError.kwargs]);
     if (bytes > maxResultBytes) wampError = toWampError(tooLarge(inv.procedure, 'the error', bytes, maxResultBytes));
-    const level = wampError.error === 'berth.error.internal' ? 'error' : 'warn';
+    // A call to a procedure berth does not have (`D/<unknown>/top`) was the router's to answer before berth served
+    // `D/` as a prefix: it is no failure of berth's, and a caller probing names must not fill the log.
+    const level = wampError.error === 'berth.error.internal' ? 'error' : wampError.error === 'wamp.error.no_such_procedure' ? 'debug' : 'warn';
     log[level]({ procedure: inv.procedure, error: wampError.error, message: wampError.args[0], err: level === 'error' ? err : undefined, ms: elapsedMs(started) }, 'call failed');
     throw wampError satisfies autobahn.Error;
   }

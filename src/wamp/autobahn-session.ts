@@ -1,14 +1,14 @@
 import autobahn from 'autobahn';
 import type { Logger } from '../log.js';
 import { within } from './within.js';
-import { isConcreteUri } from '../router/uri.js';
+import { isConcreteUri, isPatternUri } from '../router/uri.js';
 import { answerCall, jsonBytes } from './answer-call.js';
 import { routeAutobahnLog } from './autobahn-log.js';
 import type { Handler } from './call.js';
 import { RegistrationError } from './registration-error.js';
 import { Registrations, type Link } from './registrations.js';
 import { Subscriptions, type EventHandler, type SubscribeLink } from './subscriptions.js';
-import type { PublishOptions, SessionEvents, WampSession } from './wamp-session.js';
+import type { PublishOptions, RegisterOptions, SessionEvents, WampSession } from './wamp-session.js';
 
 export interface AutobahnSessionOptions extends SessionEvents {
   readonly url: string;
@@ -102,10 +102,10 @@ export class AutobahnSession implements WampSession {
     await Promise.race([this.closed, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
   }
 
-  register(uri: string, handler: Handler): Promise<void> {
+  register(uri: string, handler: Handler, options: RegisterOptions = {}): Promise<void> {
     // Crossbar.io answers an invalid URI by closing the session: never send one.
-    if (!isConcreteUri(uri)) return Promise.reject(new RegistrationError('register', uri, 'wamp.error.invalid_uri', 'not a valid WAMP URI'));
-    return this.registrations.register(uri, handler);
+    if (!isPatternUri(uri, options.match ?? 'exact')) return Promise.reject(new RegistrationError('register', uri, 'wamp.error.invalid_uri', 'not a valid WAMP URI'));
+    return this.registrations.register(uri, handler, options);
   }
 
   unregister(uri: string): Promise<void> {
@@ -158,9 +158,9 @@ export class AutobahnSession implements WampSession {
     const link = {
       gone,
       leave,
-      register: async (uri: string) => {
+      register: async (uri: string, options: RegisterOptions) => {
         try {
-          return await session.register(uri, (args, kwargs, details) => this.invoke(uri, args, kwargs, details), REGISTER_OPTIONS);
+          return await session.register(uri, (args, kwargs, details) => this.invoke(uri, args, kwargs, details), { ...REGISTER_OPTIONS, ...options });
         } catch (err) {
           throw refusal('register', uri, err);
         }
@@ -217,10 +217,14 @@ export class AutobahnSession implements WampSession {
     return true; // berth schedules every retry itself
   }
 
+  /**
+   * `uri` is the registration's; autobahn hands over the URI called as `details.procedure` (the router sends it for
+   * a pattern registration; for an exact one autobahn fills in the registration's).
+   */
   private invoke(uri: string, args: unknown, kwargs: unknown, details: unknown): Promise<unknown> {
-    const d = (details ?? {}) as { progress?: (args: unknown[]) => void; caller?: number; caller_authid?: string; caller_authrole?: string };
+    const d = (details ?? {}) as { procedure?: string; progress?: (args: unknown[]) => void; caller?: number; caller_authid?: string; caller_authrole?: string };
     return answerCall(this.registrations.handler(uri), {
-      procedure: uri,
+      procedure: typeof d.procedure === 'string' ? d.procedure : uri,
       args: Array.isArray(args) ? args : [],
       kwargs: kwargs && typeof kwargs === 'object' ? (kwargs as Record<string, unknown>) : {},
       progress: d.progress,

@@ -2,13 +2,13 @@ import type autobahn from 'autobahn';
 import type { Logger } from '../log.js';
 import type { LocalPeer } from '../router/local-peer.js';
 import { within } from './within.js';
-import { isConcreteUri } from '../router/uri.js';
+import { isConcreteUri, isPatternUri } from '../router/uri.js';
 import { MSG } from '../router/wamp-message.js';
 import { answerCall, jsonBytes } from './answer-call.js';
 import { RegistrationError } from './registration-error.js';
 import { Registrations, type Link } from './registrations.js';
 import { Subscriptions, type EventHandler, type SubscribeLink } from './subscriptions.js';
-import type { PublishOptions, SessionEvents, WampSession } from './wamp-session.js';
+import type { PublishOptions, RegisterOptions, SessionEvents, WampSession } from './wamp-session.js';
 
 export interface LocalSessionOptions extends SessionEvents {
   /** Joins the embedded router's realm in this process (`EmbeddedRouter.joinLocal`). */
@@ -74,8 +74,8 @@ export class LocalSession implements WampSession {
     this.peer = peer;
     const gone = new Promise<void>((resolve) => (this.leave = resolve));
     const link: Link<number> = {
-      register: (uri) =>
-        this.ask<number>('register', uri, (request) => ({ type: 'register', request, options: {}, procedure: uri })).then((id) => {
+      register: (uri, options) =>
+        this.ask<number>('register', uri, (request) => ({ type: 'register', request, options: options.match ? { match: options.match } : {}, procedure: uri })).then((id) => {
           this.procedures.set(id, uri);
           return id;
         }),
@@ -113,9 +113,9 @@ export class LocalSession implements WampSession {
     peer?.leave();
   }
 
-  register(uri: string, handler: Parameters<WampSession['register']>[1]): Promise<void> {
-    if (!isConcreteUri(uri)) return Promise.reject(new RegistrationError('register', uri, 'wamp.error.invalid_uri', 'not a valid WAMP URI'));
-    return this.registrations.register(uri, handler);
+  register(uri: string, handler: Parameters<WampSession['register']>[1], options: RegisterOptions = {}): Promise<void> {
+    if (!isPatternUri(uri, options.match ?? 'exact')) return Promise.reject(new RegistrationError('register', uri, 'wamp.error.invalid_uri', 'not a valid WAMP URI'));
+    return this.registrations.register(uri, handler, options);
   }
 
   unregister(uri: string): Promise<void> {

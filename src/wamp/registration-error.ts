@@ -1,6 +1,6 @@
 /**
  * The router refused a register or unregister while berth was joined (e.g. another session already holds the URI, or
- * berth's role may not register it). Callers decide: `create` fails and cleans up rather than report endpoints it lacks.
+ * berth's role may not register it). berth logs it (the procedure stays wanted and is tried again at the next join).
  */
 export class RegistrationError extends Error {
   override name = 'RegistrationError';

@@ -1,11 +1,12 @@
 import type { Logger } from '../log.js';
 import type { Handler } from './call.js';
 import { RegistrationError } from './registration-error.js';
+import type { RegisterOptions } from './wamp-session.js';
 
 /** One joined session, as the bookkeeping needs it. `gone` settles when that session has left. */
 export interface Link<R> {
   /** Rejects with a `RegistrationError` when the router refuses. */
-  register(uri: string): Promise<R>;
+  register(uri: string, options: RegisterOptions): Promise<R>;
   unregister(uri: string, registration: R): Promise<void>;
   readonly gone: Promise<void>;
 }
@@ -18,7 +19,7 @@ const GONE: unique symbol = Symbol('gone');
  * flight when its session left settles as soon as it left (autobahn never settles such requests).
  */
 export class Registrations<R> {
-  private readonly wanted = new Map<string, Handler>();
+  private readonly wanted = new Map<string, { readonly handler: Handler; readonly options: RegisterOptions }>();
   private readonly held = new Map<string, R>();
   private readonly chains = new Map<string, Promise<void>>();
   private link: Link<R> | null = null;
@@ -26,11 +27,11 @@ export class Registrations<R> {
   constructor(private readonly log: Logger) {}
 
   handler(uri: string): Handler | undefined {
-    return this.wanted.get(uri);
+    return this.wanted.get(uri)?.handler;
   }
 
-  register(uri: string, handler: Handler): Promise<void> {
-    this.wanted.set(uri, handler);
+  register(uri: string, handler: Handler, options: RegisterOptions = {}): Promise<void> {
+    this.wanted.set(uri, { handler, options });
     return this.enqueue(uri);
   }
 
@@ -72,10 +73,10 @@ export class Registrations<R> {
     const link = this.link;
     if (!link) return;
     const have = this.held.get(uri);
-    const want = this.wanted.has(uri);
+    const want = this.wanted.get(uri);
     try {
       if (want && have === undefined) {
-        const reg: R | typeof GONE = await Promise.race([link.register(uri), link.gone.then((): typeof GONE => GONE)]);
+        const reg: R | typeof GONE = await Promise.race([link.register(uri, want.options), link.gone.then((): typeof GONE => GONE)]);
         if (reg !== GONE && this.link === link) this.held.set(uri, reg as R);
       } else if (!want && have !== undefined) {
         this.held.delete(uri);

@@ -13,9 +13,10 @@ export interface WampSession {
   /**
    * Resolves once the router has the registration, or at once while not joined (applied at the next join). Rejects with
    * a `RegistrationError` if the router refuses it while joined; the procedure stays wanted (tried again at the next
-   * join) until `unregister`.
+   * join) until `unregister`. With `match: 'prefix'` the handler answers every URI that starts with `uri` and that no
+   * exact registration holds; its calls carry the concrete URI called in `Call.procedure`.
    */
-  register(uri: string, handler: Handler): Promise<void>;
+  register(uri: string, handler: Handler, options?: RegisterOptions): Promise<void>;
   /** Like `register`: rejects with a `RegistrationError` only if the router refuses it while joined. */
   unregister(uri: string): Promise<void>;
   /**
@@ -35,6 +36,11 @@ export interface WampSession {
   call(uri: string, args?: unknown[], kwargs?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
   /** `listener` runs after every join, once every wanted subscription and registration is in place. */
   onJoined(listener: () => void): void;
+}
+
+/** How a registration matches: exact (the default) or every URI with the registered string as its prefix. */
+export interface RegisterOptions {
+  readonly match?: 'prefix';
 }
 
 /** Subscriber black- and whitelisting by authid and authrole (WAMP advanced profile; Crossbar.io and the embedded router). */

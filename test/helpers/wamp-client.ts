@@ -51,6 +51,21 @@ export class WampClient implements AsyncDisposable {
     }
   }
 
+  /**
+   * Does a procedure answer, as a caller sees it: anything but `wamp.error.no_such_procedure` (the router's answer for a
+   * URI nobody serves, and berth's for `D/<name>/op` of a container it does not have). Called with more arguments than
+   * any of berth's procedures takes, so a berth procedure answers invalid_argument without doing anything.
+   */
+  async serves(procedure: string): Promise<boolean> {
+    try {
+      await this.call(procedure, Array.from({ length: 9 }, () => 0));
+      return true;
+    } catch (err) {
+      if (err instanceof autobahn.Error) return err.error !== 'wamp.error.no_such_procedure';
+      throw err;
+    }
+  }
+
   /** Is a procedure registered at the router right now (router meta API)? */
   async isRegistered(procedure: string): Promise<boolean> {
     const id = await this.call<number | null>('wamp.registration.lookup', [procedure]);

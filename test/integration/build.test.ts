@@ -208,7 +208,7 @@ describe('D/build on a real git server, engine and router', { timeout: 240_000 }
     expect(await docker('inspect', '-f', '{{.Image}}', `${D}.app1`)).toBe(r.image.id);
     // The old release was used only by app1, so it is pruned now (keepReleases 1).
     expect(await imagesOf(D)).not.toContain(old.id);
-    expect(await client.isRegistered(`${D}/app1/logs`)).toBe(true);
+    expect(await client.serves(`${D}/app1/logs`)).toBe(true);
     // The same commit again is an identical rebuild: the very same image, no new release, and nothing to replace.
     const r2 = await client.call<{ image: ImageDict; containers: string[]; lines: string[] }>(`${D}/updateImage`, ['app'], { updateContainers: true });
     expect(r2.containers).toEqual([]);

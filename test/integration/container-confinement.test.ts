@@ -92,7 +92,8 @@ describe.skipIf(ON_NEXUS)(nexusSkip(`containers are confined to their own domain
     // Another client reaches what it registered.
     expect(await alice.call(`${D}.c1/hello`)).toBe('hello from c1');
 
-    for (const uri of [`${D}.c2/hello`, `${D}/build2`, `${D}.C1/hello`, `${D}.c1x/hello`, `com.example/x`]) {
+    // `D/x/top`, `D/c2/top`: berth serves containers' procedures through its prefix `D/`, which an exact registration would shadow.
+    for (const uri of [`${D}.c2/hello`, `${D}/build2`, `${D}.C1/hello`, `${D}.c1x/hello`, `com.example/x`, `${D}/x/top`, `${D}/c2/top`]) {
       expect(await refusal(s.register(uri, () => 'squat')), `register ${uri}`).toBe(NOT_AUTHORIZED);
     }
     // Crossbar.io 26.10 builds its not_authorized answer but then answers procedure_already_exists for a procedure that
@@ -139,9 +140,11 @@ describe.skipIf(ON_NEXUS)(nexusSkip(`containers are confined to their own domain
   });
 
   it('users may not register or publish in the appliance\'s or any container\'s domain', async () => {
-    for (const uri of [`${D}.c1/hello2`, `${D}/list2`, `${D.toUpperCase()}/create`, `${D}.newname/x`]) {
+    // `D/x/top` (no such container) and `D/c1/top` (alice's own): an exact registration would shadow berth's prefix `D/`.
+    for (const uri of [`${D}.c1/hello2`, `${D}/list2`, `${D.toUpperCase()}/create`, `${D}.newname/x`, `${D}/x/top`, `${D}/c1/top`]) {
       expect(await refusal(alice.session.register(uri, () => 'squat')), `register ${uri}`).toBe(NOT_AUTHORIZED);
     }
+    expect(await alice.call(`${D}/c1/inspect`)).toMatchObject({ name: 'c1' });
     expect(await refusal(alice.session.register(D, () => 'squat', { match: 'prefix' } as autobahn.IRegisterOptions))).toBe(NOT_AUTHORIZED);
     expect(await refusal(alice.session.publish(`${D}.c1/news`, ['forged'], {}, { acknowledge: true }))).toBe(NOT_AUTHORIZED);
     expect(await refusal(alice.session.register(`com.alice.${D}/echo`, () => 'mine'))).toBe('allowed');

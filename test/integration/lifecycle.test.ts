@@ -10,12 +10,14 @@ const routerUrl = inject('routerUrl');
 const OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
 /**
  * create, list, images, remove, removeImage, build, cancelBuild, updateImage, volumes, removeVolume, releases, rollback
- * (releases); and on an external router D._authenticate and D._authorize (tenancy)
+ * (releases); the prefix `D/` that serves every container's `D/<name>/op`; and on an external router D._authenticate
+ * and D._authorize (tenancy). The same whatever the number of containers.
  */
-const APPLIANCE_PROCEDURES = 12 + 2;
+const PROCEDURES = 12 + 1 + 2;
 
-async function allRegistered(client: WampClient, uris: string[], want: boolean): Promise<boolean> {
-  for (const u of uris) if ((await client.isRegistered(u)) !== want) return false;
+/** Whether every URI answers (`want`) or every one answers no_such_procedure (`!want`), as a caller sees it. */
+async function allServed(client: WampClient, uris: string[], want: boolean): Promise<boolean> {
+  for (const u of uris) if ((await client.serves(u)) !== want) return false;
   return true;
 }
 
@@ -35,9 +37,9 @@ describe('state lives in the engine', { timeout: 180_000 }, () => {
   it('endpoints disappear when a container is removed out-of-band with docker rm', async () => {
     await using berth = await BerthProcess.start(['--router', routerUrl, '--domain', D]);
     await client.call(`${D}/create`, ['bb', 'oob']);
-    expect(await client.isRegistered(`${D}/oob/start`)).toBe(true);
+    expect(await client.serves(`${D}/oob/start`)).toBe(true);
     await docker('rm', '-f', `${D}.oob`);
-    await waitFor('endpoints to go', () => allRegistered(client, OPS.map((op) => `${D}/oob/${op}`), false), 15_000);
+    await waitFor('endpoints to go', () => allServed(client, OPS.map((op) => `${D}/oob/${op}`), false), 15_000);
     expect(await client.call(`${D}/list`)).toEqual([]);
     expect(berth.child.exitCode).toBeNull();
   });
@@ -45,7 +47,7 @@ describe('state lives in the engine', { timeout: 180_000 }, () => {
   it('a container created out-of-band with the labels is picked up', async () => {
     await using _berth = await BerthProcess.start(['--router', routerUrl, '--domain', D]);
     await docker('run', '-d', '--name', `${D}.manual`, '--label', `berth.domain=${D}`, '--label', 'berth.name=manual', `berth-test-${D}/bb:latest`);
-    await waitFor('endpoints to appear', () => allRegistered(client, [`${D}/manual/start`], true), 15_000);
+    await waitFor('endpoints to appear', () => allServed(client, [`${D}/manual/start`], true), 15_000);
     // The index follows the engine's events: `create` (endpoints appear) comes before `start`, so wait for the state.
     const list = await waitFor('the index to see it running', async () => {
       const l = await client.call<{ name: string; state: string }[]>(`${D}/list`);
@@ -61,11 +63,11 @@ describe('state lives in the engine', { timeout: 180_000 }, () => {
     await client.call(`${D}/create`, ['bb', 'keep2']);
     await client.call(`${D}/keep2/stop`);
     expect(await first.stop()).toBe(0);
-    await waitFor('endpoints gone with berth', () => allRegistered(client, [`${D}/keep1/start`, `${D}/list`], false), 15_000);
+    await waitFor('endpoints gone with berth', () => allServed(client, [`${D}/keep1/start`, `${D}/list`], false), 15_000);
     expect((await containersOf(D)).length).toBe(2); // berth's exit leaves containers running
-    await using second = await BerthProcess.start(['--router', routerUrl, '--domain', D], { procedures: APPLIANCE_PROCEDURES + 2 * OPS.length });
-    expect(second.lines.find((l) => l.msg === 'joined the router')).toMatchObject({ procedures: APPLIANCE_PROCEDURES + 2 * OPS.length, domain: D, realm: 'realm1' });
-    expect(await allRegistered(client, ['keep1', 'keep2'].flatMap((n) => OPS.map((op) => `${D}/${n}/${op}`)), true)).toBe(true);
+    await using second = await BerthProcess.start(['--router', routerUrl, '--domain', D], { procedures: PROCEDURES });
+    expect(second.lines.find((l) => l.msg === 'joined the router')).toMatchObject({ procedures: PROCEDURES, domain: D, realm: 'realm1' });
+    expect(await allServed(client, ['keep1', 'keep2'].flatMap((n) => OPS.map((op) => `${D}/${n}/${op}`)), true)).toBe(true);
     const list = await client.call<{ name: string; state: string }[]>(`${D}/list`);
     expect(list.map((c) => [c.name, c.state])).toEqual([['keep1', 'running'], ['keep2', 'exited']]);
     expect(await client.call(`${D}/keep2/start`)).toMatchObject({ state: 'running' });
@@ -115,7 +117,7 @@ describe('two domains on one engine', { timeout: 180_000 }, () => {
     await client.call(`${A}/remove`, ['svc']);
     expect((await client.call<unknown[]>(`${B}/list`)).length).toBe(1);
     expect((await containersOf(B)).length).toBe(1);
-    expect(await client.isRegistered(`${B}/svc/start`)).toBe(true);
+    expect(await client.serves(`${B}/svc/start`)).toBe(true);
     await client.call(`${A}/removeImage`, ['app']);
     expect((await imagesOf(B)).length).toBe(1);
     await client.call(`${B}/remove`, ['svc']);
@@ -139,7 +141,7 @@ describe('the router goes away and comes back', { timeout: 180_000 }, () => {
     await new Promise((r) => setTimeout(r, 2_000)); // berth retries against a closed port meanwhile
     await router.boot();
     await waitFor('berth to rejoin', () => berth.joinCount() > joinsBefore, 60_000);
-    expect(berth.lines.filter((l) => l.msg === 'joined the router').at(-1)).toMatchObject({ procedures: APPLIANCE_PROCEDURES + OPS.length });
+    expect(berth.lines.filter((l) => l.msg === 'joined the router').at(-1)).toMatchObject({ procedures: PROCEDURES });
     await using c2 = await WampClient.connect(router.url);
     expect((await c2.call<{ name: string }[]>(`${D}/list`)).map((c) => c.name)).toEqual(['survivor']);
     expect(await c2.call(`${D}/survivor/stop`)).toMatchObject({ state: 'exited' });
@@ -179,7 +181,7 @@ describe('the engine goes away and comes back', { timeout: 180_000 }, () => {
         return false;
       }
     }, 20_000);
-    await waitFor('a2 endpoints gone', async () => !(await client.isRegistered(`${D}/a2/start`)), 10_000);
+    await waitFor('a2 endpoints gone', async () => !(await client.serves(`${D}/a2/start`)), 10_000);
     expect(await client.call(`${D}/a1/stop`)).toMatchObject({ state: 'exited' });
     expect(await client.call(`${D}/create`, ['bb', 'a3'])).toMatchObject({ state: 'running' });
     expect(berth.child.exitCode).toBeNull();

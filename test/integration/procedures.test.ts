@@ -36,7 +36,7 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(Number.isNaN(Date.parse(bb.created))).toBe(false);
   });
 
-  it('create() starts a labelled container with its domain and environment, and registers its endpoints', async () => {
+  it('create() starts a labelled container with its domain and environment, and its procedures answer', async () => {
     const c = await client.call<Record<string, unknown>>(`${D}/create`, ['bb', 'web1', { GREETING: 'hi there' }]);
     expect(Object.keys(c).sort()).toEqual(CONTAINER_KEYS);
     expect(c).toMatchObject({ name: 'web1', image: 'bb', domain: `${D}.web1`, state: 'running' });
@@ -46,7 +46,10 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(engine!.labels).toMatchObject({ 'berth.domain': D, 'berth.name': 'web1', 'berth.image': 'bb' });
     const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', engine!.id)) as string[];
     expect(env).toEqual(expect.arrayContaining(['GREETING=hi there', `DOMAIN=${D}.web1`, 'WAMP_REALM=realm1']));
-    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) expect(await client.isRegistered(`${D}/web1/${op}`)).toBe(true);
+    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) expect(await client.serves(`${D}/web1/${op}`), op).toBe(true);
+    // Served by berth's one prefix registration `D/`, not by a registration of their own.
+    expect(await client.isRegistered(`${D}/web1/top`)).toBe(false);
+    expect(await client.call<number | null>('wamp.registration.match', [`${D}/web1/top`])).toEqual(expect.any(Number));
   });
 
   it('create() takes keyword arguments too', async () => {
@@ -142,12 +145,13 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(await imagesOf(D)).toContain(imageId);
   });
 
-  it('remove() stops and removes, and the endpoints go away', async () => {
+  it('remove() stops and removes, and the container\'s procedures answer no_such_procedure at once', async () => {
     expect(await client.call(`${D}/remove`, ['web1'])).toEqual({ name: 'web1', removed: true });
     expect(await client.call(`${D}/remove`, [], { name: 'kw1' })).toEqual({ name: 'kw1', removed: true });
     expect(await containersOf(D)).toEqual([]);
-    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) expect(await client.isRegistered(`${D}/web1/${op}`)).toBe(false);
-    expect((await client.callError(`${D}/web1/start`)).error).toBe('wamp.error.no_such_procedure');
+    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) {
+      expect((await client.callError(`${D}/web1/${op}`)).error, op).toBe('wamp.error.no_such_procedure');
+    }
     expect(await client.call(`${D}/list`)).toEqual([]);
   });
 
@@ -208,6 +212,16 @@ describe('errors: every documented URI, with a message, and nothing changed', { 
     expect((await c.callError(`${E}/one/start`, [1])).error).toBe('wamp.error.invalid_argument');
   });
 
+  it('wamp.error.no_such_procedure for an unknown container, an unknown operation or extra path components', async () => {
+    for (const uri of [`${E}/ghost/top`, `${E}/one/nosuchop`, `${E}/one/top/extra`, `${E}/one`, `${E}/ghost/nosuchop`]) {
+      const err = await c.callError(uri);
+      expect(err.error, uri).toBe('wamp.error.no_such_procedure');
+      expect(String(err.args[0]), uri).toContain(uri);
+    }
+    expect((await c.callError(`${E}/ghost/top`)).args[0]).toMatch(/no container named "ghost"/);
+    expect(await c.call(`${E}/one/top`)).toMatchObject({ processes: expect.any(Array) });
+  });
+
   it('berth.error.not_found: unknown image, container, image to remove', async () => {
     const e1 = await c.callError(`${E}/create`, ['nope', 'x']);
     expect(e1).toMatchObject({ error: 'berth.error.not_found', kwargs: { name: 'nope' } });
@@ -232,7 +246,7 @@ describe('errors: every documented URI, with a message, and nothing changed', { 
     expect(err.error).toBe('berth.error.internal');
     expect(err.args[0]).toMatch(/no such file|not found|executable/i);
     expect((await containersOf(E)).map((x) => x.name)).toEqual([`${E}.one`]);
-    expect(await c.isRegistered(`${E}/b1/start`)).toBe(false);
+    expect((await c.callError(`${E}/b1/start`)).error).toBe('wamp.error.no_such_procedure');
     const logged = b.lines.find((l) => l.error === 'berth.error.internal');
     expect(logged).toMatchObject({ procedure: `${E}/create` });
   });

@@ -56,7 +56,8 @@ describe('updateImage replaces a container only once its replacement runs', { ti
     const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', `${D}.web`)) as string[];
     expect(env).toEqual(expect.arrayContaining(['KEEP=me', `DOMAIN=${D}.web`]));
     expect(await client.call<{ name: string; id: string }[]>(`${D}/list`)).toEqual([expect.objectContaining({ name: 'web', id: expect.stringMatching(`^${now.id}`), state: 'running' })]);
-    expect(await client.isRegistered(`${D}/web/stop`)).toBe(true);
+    // The name's procedures now reach the replacement.
+    expect(await client.call(`${D}/web/inspect`)).toMatchObject({ name: 'web', id: expect.stringMatching(`^${now.id}`) });
   });
 
   it('a replacement that cannot start is removed and the old container keeps running, untouched', async () => {
@@ -68,6 +69,6 @@ describe('updateImage replaces a container only once its replacement runs', { ti
     const after = await containersOf(D);
     expect(after.map((c) => [c.id, c.name, c.state])).toEqual([[old.id, `${D}.web`, 'running']]);
     expect(await client.call<{ name: string; id: string }[]>(`${D}/list`)).toEqual([expect.objectContaining({ name: 'web', id: expect.stringMatching(`^${old.id}`), state: 'running' })]);
-    expect(await client.isRegistered(`${D}/web/stop`)).toBe(true);
+    expect(await client.call(`${D}/web/inspect`)).toMatchObject({ name: 'web', id: expect.stringMatching(`^${old.id}`) });
   });
 });

@@ -23,7 +23,7 @@ async function tooLargeThenStillThere(url: string, D: string): Promise<void> {
   expect((failure.kwargs as { bytes: number }).bytes).toBeGreaterThan(3_000_000);
   expect((await client.call<{ name: string }[]>(`${D}/list`)).map((c) => c.name)).toEqual(['chatty1']);
   for (const op of APPLIANCE) expect(await client.isRegistered(`${D}/${op}`), op).toBe(true);
-  for (const op of CONTAINER) expect(await client.isRegistered(`${D}/chatty1/${op}`), op).toBe(true);
+  for (const op of CONTAINER) expect(await client.serves(`${D}/chatty1/${op}`), op).toBe(true);
   expect(await client.call<string>(`${D}/chatty1/logs`, [], { tail: 2 })).toMatch(/again\ndone\n$/);
 }
 

@@ -77,7 +77,7 @@ describe('zero-config berth: the embedded router', { timeout: 180_000 }, () => {
     await using berth = await BerthProcess.start(['--listen', `127.0.0.1:${port}`, '--domain', D]);
     await using squatter = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
     await using client = await WampClient.connect(`ws://127.0.0.1:${port}/ws`);
-    for (const [uri, match] of [[D, 'prefix'], [D.slice(0, 1), 'prefix'], ['', 'prefix'], ['', 'wildcard'], [`${D.toUpperCase()}/create`, 'exact']] as const) {
+    for (const [uri, match] of [[D, 'prefix'], [D.slice(0, 1), 'prefix'], ['', 'prefix'], ['', 'wildcard'], [`${D.toUpperCase()}/create`, 'exact'], [`${D}/x/top`, 'exact'], [`${D}/loud/logs`, 'exact']] as const) {
       await expect(squatter.session.register(uri, () => 'forged', { match } as never), `${match} "${uri}"`).rejects.toMatchObject({ error: 'wamp.error.not_authorized' });
     }
     await client.call(`${D}/create`, ['chatty', 'loud']);

@@ -145,7 +145,7 @@ describe('ContainerIndex', () => {
     engine.containers.set('new', rec('new', 'web', 'running', 'd', { 'berth.replaces': 'old' }, 'd.web'));
     await index.refresh('new');
     expect(index.getAll().map((c) => c.id)).toEqual(['new']);
-    // while the old one is reported gone, the name already belongs to the new one (its endpoints stay registered)
+    // while the old one is reported gone, the name already belongs to the new one (its procedures keep answering)
     expect(seen).toEqual(['+old:old', '-old:new', '+new:new']);
     index.stop();
   });

@@ -9,7 +9,7 @@ import type { Builder } from '../../../src/pipeline/builder.js';
 import { sandboxSchema } from '../../../src/sandbox-config.js';
 import type { Tenancy } from '../../../src/tenancy/tenancy.js';
 import type { Call, Handler } from '../../../src/wamp/call.js';
-import type { PublishOptions, WampSession } from '../../../src/wamp/wamp-session.js';
+import type { PublishOptions, RegisterOptions, WampSession } from '../../../src/wamp/wamp-session.js';
 
 export const D = 'own.test';
 
@@ -139,14 +139,22 @@ export class FakeBuilder {
 
 export class FakeSession implements WampSession {
   readonly handlers = new Map<string, Handler>();
+  /** Prefix registrations (`match: 'prefix'`), which a router consults when no exact registration has the URI. */
+  readonly prefixes = new Map<string, Handler>();
   readonly published: { topic: string; args: unknown[]; kwargs?: Record<string, unknown>; options?: PublishOptions }[] = [];
   start() {}
   async stop() {}
-  async register(uri: string, handler: Handler) {
-    this.handlers.set(uri, handler);
+  async register(uri: string, handler: Handler, options: RegisterOptions = {}) {
+    (options.match === 'prefix' ? this.prefixes : this.handlers).set(uri, handler);
   }
   async unregister(uri: string) {
     this.handlers.delete(uri);
+    this.prefixes.delete(uri);
+  }
+  /** The handler a router would invoke for `procedure`: the exact registration, else the longest matching prefix. */
+  route(procedure: string): Handler | undefined {
+    const prefix = [...this.prefixes.keys()].filter((p) => procedure.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+    return this.handlers.get(procedure) ?? (prefix === undefined ? undefined : this.prefixes.get(prefix));
   }
   async publish(topic: string, args: unknown[], kwargs?: Record<string, unknown>, options?: PublishOptions) {
     this.published.push({ topic, args, kwargs, options });
@@ -224,7 +232,7 @@ export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
   await appliance.start();
   const call = async (who: Who, op: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => {
     const procedure = `${D}/${op}`;
-    const handler = session.handlers.get(procedure);
+    const handler = session.route(procedure);
     if (!handler) throw new Error(`no handler for ${procedure}`);
     const c: Call = { procedure, args, kwargs, caller: who && { session: 1, ...who } };
     return handler(c);

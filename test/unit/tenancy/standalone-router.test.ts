@@ -109,7 +109,7 @@ describe('the --listen listener', () => {
     const { listen } = await start();
     const { c, answer } = await join(listen);
     expect(answer[2]).toMatchObject({ authrole: 'anonymous' });
-    for (const [uri, match] of [['berth', 'prefix'], ['b', 'prefix'], ['', 'prefix'], ['', 'wildcard'], ['BERTH/create', 'exact'], ['Berth/create', 'exact'], ['berth/create', 'exact'], ['berth.web/hello', 'exact']] as const) {
+    for (const [uri, match] of [['berth', 'prefix'], ['b', 'prefix'], ['', 'prefix'], ['', 'wildcard'], ['BERTH/create', 'exact'], ['Berth/create', 'exact'], ['berth/create', 'exact'], ['berth/x/top', 'exact'], ['berth/', 'prefix'], ['berth.web/hello', 'exact']] as const) {
       expect(errorOf(await ask(c, [REGISTER, { match }, uri], REGISTERED)), `${match} "${uri}"`).toBe('wamp.error.not_authorized');
     }
     expect(errorOf(await ask(c, [PUBLISH, { acknowledge: true }, 'berth/build/x'], PUBLISHED))).toBe('wamp.error.not_authorized');

@@ -38,6 +38,22 @@ describe.each<SessionKind>(['local', 'autobahn'])('berth session (%s) on the emb
     expect(seen!.procedure).toBe('berth/list');
   });
 
+  it('a prefix registration answers the URIs under it with the concrete URI called in call.procedure; exact ones win', async () => {
+    const seen: Call[] = [];
+    await session.register('berth/', async (call) => {
+      seen.push(call);
+      return call.procedure;
+    }, { match: 'prefix' });
+    await session.register('berth/list', async () => 'exact');
+    expect(await client.call('berth/web1/top')).toBe('berth/web1/top');
+    expect(await client.call('berth/list')).toBe('exact');
+    expect(seen.map((c) => c.procedure)).toEqual(['berth/web1/top']);
+    expect(seen[0]!.caller).toEqual({ session: client.session.id, authid: expect.any(String), authrole: 'anonymous' });
+    // A result too large names the concrete procedure (its hint depends on it).
+    await session.register('other/', async () => 'x'.repeat(1_200_000), { match: 'prefix' });
+    expect((await client.callError('other/web1/logs')).args[0]).toMatch(/of other\/web1\/logs .*smaller tail/);
+  });
+
   it('sends progressive results when the caller asks for them', async () => {
     await session.register('berth/build', async (call) => {
       call.progress?.('step 1');
