@@ -9,9 +9,15 @@ import type { Metrics } from './metrics.js';
 export function timedEngine(engine: Engine, metrics: Metrics): Engine {
   if (!metrics.enabled) return engine;
   const wrapped = new Map<PropertyKey, unknown>();
-  return new Proxy(engine, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
+  const target = engine;
+  // The proxy stands on a shell with the engine's prototype (instanceof still answers), not on the engine itself: the
+  // Docker engine's methods are read-only own properties, which a proxy must hand out unchanged.
+  const shell = Object.create(Object.getPrototypeOf(engine) as object) as Engine;
+  return new Proxy(shell, {
+    has: (_shell, key) => Reflect.has(target, key),
+    set: (_shell, key, value) => Reflect.set(target, key, value),
+    get(_shell, key) {
+      const value: unknown = Reflect.get(target, key);
       if (typeof value !== 'function' || typeof key !== 'string') return value;
       let timed = wrapped.get(key);
       if (!timed) {
