@@ -69,7 +69,7 @@ export function createMetrics(config: { readonly enabled: boolean }, domain: str
     },
   });
   routerMetrics(registers, () => router?.());
-  containerMetrics(registers, () => containers());
+  containerMetrics(registers, () => byName(containers(), domain));
 
   return {
     enabled: true,
@@ -123,6 +123,16 @@ function routerMetrics(registers: Registry[], snapshot: () => RouterSnapshot | u
     });
   gauge('berth_router_sessions', 'Sessions joined to the embedded router over the network (berth\'s own in-process session not counted).', (s) => s.sessions);
   gauge('berth_router_queued_bytes', 'Bytes waiting in the embedded router: not yet taken by the kernel, or queued behind a pending authorization.', (s) => s.queuedBytes);
+}
+
+/**
+ * One record per name: while updateImage or rollback replaces a container, the index holds the replacement (under a
+ * temporary engine name) beside the container that still serves as `D.<name>`; the serving one is the name's.
+ */
+function byName(list: readonly ContainerRecord[], domain: string): ContainerRecord[] {
+  const named = new Map<string, ContainerRecord>();
+  for (const c of list) if (!named.has(c.name) || c.engineName === `${domain}.${c.name}`) named.set(c.name, c);
+  return [...named.values()];
 }
 
 /** Per container of the domain, from the index at scrape time: a container that is gone has no series any more. */

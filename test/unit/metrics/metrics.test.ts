@@ -3,7 +3,8 @@ import type { ContainerRecord } from '../../../src/engine/container-record.js';
 import { createMetrics, NO_METRICS } from '../../../src/metrics/metrics.js';
 import { RouterStats } from '../../../src/router/router-stats.js';
 
-const record = (name: string, state: string, health: string | null, restartCount?: number) => ({ name, state, health, restartCount }) as unknown as ContainerRecord;
+const record = (name: string, state: string, health: string | null, restartCount?: number, engineName = `d.${name}`) =>
+  ({ name, engineName, state, health, restartCount }) as unknown as ContainerRecord;
 
 /** The value of the line `name{labels} value` in the exposition text, or undefined. */
 function value(text: string, series: string): number | undefined {
@@ -49,6 +50,15 @@ describe('createMetrics', () => {
     containers = [record('job', 'exited', null, 0)];
     text = await m.scrape();
     expect(text).not.toContain('name="web"');
+  });
+
+  it('counts a container being replaced once, as the one that serves under its name', async () => {
+    const m = createMetrics({ enabled: true }, 'd');
+    m.watchContainers(() => [record('web', 'created', null, 0, 'd.web-replacement-1'), record('web', 'running', null, 5), record('web', 'exited', null, 0, 'd.web-replacement-2')]);
+    const text = await m.scrape();
+    expect(value(text, 'berth_container_up{name="web"}')).toBe(1);
+    expect(value(text, 'berth_container_restarts{name="web"}')).toBe(5);
+    expect(text.split('\n').filter((l) => l.startsWith('berth_container_up{'))).toHaveLength(1);
   });
 
   it('reads the router\'s plain counters at scrape time, and counts refusals by limit', async () => {
