@@ -155,3 +155,32 @@ describe('GET /metrics when metrics are off', { timeout: 120_000 }, () => {
     expect((await get(`http://127.0.0.1:${port}/metrics`, { authorization: `Bearer ${TOKEN}` })).status).toBe(404);
   });
 });
+
+describe('GET /metrics on --http, with the dashboard off', { timeout: 120_000 }, () => {
+  const D = testDomain('metr');
+  const dir = mkdtempSync(join(tmpdir(), 'berth-metrics-http-'));
+  let berth: BerthProcess;
+  let listen: number;
+  let http: number;
+
+  beforeAll(async () => {
+    [listen, http] = [await freePort(), await freePort()];
+    const config = join(dir, 'berth.yaml');
+    writeFileSync(config, `dashboard: false\nmetrics:\n  enabled: true\n  token: ${TOKEN}\n`);
+    berth = await BerthProcess.start(['--listen', `127.0.0.1:${listen}`, '--http', `127.0.0.1:${http}`, '--domain', D, '--config', config]);
+  });
+  afterAll(async () => {
+    await berth?.stop();
+    await cleanDomain(D);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves /metrics there alone (every other path 404), not on --listen', async () => {
+    const res = await get(`http://127.0.0.1:${http}/metrics`, { authorization: `Bearer ${TOKEN}` });
+    expect(res.status).toBe(200);
+    const families = await parse(await res.text());
+    expect(sample(families, 'berth_router_sessions')).toBeGreaterThanOrEqual(0);
+    expect((await get(`http://127.0.0.1:${http}/`)).status).toBe(404);
+    expect((await get(`http://127.0.0.1:${listen}/metrics`, { authorization: `Bearer ${TOKEN}` })).status).toBe(426);
+  });
+});
