@@ -57,6 +57,8 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 # The install tests check the shipped systemd unit and compose file with the real tools.
 command -v systemd-analyze >/dev/null || need_pkgs+=(systemd)
 command -v docker-compose >/dev/null || need_pkgs+=(docker-compose)
+# The metrics test parses GET /metrics with an independent parser (Prometheus's own Python client, Debian's).
+dpkg-query -W -f='${Status}' python3-prometheus-client 2>/dev/null | grep -q 'ok installed' || need_pkgs+=(python3-prometheus-client)
 
 if [ $(( ${#engine_pkgs[@]} + ${#need_pkgs[@]} )) -gt 0 ]; then apt-get update -q >/dev/null; fi
 if [ ${#engine_pkgs[@]} -gt 0 ]; then

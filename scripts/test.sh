@@ -75,6 +75,7 @@ SELF_CONTAINED=(
   test/integration/doctor.test.ts
   test/integration/origin.test.ts
   test/integration/hostile-connections.test.ts
+  test/integration/metrics.test.ts
 )
 exclude=()
 for f in "${ENGINE_HEAVY[@]}" "${SELF_CONTAINED[@]}"; do exclude+=(--exclude "$f"); done

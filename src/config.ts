@@ -97,6 +97,16 @@ export const configSchema = z
      * `docker` runs containers on one engine (--docker-host); `swarm` runs each as a one-replica service of the
      * Docker Swarm whose manager --docker-host is, with images pushed to `registry` and referenced by digest.
      */
+    /**
+     * `GET /metrics` (Prometheus text format) on berth's HTTP listener (docs/metrics.md): off unless enabled, and then
+     * only with `Authorization: Bearer <token>` (config file only: never a flag, whose value other users can read).
+     */
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        token: z.string().min(16, 'must be at least 16 characters').max(1024).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+      })
+      .prefault({}),
     engine: z.enum(['docker', 'swarm']).default('docker'),
     /** The registry (host:port) every build is pushed to, required with `engine: swarm`. */
     registry: z
@@ -145,6 +155,10 @@ export const configSchema = z
     path: ['containerRouterUrl'],
   })
   .refine((c) => c.engine !== 'swarm' || c.registry !== undefined, { message: 'is required with --engine swarm (every node pulls the images from it)', path: ['registry'] })
+  .refine((c) => !c.metrics.enabled || c.metrics.token !== undefined, {
+    message: 'is required with metrics.enabled: scrapers send it as Authorization: Bearer <token> (at least 16 characters)',
+    path: ['metrics', 'token'],
+  })
   .refine((c) => c.ticket === undefined || c.authid !== undefined, { message: 'is required with a ticket', path: ['authid'] })
   // A user named like a container's authid (D.N) would pass for that container's owner or be mistaken for it.
   .refine((c) => [...Object.keys(c.embeddedRouter.tickets), ...Object.keys(c.embeddedRouter.wampcra)].every((id) => !id.startsWith(`${c.domain}.`) && id !== 'anonymous'), {

@@ -14,6 +14,8 @@ import { ContainerIndex } from './engine/container-index.js';
 import { createEngine } from './engine/create-engine.js';
 import type { Engine } from './engine/engine.js';
 import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { timedEngine } from './metrics/timed-engine.js';
 import { Builder } from './pipeline/builder.js';
 import { recoverBuilds } from './pipeline/recover-builds.js';
 import { RegistryReleases } from './pipeline/registry-releases.js';
@@ -41,6 +43,8 @@ export interface DaemonOptions {
 export class Daemon {
   private readonly index: ContainerIndex;
   private readonly builder: Builder;
+  private readonly metrics: Metrics;
+  private readonly engine: Engine;
   private router: StandaloneRouter | undefined;
   private dashboard: DashboardServer | undefined;
   private session: WampSession | undefined;
@@ -53,14 +57,16 @@ export class Daemon {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
-    private readonly engine: Engine = createEngine(config),
+    engine: Engine = createEngine(config),
     private readonly options: DaemonOptions = {},
   ) {
+    this.metrics = createMetrics(config.metrics, config.domain);
+    engine = this.engine = timedEngine(engine, this.metrics);
     this.index = new ContainerIndex(engine, config.domain, log.child({ part: 'index' }));
     const registry = config.registry
       ? new RegistryReleases({ engine, domain: config.domain, registry: config.registry, auth: config.registryAuth, timeoutMs: config.registryTimeout * 1000, log: log.child({ part: 'registry' }) })
       : undefined;
-    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }), volumeOwner: config.sandbox.user, registry });
+    this.builder = new Builder({ engine, domain: config.domain, bases: config.bases, config: config.build, log: log.child({ part: 'build' }), volumeOwner: config.sandbox.user, registry, onFinished: this.metrics.buildFinished });
   }
 
   /**
@@ -69,15 +75,15 @@ export class Daemon {
    * everything in one go.
    */
   async start(): Promise<void> {
-    const { config, log, engine, index } = this;
+    const { config, log, engine, index, metrics } = this;
     const security = (this.security = await askEngine(engine, config, log));
     await checkSwarm(engine, config, log);
     await recoverBuilds(engine, config.domain, log.child({ part: 'build' }));
     const owners = new Owners(index);
     const page = await loadDashboard(config, log);
-    const router = (this.router = await startRouter(config, engine, index, owners, page, log));
+    const router = (this.router = await startRouter(config, engine, index, owners, page, log, metrics));
     const url = router?.url ?? config.router!;
-    this.dashboard = await startDashboard(config, page, url, log);
+    this.dashboard = await startDashboard(config, page, url, log, metrics);
     let afterJoin = () => {};
     const dashboard = this.dashboardUrl(page !== undefined);
     const onReady = ({ procedures }: { procedures: number }) => {
@@ -86,13 +92,15 @@ export class Daemon {
       this.options.onJoined?.(joined);
       afterJoin();
     };
-    const { session, external } = makeSession(config, router, onReady, log);
+    const { session, external } = makeSession(config, router, onReady, log, metrics.callAnswered);
     this.session = session;
     const tenancy = await wireTenancy(config, index, owners, router, external, log);
     afterJoin = tenancy.afterJoin;
     this.revoke = tenancy.revokeSessions;
     const appliance = (this.appliance = makeAppliance({ config, engine, index, builder: this.builder, session, router, revokeSessions: tenancy.revokeSessions, log }));
     owners.attach(appliance);
+    metrics.knowProcedures(Object.keys(appliance.procedures()));
+    metrics.watchContainers(() => index.getAll());
     this.logs = startLogsTopic({ config, engine, index, session, log });
     await appliance.start();
     if (this.stopping) return;

@@ -22,7 +22,7 @@ export function createLogger(level: string, sink?: DestinationStream, format: Lo
       level,
       base: { name: 'berth' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['ticket', '*.ticket', 'environment', '*.environment', 'kwargs.environment'], censor: '[redacted]' },
+      redact: { paths: ['ticket', '*.ticket', 'token', '*.token', 'environment', '*.environment', 'kwargs.environment'], censor: '[redacted]' },
       // For people, an error is its message: the conditions berth logs are expected ones (an engine away, a refused
       // call), whose stack says nothing to whoever reads the terminal. JSON lines keep the whole error.
       ...(format === 'pretty' ? { serializers: { err: errorLine } } : {}),

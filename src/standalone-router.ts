@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import { EmbeddedRouter } from './router/embedded-router.js';
 import { originPolicy } from './router/origin-policy.js';
 import type { LocalPeer } from './router/local-peer.js';
+import type { RouterSnapshot } from './router/router-stats.js';
 import type { ContainerDirectory } from './tenancy/container-directory.js';
 import { embeddedAuthenticator } from './tenancy/embedded-authenticator.js';
 import { fabricAuthorizer } from './tenancy/fabric-authorizer.js';
@@ -20,6 +21,8 @@ export interface StandaloneRouter {
   joinLocal(): LocalPeer;
   /** End every session joined with this authid (a removed container's `D.N`); the IDs of those killed. */
   killSessions(authid: string): number[];
+  /** Its counters and gauges now (metrics, read at each scrape). */
+  snapshot(): RouterSnapshot;
   stop(): Promise<void>;
 }
 
@@ -105,6 +108,7 @@ export async function startStandaloneRouter(config: Config, engine: Engine, log:
     containerUrl: `ws://${HOST_ALIAS}:${containerPort}/ws`,
     joinLocal: () => router.joinLocal(config.realm, { authid: 'berth', authrole: BERTH_ROLE }),
     killSessions: (authid) => router.killByAuthid(config.realm, authid, { message: `the session of ${authid} was revoked` }),
+    snapshot: () => router.snapshot(),
     stop: () => router.stop(),
   };
 }

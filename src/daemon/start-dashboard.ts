@@ -4,6 +4,8 @@ import { loadDashboardFiles, type DashboardFile } from '../dashboard/dashboard-f
 import { dashboardHandler } from '../dashboard/dashboard-handler.js';
 import { startDashboardServer, type DashboardServer } from '../dashboard/dashboard-server.js';
 import type { Logger } from '../log.js';
+import { withMetrics } from '../metrics/metrics-handler.js';
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -28,9 +30,10 @@ export async function loadDashboard(config: Config, log: Logger): Promise<Page |
  * The dashboard on a listener of its own (--http), whose page joins `router`. Without --http it is served by the embedded
  * router on --listen (see startRouter), or, with an external router, not at all.
  */
-export async function startDashboard(config: Config, page: Page | undefined, router: string, log: Logger): Promise<DashboardServer | undefined> {
-  if (!page) return undefined;
-  if (config.http) return startDashboardServer(config.http, page(router), log.child({ part: 'dashboard' }));
-  if (config.router) log.info('no dashboard: with --router it is served on --http HOST:PORT');
+export async function startDashboard(config: Config, page: Page | undefined, router: string, log: Logger, metrics: Metrics = NO_METRICS): Promise<DashboardServer | undefined> {
+  const http = withMetrics(metrics, config.metrics.token, log, page?.(router));
+  if (config.http && http) return startDashboardServer(config.http, http, log.child({ part: page ? 'dashboard' : 'http' }));
+  if (config.router && page) log.info('no dashboard: with --router it is served on --http HOST:PORT');
+  if (config.router && !config.http && metrics.enabled) log.warn('metrics are enabled but nothing serves GET /metrics: with --router, give berth an HTTP listener with --http HOST:PORT');
   return undefined;
 }

@@ -16,6 +16,8 @@ export interface ContainerRecord {
   readonly exitCode: number | null;
   readonly restarting: boolean;
   readonly oomKilled: boolean;
+  /** How often the engine restarted it by its restart policy (inspect's RestartCount); absent where the engine has no count (swarm). */
+  readonly restartCount?: number;
   readonly health: string | null;
   /** The engine's last health probe (State.Health.Log), when the image has a health check and one has run. */
   readonly lastHealthCheck?: HealthProbe | null;

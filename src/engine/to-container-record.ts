@@ -55,6 +55,7 @@ export function toContainerRecord(info: Dockerode.ContainerInspectInfo): Contain
     exitCode: state.StartedAt && state.StartedAt !== ZERO_TIME ? state.ExitCode : null,
     restarting: state.Restarting,
     oomKilled: state.OOMKilled ?? false,
+    restartCount: info.RestartCount ?? 0,
     health: state.Health?.Status ?? null,
     lastHealthCheck: lastProbe(state.Health?.Log),
     labels,

@@ -1,5 +1,5 @@
 import type { Engine, ImageRecord } from '../engine/engine.js';
-import { BerthError, failures, isBerthError } from '../errors.js';
+import { BerthError, ERRORS, failures, isBerthError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { resolveBase, missingBase } from './bases.js';
 import { buildAndTag, type BuildAndTagOptions, type BuildOptions, type Built } from './build-and-tag.js';
@@ -31,6 +31,8 @@ export interface BuilderOptions {
   readonly volumeOwner: string;
   /** Config `registry`: every build is pushed there; absent, builds stay on the engine. */
   readonly registry?: RegistryReleases;
+  /** Told of every build that ends (metrics): `ok` or the error URI, seconds taken (queue and clone included). */
+  readonly onFinished?: (outcome: string, seconds: number) => void;
 }
 
 export interface BuildResult extends Built {
@@ -90,9 +92,11 @@ export class Builder {
     try {
       const { imageId, release, identical } = await this.run(name, rawUrl, emit, controller, options, phases);
       this.o.log.info({ name, image: imageId, release, identical, ms: Date.now() - started, phases }, 'build succeeded');
+      this.o.onFinished?.('ok', (Date.now() - started) / 1000);
       return { imageId, release, identical, lines: kept.lines() };
     } catch (err) {
       this.o.log.warn({ name, error: isBerthError(err) ? err.uri : String(err), message: (err as Error).message, ms: Date.now() - started }, 'build failed');
+      this.o.onFinished?.(isBerthError(err) ? err.uri : ERRORS.internal.uri, (Date.now() - started) / 1000);
       this.sweep.wanted = true;
       throw err;
     } finally {

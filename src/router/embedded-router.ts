@@ -9,6 +9,7 @@ import type { OriginPolicy } from './origin-policy.js';
 import { Realm } from './realm.js';
 import { parseRouterConfig, type RouterConfig, type RouterOptions } from './router-config.js';
 import { RouterSession, type SessionContext } from './router-session.js';
+import { RouterStats, type RouterSnapshot } from './router-stats.js';
 import { chooseSubprotocol, serializerFor } from './serializer.js';
 
 export type { RouterOptions } from './router-config.js';
@@ -21,6 +22,7 @@ const STOP_TIMEOUT_MS = 3_000;
  */
 export class EmbeddedRouter {
   private readonly sessions = new Set<RouterSession>();
+  private readonly stats = new RouterStats();
   /** Open connections (upgrading or WebSocket) per remote address, and in total. */
   private readonly perAddress = new Map<string, number>();
   private connections = 0;
@@ -48,16 +50,16 @@ export class EmbeddedRouter {
     const authenticate =
       options.authenticate ??
       staticAuthenticator(config.auth, { hasRealm: (name) => realms.has(name), hasRole: (name, role) => realms.get(name)?.hasRole(role) ?? false });
-    const ctx: SessionContext = { realms, authenticate, limits: config.limits, log };
 
+    const servers: Server[] = [];
+    const urls: string[] = [];
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.limits.maxMessageBytes,
       handleProtocols: (protocols) => chooseSubprotocol(protocols) ?? false,
     });
-    const servers: Server[] = [];
-    const urls: string[] = [];
     const router = new EmbeddedRouter(urls, servers, wss, log);
+    const ctx: SessionContext = { realms, authenticate, limits: config.limits, log, stats: router.stats };
     router.realms = realms;
     if (options.allowOrigin) router.allowOrigin = options.allowOrigin;
     router.accept = (ws, req, listener) => {
@@ -90,6 +92,17 @@ export class EmbeddedRouter {
     }
     log.info({ urls, realms: [...realms.keys()] }, 'router listening');
     return router;
+  }
+
+  /** The counters and the gauges of this moment, for metrics (computed here, when scraped, not per message). */
+  snapshot(): RouterSnapshot {
+    let sessions = 0;
+    let queuedBytes = 0;
+    for (const s of this.sessions) {
+      if (s.joined) sessions++;
+      queuedBytes += s.queuedBytes;
+    }
+    return { stats: this.stats, sessions, queuedBytes };
   }
 
   /** Say GOODBYE to every session (bounded wait), then free the ports. Safe to call twice. */
@@ -175,6 +188,7 @@ export class EmbeddedRouter {
     const { maxConnections, maxConnectionsPerAddress } = config.limits;
     if (this.connections >= maxConnections || fromAddress >= maxConnectionsPerAddress) {
       const now = Date.now();
+      this.stats.refusals.connections++;
       if (now - this.lastRefusalLog > 10_000) {
         this.lastRefusalLog = now;
         this.log.warn({ address, fromAddress, connections: this.connections, maxConnections, maxConnectionsPerAddress }, 'connection limit reached; refusing upgrades with 503');

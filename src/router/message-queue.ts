@@ -24,6 +24,11 @@ export class MessageQueue {
     },
   ) {}
 
+  /** The bytes of the messages queued now. */
+  get bytes(): number {
+    return this.backlogBytes;
+  }
+
   /** Handle the message now, or queue it behind the one being handled; false (nothing queued) when the queue is full. */
   push(message: ClientMessage, bytes: number): boolean {
     if (!this.busy) {

@@ -10,6 +10,7 @@ import { MessageQueue } from './message-queue.js';
 import { randomId, type Peer } from './peer.js';
 import type { Realm } from './realm.js';
 import type { RouterConfig } from './router-config.js';
+import type { RouterStats } from './router-stats.js';
 import { settle } from './settle.js';
 import { TurnBatcher } from './turn-batcher.js';
 import type { Transport } from './transport.js';
@@ -26,6 +27,8 @@ export interface SessionContext {
   readonly authenticate: Authenticate;
   readonly limits: RouterConfig['limits'];
   readonly log: Logger;
+  /** The router's counters (messages, bytes, refusals), bumped here. */
+  readonly stats: RouterStats;
 }
 
 type State = 'new' | 'challenged' | 'joined' | 'closing' | 'closed';
@@ -76,13 +79,24 @@ export class RouterSession implements Peer {
     return this.state === 'joined';
   }
 
+  /** Bytes waiting in both directions: not yet taken by the kernel, and queued behind a pending authorization. */
+  get queuedBytes(): number {
+    return this.ws.bufferedAmount + this.inbound.bytes;
+  }
+
   send(message: unknown[]): boolean {
     if (this.ws.readyState !== WebSocket.OPEN) return true;
     const limits = this.ctx.limits;
     // The peer would close its session on a frame over the limit (as this router does): refuse it here instead.
-    if (frameSize(message, this.serializer) > limits.maxMessageBytes) return false;
+    if (frameSize(message, this.serializer) > limits.maxMessageBytes) {
+      this.ctx.stats.refusals.message_size++;
+      return false;
+    }
     this.batch.hold();
-    this.ws.send(encode(message, this.serializer), { binary: this.serializer.binary });
+    const frame = encode(message, this.serializer);
+    this.ctx.stats.messagesOut++;
+    this.ctx.stats.bytesOut += frame.length;
+    this.ws.send(frame, { binary: this.serializer.binary });
     // Backpressure: a peer that does not read is disconnected once its queue passes the cap, never buffered without end.
     // Held-back frames are not queued for a slow peer: hand them to the kernel first, then judge what it did not take.
     if (this.ws.bufferedAmount > limits.maxQueuedBytesPerSession) {
@@ -93,6 +107,7 @@ export class RouterSession implements Peer {
   }
 
   private tooSlow(): void {
+    this.ctx.stats.refusals.queued_bytes++;
     this.log.warn({ session: this.info.id, queuedBytes: this.ws.bufferedAmount, limit: this.ctx.limits.maxQueuedBytesPerSession }, 'peer does not read its messages; disconnecting it');
     this.ws.terminate();
   }
@@ -142,6 +157,8 @@ export class RouterSession implements Peer {
       return this.fail(`invalid serialization of WAMP message (binary ${isBinary ? 'True' : 'False'}, but expected ${isBinary ? 'False' : 'True'})`);
     }
     const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    this.ctx.stats.messagesIn++;
+    this.ctx.stats.bytesIn += frame.length;
     const decoded = this.serializer.decode(frame);
     if (!decoded.ok) return this.fail(decoded.reason);
     const parsed = parseValue(decoded.value);
@@ -154,7 +171,10 @@ export class RouterSession implements Peer {
       markBinary(parsed.message.kwargs, decoded.binary);
     }
     // Queued bytes count the frame as it came over the wire, in this session's serializer.
-    if (!this.inbound.push(parsed.message, frame.length)) this.fail('too many messages while an authorization is pending');
+    if (!this.inbound.push(parsed.message, frame.length)) {
+      this.ctx.stats.refusals.backlog++;
+      this.fail('too many messages while an authorization is pending');
+    }
   }
 
   private dispatch(m: ClientMessage): void | Promise<void> {

@@ -20,6 +20,8 @@ export interface AnswerOptions {
   readonly log: Logger;
   /** The most a result, progressive result or error may weigh as JSON (`maxResultBytes`). */
   readonly maxResultBytes: number;
+  /** Told of every answer once it is decided (metrics): the URI called, `ok` or the error URI, seconds taken. */
+  readonly onAnswered?: (procedure: string, outcome: string, seconds: number) => void;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
     const bytes = jsonBytes([value]);
     if (bytes > maxResultBytes) throw tooLarge(inv.procedure, 'the result', bytes, maxResultBytes);
     log.debug({ procedure: inv.procedure, ms: elapsedMs(started) }, 'call');
+    options.onAnswered?.(inv.procedure, 'ok', elapsedMs(started) / 1000);
     return value;
   } catch (err) {
     stopped = true;
@@ -80,6 +83,7 @@ export async function answerCall(handler: Handler | undefined, inv: Invocation, 
     // `D/` as a prefix: it is no failure of berth's, and a caller probing names must not fill the log.
     const level = wampError.error === 'berth.error.internal' ? 'error' : wampError.error === 'wamp.error.no_such_procedure' ? 'debug' : 'warn';
     log[level]({ procedure: inv.procedure, error: wampError.error, message: wampError.args[0], err: level === 'error' ? err : undefined, ms: elapsedMs(started) }, 'call failed');
+    options.onAnswered?.(inv.procedure, wampError.error, elapsedMs(started) / 1000);
     throw wampError satisfies autobahn.Error;
   }
 }

@@ -54,4 +54,6 @@ export interface PublishOptions {
 export interface SessionEvents {
   /** Fired after every join, once every wanted procedure is registered (or refused). */
   readonly onReady?: (info: { procedures: number }) => void;
+  /** Told of every call berth answered (metrics; see AnswerOptions). */
+  readonly onAnswered?: (procedure: string, outcome: string, seconds: number) => void;
 }
