@@ -144,7 +144,7 @@ node -e '
       if (t.status === "failed" && failedTests.length === 0) console.log(`FAILED ${where}: ${String(t.message).split("\n").slice(0, 6).join("\n    ")}`);
       for (const a of failedTests) {
         console.log(`FAILED ${where} > ${a.fullName}`);
-        for (const m of a.failureMessages) console.log(`    ${m.split("\n").slice(0, 6).join("\n    ")}`);
+        for (const m of a.failureMessages ?? []) console.log(`    ${String(m ?? "").split("\n").slice(0, 6).join("\n    ")}`);
       }
     }
   }

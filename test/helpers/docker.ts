@@ -36,9 +36,13 @@ export async function imagesOf(domain: string): Promise<string[]> {
 export async function makeImage(domain: string, name: string, options: { cmd?: string[]; tag?: string; labels?: Record<string, string> } = {}): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-img-'));
   try {
-    const lines = [`FROM ${BUSYBOX_IMAGE}`, `LABEL berth.domain=${JSON.stringify(domain)} berth.name=${JSON.stringify(name)}`];
+    // The labels last, in one step: an untagged image labelled with the domain and no release is a partial build to
+    // berth's leftover sweep, which removed the CMD step's parent mid-build ("unknown parent image ID") when the labels
+    // came first. Now only the final image carries them, and it is tagged as soon as it is made.
+    const lines = [`FROM ${BUSYBOX_IMAGE}`];
     if (options.cmd) lines.push(`CMD ${JSON.stringify(options.cmd)}`);
-    for (const [k, v] of Object.entries(options.labels ?? {})) lines.push(`LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+    const labels = { 'berth.domain': domain, 'berth.name': name, ...options.labels };
+    lines.push(`LABEL ${Object.entries(labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`);
     writeFileSync(join(dir, 'Dockerfile'), `${lines.join('\n')}\n`);
     const tag = options.tag ?? `berth-test-${domain}/${name.toLowerCase()}:latest`;
     await docker('build', '-q', '-t', tag, dir);
