@@ -192,7 +192,7 @@ export interface World {
   stop: () => void;
 }
 
-export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
+export async function world(tenancy: Partial<Tenancy> = {}, replicas: { max?: number; swarm?: boolean } = {}): Promise<World> {
   const engine = new FakeEngine();
   const builder = new FakeBuilder(engine);
   const session = new FakeSession();
@@ -212,10 +212,11 @@ export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
     builder: builder as unknown as Builder,
     exec: { maxOutputBytes: 1024 ** 2, maxTimeout: 3600, perContainer: 4 },
     update: { settleSeconds: 0 },
+    replicas: { max: 8, swarm: false, ...replicas },
     tenancy: {
       callers: 'owner',
       adminRoles: ['admin'],
-      quotas: { containers: 50, builds: 2 },
+      quotas: { containers: 50, builds: 2, replicas: 8 },
       callAppliance: false,
       revokeSessions: async (authid) => void revoked.push(authid),
       ...tenancy,

@@ -22,7 +22,7 @@ function authenticator(over: Partial<EmbeddedAuthOptions> = {}) {
     wampcra: { bob: { secret: 'bob-secret', role: 'user' } },
     anonymous: true,
     containerSide: (h) => h.listener === 'containers',
-    containers: { getByName: (n) => records.get(n), ready: async () => undefined },
+    containers: { getReplicas: (n) => [records.get(n)].filter((r) => r !== undefined), ready: async () => undefined },
     realms: { hasRealm: (r) => r === 'realm1', hasRole: (_r, role) => ['berth', 'container', 'anonymous', 'user'].includes(role) },
     ...over,
   });
@@ -85,7 +85,7 @@ describe('the container listener: only container tickets', () => {
   it('the ticket check waits for the index to be ready (berth restarted: containers reconnect before the first sync)', async () => {
     let synced = false;
     const auth = authenticator({
-      containers: { getByName: (n) => (synced ? records.get(n) : undefined), ready: () => new Promise((r) => setTimeout(() => ((synced = true), r()), 50)) },
+      containers: { getReplicas: (n) => (synced ? [records.get(n)].filter((r) => r !== undefined) : []), ready: () => new Promise((r) => setTimeout(() => ((synced = true), r()), 50)) },
     });
     expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome' });
   });
