@@ -97,8 +97,8 @@ export class ExecRunner {
 
   async run(call: Call, name: string, own: () => ContainerRecord): Promise<ExecResult> {
     const { command, timeout, replica } = parseArgs(call, ['command', 'timeout', 'replica'], this.schema);
-    own();
-    const c = this.ctx.index.getReplicas(name).find((r) => replicaOf(r.labels) === replica);
+    const first = own();
+    const c = replicaOf(first.labels) === replica ? first : this.ctx.index.getReplicas(name).find((r) => replicaOf(r.labels) === replica);
     if (!c) throw failures.noReplica(name, replica, this.ctx.domain);
     if (c.state !== 'running') throw failures.notRunning(name, c.state);
     const { perContainer } = this.ctx.exec;
