@@ -46,7 +46,7 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(engine!.labels).toMatchObject({ 'berth.domain': D, 'berth.name': 'web1', 'berth.image': 'bb' });
     const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', engine!.id)) as string[];
     expect(env).toEqual(expect.arrayContaining(['GREETING=hi there', `DOMAIN=${D}.web1`, 'WAMP_REALM=realm1']));
-    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) expect(await client.isRegistered(`${D}/web1/${op}`)).toBe(true);
+    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'scale', 'start', 'stop', 'top']) expect(await client.isRegistered(`${D}/web1/${op}`)).toBe(true);
   });
 
   it('create() takes keyword arguments too', async () => {
@@ -146,7 +146,7 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(await client.call(`${D}/remove`, ['web1'])).toEqual({ name: 'web1', removed: true });
     expect(await client.call(`${D}/remove`, [], { name: 'kw1' })).toEqual({ name: 'kw1', removed: true });
     expect(await containersOf(D)).toEqual([]);
-    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) expect(await client.isRegistered(`${D}/web1/${op}`)).toBe(false);
+    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'scale', 'start', 'stop', 'top']) expect(await client.isRegistered(`${D}/web1/${op}`)).toBe(false);
     expect((await client.callError(`${D}/web1/start`)).error).toBe('wamp.error.no_such_procedure');
     expect(await client.call(`${D}/list`)).toEqual([]);
   });

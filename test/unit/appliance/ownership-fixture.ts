@@ -31,8 +31,8 @@ export class FakeEngine {
   async fetchContainerIds(domain: string) {
     return [...this.containers.values()].filter((c) => c.domain === domain).map((c) => c.id);
   }
-  async fetchContainerSummaries() {
-    return [];
+  async fetchContainerSummaries(domain: string) {
+    return [...this.containers.values()].filter((c) => c.domain === domain).map((c) => ({ id: c.id, engineName: c.engineName, state: c.state, labels: c.labels }));
   }
   async fetchContainer(idOrName: string) {
     return this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.engineName === idOrName);
@@ -192,8 +192,9 @@ export interface World {
   stop: () => void;
 }
 
-export async function world(tenancy: Partial<Tenancy> = {}, replicas: { max?: number; swarm?: boolean } = {}): Promise<World> {
+export async function world(tenancy: Partial<Tenancy> = {}, replicas: { max?: number; swarm?: boolean } = {}, seed?: (engine: FakeEngine) => void): Promise<World> {
   const engine = new FakeEngine();
+  seed?.(engine);
   const builder = new FakeBuilder(engine);
   const session = new FakeSession();
   const sink = logSink();

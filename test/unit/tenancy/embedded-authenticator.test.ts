@@ -52,6 +52,17 @@ describe('the container listener: only container tickets', () => {
     const w = (await outcome(authenticator()(hello('containers', ['ticket'], 'berth.web')), web.ticket)) as Welcome;
     expect(w).toMatchObject({ outcome: 'welcome', authid: 'berth.web', authrole: 'container', authmethod: 'ticket' });
   });
+  it('every replica joins as D.N with its own ticket; its authextra says which replica it is', async () => {
+    const second = mintTicket();
+    const replicas = [
+      { name: 'web', labels: { [LABELS.ticket]: web.hash } },
+      { name: 'web', labels: { [LABELS.ticket]: second.hash, [LABELS.replica]: '2' } },
+    ] as unknown as ContainerRecord[];
+    const auth = authenticator({ containers: { getReplicas: (n) => (n === 'web' ? replicas : []), ready: async () => undefined } });
+    expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome', authid: 'berth.web', authextra: { domain: 'berth.web', replica: 1 } });
+    expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), second.ticket)).toMatchObject({ outcome: 'welcome', authid: 'berth.web', authextra: { domain: 'berth.web', replica: 2 } });
+    expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), other.ticket)).toMatchObject({ outcome: 'deny', reason: 'wamp.error.authentication_failed' });
+  });
   it('ticket first when a client offers ticket and anonymous (what the container examples send)', async () => {
     expect(await outcome(authenticator()(hello('containers', ['ticket', 'anonymous'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome', authrole: 'container' });
     expect(await outcome(authenticator()(hello('containers', ['anonymous', 'ticket'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome', authrole: 'container' });
