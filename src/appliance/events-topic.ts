@@ -36,8 +36,12 @@ export function containerEvent(change: IndexChange, now: () => Date = () => new 
   const out: ApplianceEvent = { event: kind, name: record.name, time: event.time ?? now().toISOString() };
   // An event of a replica beyond the first says which (its `removed` is a scale down, not the container's removal).
   const replica = replicaOf(record.labels);
-  if (replica > 1) out.replica = replica;
-  if (after) out.container = containerDict(after, replicas?.length ? replicas : [after]);
+  if (replica > 1) {
+    // The container is still there: `container` describes it as D/list does (its first replica and the count).
+    out.replica = replica;
+    const first = replicas?.[0];
+    if (first) out.container = containerDict(first, replicas);
+  } else if (after) out.container = containerDict(after, replicas?.length ? replicas : [after]);
   // The state the engine reached (from the record read after the event, so it matches `container.health`).
   if (kind === 'health') out.health = after ? containerDict(after).health : (event.action.split(': ')[1] ?? null);
   if (kind === 'died') Object.assign(out, { exitCode: after?.exitCode ?? null, oomKilled: after?.oomKilled ?? false });
