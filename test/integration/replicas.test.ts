@@ -92,6 +92,12 @@ describe.skipIf(ON_NEXUS)(nexusSkip(`replicas behind one domain (${ROUTER_KIND})
     const inspect = await alice.call<Dict>(`${D}/api/inspect`);
     expect(inspect.replicas.list!.map((r) => [r.replica, r.state])).toEqual([[1, 'running'], [2, 'running'], [3, 'running']]);
     expect(await alice.call<string>(`${D}/api/logs`, [], { tail: 5 })).toMatch(/^\[2\] /m);
+    const exec = await alice.call<{ output: string; exitCode: number }>(`${D}/api/exec`, [['/bin/sh', '-c', 'echo $REPLICA']], { replica: 3 });
+    expect(exec).toMatchObject({ exitCode: 0, output: '3\n' });
+    expect((await alice.callError(`${D}/api/exec`, [['true']], { replica: 4 })).error).toBe('berth.error.not_found');
+    const top = await alice.call<{ pids: number; replicas: { replica: number; pids: number }[] }>(`${D}/api/top`);
+    expect(top.replicas.map((r) => r.replica)).toEqual([1, 2, 3]);
+    expect(top.replicas.every((r) => r.pids >= 1)).toBe(true);
   });
 
   it('a single registration while the replicas hold it roundrobin is refused', async () => {
