@@ -53,6 +53,7 @@ ROUTER_SENSITIVE=(
   test/integration/health.test.ts
   test/integration/exec.test.ts
   test/integration/dashboard-tenancy.test.ts
+  test/integration/replicas.test.ts
 )
 # Files that test the engine and the pipeline (not which router berth is on) and take long: they run once, in the
 # second lane, which has room while the first one runs the rest of the integration suites on Crossbar.io.

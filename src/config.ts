@@ -93,6 +93,8 @@ export const configSchema = z
      * running `settleSeconds` after it started before the old one goes.
      */
     update: z.strictObject({ settleSeconds: z.number().min(0).max(300).default(2) }).prefault({}),
+    /** The most replicas one container may have (D/create's `replicas`, D/<name>/scale); more is invalid_argument. */
+    maxReplicas: z.number().int('must be an integer').min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
     /**
      * `docker` runs containers on one engine (--docker-host); `swarm` runs each as a one-replica service of the
      * Docker Swarm whose manager --docker-host is, with images pushed to `registry` and referenced by digest.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Set by berth for every container; a caller may not override them. */
-export const RESERVED_ENV = ['WS_URL', 'DOMAIN', 'WAMP_REALM', 'WAMP_AUTHID', 'WAMP_TICKET'] as const;
+export const RESERVED_ENV = ['WS_URL', 'DOMAIN', 'WAMP_REALM', 'WAMP_AUTHID', 'WAMP_TICKET', 'REPLICA'] as const;
 
 /** What inspect shows instead of a container's ticket. */
 export const REDACTED = '(redacted)';

@@ -19,7 +19,10 @@ export const ERRORS = {
     summary: 'D/<name>/<op>: no container of that name in this domain, or no such operation (the URI a router answers for a procedure nobody registered)',
   },
   not_authorized: { uri: 'wamp.error.not_authorized', summary: 'the caller may not do this: the item belongs to another owner, or the router did not disclose who calls' },
-  quota_exceeded: { uri: 'berth.error.quota_exceeded', summary: 'the caller\'s owner already has quotas.containers containers or runs quotas.builds builds; nothing was created' },
+  quota_exceeded: {
+    uri: 'berth.error.quota_exceeded',
+    summary: 'the caller\'s owner already has quotas.containers containers, quotas.replicas replicas beyond their first, or runs quotas.builds builds; nothing was created',
+  },
   too_large: { uri: 'berth.error.too_large', summary: 'the answer would be larger than a WAMP message may be (ask for less, e.g. a smaller tail)' },
   authentication_failed: { uri: 'wamp.error.authentication_failed', summary: 'D._authenticate (Crossbar.io\'s dynamic authenticator): the authid is not a container of this domain, or the ticket is not its current one' },
   not_running: { uri: 'berth.error.not_running', summary: 'the container is not running (exec needs a running container); start it first' },
@@ -27,7 +30,10 @@ export const ERRORS = {
     uri: 'berth.error.replacement_failed',
     summary: 'updateImage or rollback: a replacement container did not start, exited or was not healthy in time; it was removed and the old container kept serving',
   },
-  not_supported: { uri: 'berth.error.not_supported', summary: 'not available with engine: swarm (yet): docs/swarm.md says per procedure what Swarm cannot do' },
+  not_supported: {
+    uri: 'berth.error.not_supported',
+    summary: 'not available with engine: swarm (yet): docs/swarm.md says per procedure what Swarm cannot do; or updateImage/rollback of a container with more than one replica (not yet: scale it to 1 first)',
+  },
   registry_unavailable: {
     uri: 'berth.error.registry_unavailable',
     summary: 'the registry (config registry) cannot be reached, or refused berth\'s request (credentials, deletes not enabled)',
@@ -63,10 +69,17 @@ export function isBerthError(err: unknown, code?: ErrorCode): err is BerthError 
  */
 export const failures = {
   noContainer: (name: string, domain: string) => new BerthError('not_found', `no container "${name}" in domain ${domain}`, { name }),
+  noReplica: (name: string, replica: number, domain: string) => new BerthError('not_found', `container "${name}" in domain ${domain} has no replica ${replica}`, { name, replica }),
   noImage: (name: string, domain: string) => new BerthError('not_found', `no image "${name}" in domain ${domain}`, { name }),
   noRelease: (name: string, release: number, domain: string) =>
     new BerthError('not_found', `image "${name}" has no release ${release} in domain ${domain} (never built, pruned or removed); D/releases lists the kept ones`, { name, release }),
   notOnSwarm: (what: string) => new BerthError('not_supported', `${what} is not available with engine: swarm (see docs/swarm.md, "Each procedure on a swarm")`, { engine: 'swarm' }),
+  replicasNotMoved: (names: string[]) =>
+    new BerthError(
+      'not_supported',
+      `container(s) ${names.join(', ')} have more than one replica: replacing them on another image is not available yet; scale them to 1 first (nothing was replaced)`,
+      { containers: names },
+    ),
   notRunning: (name: string, state: string) => new BerthError('not_running', `container "${name}" is ${state}, not running; start it first`, { name, state }),
   noBuild: (name: string, domain: string) => new BerthError('not_found', `no build of "${name}" is running or queued in domain ${domain}`, { name }),
   imageGone: (name: string) => new BerthError('not_found', `the image of container "${name}" no longer exists`, { name }),
@@ -98,13 +111,24 @@ export const failures = {
       `${procedure} refused: the router did not disclose who calls, and callers: owner needs it. Enable caller disclosure for calls to berth's role ` +
         `(Crossbar.io decides it by the caller's role: "disclose": {"caller": true} in the permissions of every role that calls berth), or set callers: open`,
     ),
-  quotaExceeded: (what: 'containers' | 'builds', owner: string, limit: number) =>
+  quotaExceeded: (what: 'containers' | 'builds' | 'replicas', owner: string, limit: number) =>
     new BerthError(
       'quota_exceeded',
-      what === 'containers'
-        ? `owner "${owner}" already has ${limit} container(s) (quotas.containers); remove one first`
-        : `owner "${owner}" already runs ${limit} build(s) (quotas.builds); wait for one to finish`,
+      {
+        containers: `owner "${owner}" already has ${limit} container(s) (quotas.containers); remove one first`,
+        builds: `owner "${owner}" already runs ${limit} build(s) (quotas.builds); wait for one to finish`,
+        replicas: `owner "${owner}" already has ${limit} replica(s) beyond its containers' first (quotas.replicas); scale a container down first`,
+      }[what],
       { owner, quota: what, limit },
+    ),
+  overMaxReplicas: (replicas: number, max: number) =>
+    new BerthError('invalid_argument', `replicas ${replicas} is over maxReplicas (${max})`, { argument: 'replicas', cap: 'maxReplicas' }),
+  /** Replicas share nothing but the image: each would need its own copy of the volumes, which is not what Volumes mean. */
+  replicasWithVolumes: (name: string, image: string) =>
+    new BerthError(
+      'invalid_argument',
+      `container "${name}" cannot have more than one replica: its image "${image}" declares Run.yaml Volumes, which one container owns`,
+      { argument: 'replicas', name },
     ),
   /** A push to config `registry` that failed: the build fails with the engine's (the registry's) own message. */
   pushFailed: (registry: string, reference: string, message: string, cause?: unknown) =>

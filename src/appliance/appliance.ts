@@ -41,6 +41,7 @@ export class Appliance {
       callers: new Callers({ tenancy: ctx.tenancy, domain: ctx.domain, container: (name) => ctx.index.getByName(name), log: ctx.log }),
       builds: new RunningBuilds(),
       creating: new OwnerReservations(),
+      replicaHolds: new OwnerReservations(),
       volumeQuota: new VolumeQuota({ engine: ctx.engine, domain: ctx.domain, size: ctx.sandbox.volumeSize, log: ctx.log }),
     };
     this.endpoints = new ContainerEndpoints(ops, locks);

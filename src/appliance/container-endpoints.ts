@@ -6,15 +6,17 @@ import type { KeyedLock } from '../keyed-lock.js';
 import type { ContainerRecord } from '../engine/engine.js';
 import { audited } from './audit.js';
 import { ExecRunner } from './exec.js';
-import { requireContainer, requireOwnContainer } from './lookup.js';
+import { requireOwnContainer } from './lookup.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
-import { containerDetails, containerDict, imageDict, type ContainerDict } from './shape.js';
+import { replicaLogs, replicaTop, changeReplicas, inspectReplicas } from './replica-ops.js';
+import { scale } from './scale.js';
+import { imageDict, type ContainerDict } from './shape.js';
 
-export const CONTAINER_OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'] as const;
+export const CONTAINER_OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'scale', 'start', 'stop', 'top'] as const;
 type Op = (typeof CONTAINER_OPS)[number];
 /** The operations that change something: audited; exec runs a command, so it is audited too. */
-const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart', 'exec']);
+const CHANGES: ReadonlySet<Op> = new Set(['start', 'stop', 'restart', 'exec', 'scale']);
 const isOp = (op: string): op is Op => (CONTAINER_OPS as readonly string[]).includes(op);
 
 const none = z.object({});
@@ -71,19 +73,22 @@ export class ContainerEndpoints {
         if (!image) throw failures.imageGone(name);
         return imageDict(image, ctx.builder.registry?.registry);
       },
-      inspect: async (call, own) => {
+      inspect: async (call, own, name) => {
         parseArgs(call, [], none);
-        await ctx.index.refresh(own().id);
-        return containerDetails(own());
+        return inspectReplicas(ctx, name, own);
       },
       logs: async (call, own) => {
         const { tail } = parseArgs(call, ['tail'], logsSchema);
-        return ctx.engine.fetchLogs(own().id, tail);
+        return replicaLogs(ctx, own, tail);
       },
+      scale: (call, own) => scale(ctx, this.locks, call, own),
       start: (call, own) => this.change(call, own, (id) => ctx.engine.startContainer(id)),
       stop: (call, own) => this.change(call, own, (id) => ctx.engine.stopContainer(id, ctx.sandbox.stopTimeout)),
       restart: (call, own) => this.change(call, own, (id) => ctx.engine.restartContainer(id, ctx.sandbox.stopTimeout)),
-      top: (call, own) => top(ctx, call, own),
+      top: async (call, own) => {
+        parseArgs(call, [], none);
+        return replicaTop(ctx, own);
+      },
     };
     const withOwner = (op: Op) => (call: Call, name: string) => {
       const caller = ctx.callers.identify(call);
@@ -92,26 +97,13 @@ export class ContainerEndpoints {
     return Object.fromEntries(CONTAINER_OPS.map((op) => [op, withOwner(op)])) as Record<Op, (call: Call, name: string) => Promise<unknown>>;
   }
 
-  /** start/stop/restart: one operation per name at a time (as create and remove), then the state after the change. */
+  /** start/stop/restart of every replica: one operation per name at a time (as create and remove), then the state after. */
   private async change(call: Call, own: () => ContainerRecord, fn: (id: string) => Promise<void>): Promise<ContainerDict> {
     parseArgs(call, [], none);
     const { name } = own();
     return this.locks.run(name, async () => {
-      const c = own();
-      await fn(c.id);
-      await this.ctx.index.refresh(c.id);
-      return containerDict(requireContainer(this.ctx, name));
+      own();
+      return changeReplicas(this.ctx, name, fn);
     });
   }
-}
-
-async function top(ctx: OpsContext, call: Call, own: () => ContainerRecord) {
-  parseArgs(call, [], none);
-  const c = own();
-  if (c.state !== 'running') {
-    return { cpuPercent: 0, memoryUsage: 0, memoryLimit: c.resources.memory ?? 0, pids: 0, processes: [] };
-  }
-  const [usage, table] = await Promise.all([ctx.engine.fetchUsage(c.id), ctx.engine.fetchProcesses(c.id)]);
-  const processes = table.processes.map((row) => Object.fromEntries(table.titles.map((t, i) => [t, row[i] ?? ''])));
-  return { ...usage, processes };
 }

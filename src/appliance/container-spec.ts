@@ -3,7 +3,7 @@ import { hashTicket, mintTicket } from '../container-ticket.js';
 import { ownerLabels } from '../tenancy/callers.js';
 import { HOST_ALIAS } from '../container-router-url.js';
 import type { ContainerSpec, ImageRecord, SandboxSpec, VolumeMount } from '../engine/engine.js';
-import { engineContainerName, LABELS } from '../engine/labels.js';
+import { LABELS, replicaEngineName } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
 import { imageVolumePaths, volumeName } from './volume-name.js';
 import type { OpsContext } from './ops-context.js';
@@ -24,11 +24,14 @@ export interface NewContainer {
   readonly ticket?: string;
   /** Only for a replacement: the container it replaces, and its temporary engine name. */
   readonly replaces?: { readonly id: string; readonly engineName: string };
+  /** Which replica of the name (1..n; default 1): its REPLICA variable, label berth.replica and engine name. */
+  readonly replica?: number;
 }
 
 export function containerSpec(ctx: OpsContext, c: NewContainer, network: string): ContainerSpec {
   // A new ticket for every new container; a replacement keeps its predecessor's (read from that container's env).
   const { ticket, hash } = c.ticket ? { ticket: c.ticket, hash: hashTicket(c.ticket) } : mintTicket();
+  const replica = c.replica ?? 1;
   const env = [
     // Run.yaml's Env (recorded on the image) is the default layer; the caller's environment overrides it.
     ...toEnvList({ ...imageEnvironment(ctx, c.image), ...c.environment }),
@@ -37,11 +40,20 @@ export function containerSpec(ctx: OpsContext, c: NewContainer, network: string)
     `WAMP_REALM=${ctx.realm}`,
     `WAMP_AUTHID=${containerDomain(ctx.domain, c.name)}`,
     `WAMP_TICKET=${ticket}`,
+    `REPLICA=${replica}`,
   ];
-  const labels: Record<string, string> = { [LABELS.domain]: ctx.domain, [LABELS.name]: c.name, [LABELS.image]: c.image.name, [LABELS.origin]: 'berth', [LABELS.ticket]: hash, ...ownerLabels(c.owner.owner, c.owner.role) };
+  const labels: Record<string, string> = {
+    [LABELS.domain]: ctx.domain,
+    [LABELS.name]: c.name,
+    [LABELS.image]: c.image.name,
+    [LABELS.origin]: 'berth',
+    [LABELS.ticket]: hash,
+    [LABELS.replica]: String(replica),
+    ...ownerLabels(c.owner.owner, c.owner.role),
+  };
   if (c.replaces) labels[LABELS.replaces] = c.replaces.id;
   return {
-    engineName: c.replaces?.engineName ?? engineContainerName(ctx.domain, c.name),
+    engineName: c.replaces?.engineName ?? replicaEngineName(ctx.domain, c.name, replica),
     imageId: c.image.id,
     env,
     labels,

@@ -30,4 +30,6 @@ export interface ApplianceContext {
   readonly exec: ExecConfig & { readonly maxLineBytes?: number; readonly maxResultBytes?: number };
   /** Replacing containers in updateImage and rollback. */
   readonly update: UpdateConfig;
+  /** Replicas of one container: at most `max` (config maxReplicas); none beyond the first on a swarm (not yet). */
+  readonly replicas: { readonly max: number; readonly swarm: boolean };
 }

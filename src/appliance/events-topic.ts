@@ -1,4 +1,6 @@
 import type { IndexChange } from '../engine/container-index.js';
+import type { ContainerRecord } from '../engine/engine.js';
+import { replicaOf } from '../engine/labels.js';
 import { buildAudience } from '../tenancy/build-audience.js';
 import { itemOwner } from '../tenancy/callers.js';
 import { applianceUri } from '../wamp/uris.js';
@@ -25,14 +27,21 @@ export type ApplianceEvent = Record<string, unknown> & { event: string; name: st
  * action nobody needs, or a container out of view (a replacement under its temporary name). A replacement swapped in
  * under the container's name (a rename into view) is told as `created`, with the new container's dict.
  */
-export function containerEvent(change: IndexChange, now: () => Date = () => new Date()): ApplianceEvent | undefined {
+export function containerEvent(change: IndexChange, now: () => Date = () => new Date(), replicas?: readonly ContainerRecord[]): ApplianceEvent | undefined {
   const { event, before, after } = change;
   const record = after ?? before;
   if (!record) return undefined;
   const kind = event.action === 'rename' && after && !before ? 'created' : HEALTH_ACTION.test(event.action) ? 'health' : CONTAINER_EVENTS[event.action];
   if (!kind) return undefined;
   const out: ApplianceEvent = { event: kind, name: record.name, time: event.time ?? now().toISOString() };
-  if (after) out.container = containerDict(after);
+  // An event of a replica beyond the first says which (its `removed` is a scale down, not the container's removal).
+  const replica = replicaOf(record.labels);
+  if (replica > 1) {
+    // The container is still there: `container` describes it as D/list does (its first replica and the count).
+    out.replica = replica;
+    const first = replicas?.[0];
+    if (first) out.container = containerDict(first, replicas);
+  } else if (after) out.container = containerDict(after, replicas?.length ? replicas : [after]);
   // The state the engine reached (from the record read after the event, so it matches `container.health`).
   if (kind === 'health') out.health = after ? containerDict(after).health : (event.action.split(': ')[1] ?? null);
   if (kind === 'died') Object.assign(out, { exitCode: after?.exitCode ?? null, oomKilled: after?.oomKilled ?? false });
@@ -54,8 +63,8 @@ export class EventsTopic {
   /** Follow the index; call once, before the index starts. */
   start(): void {
     this.ctx.index.on('change', (change) => {
-      const e = containerEvent(change);
       const record = change.after ?? change.before;
+      const e = containerEvent(change, undefined, record && this.ctx.index.getReplicas(record.name));
       if (e && record) this.publish(e, itemOwner(record.labels));
     });
   }

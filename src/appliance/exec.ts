@@ -7,6 +7,8 @@ import type { Call } from '../wamp/call.js';
 import { ExecOutput, headBytes } from './exec-output.js';
 import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
+import { replicasCount } from './replicas-argument.js';
+import { replicaOf } from '../engine/labels.js';
 
 /** Bounds of `command`: arguments, bytes of one, bytes of all (well under the kernel's ARG_MAX). */
 export const COMMAND_LIMITS = { args: 1024, argBytes: 32_768, totalBytes: 131_072 } as const;
@@ -53,6 +55,8 @@ export function execSchema(maxTimeout: number) {
       (v) => v ?? Math.min(DEFAULT_EXEC_TIMEOUT, maxTimeout),
       z.number({ error: 'must be a number of seconds' }).int('must be an integer').min(1, 'must be ≥ 1').max(maxTimeout, `must be ≤ ${maxTimeout} (exec.maxTimeout)`),
     ),
+    /** Which replica runs it (1: the first, the only one of a one-replica container). */
+    replica: z.preprocess((v) => v ?? 1, replicasCount),
   });
 }
 
@@ -92,8 +96,10 @@ export class ExecRunner {
   }
 
   async run(call: Call, name: string, own: () => ContainerRecord): Promise<ExecResult> {
-    const { command, timeout } = parseArgs(call, ['command', 'timeout'], this.schema);
-    const c = own();
+    const { command, timeout, replica } = parseArgs(call, ['command', 'timeout', 'replica'], this.schema);
+    const first = own();
+    const c = replicaOf(first.labels) === replica ? first : this.ctx.index.getReplicas(name).find((r) => replicaOf(r.labels) === replica);
+    if (!c) throw failures.noReplica(name, replica, this.ctx.domain);
     if (c.state !== 'running') throw failures.notRunning(name, c.state);
     const { perContainer } = this.ctx.exec;
     const now = this.running.get(name) ?? 0;
@@ -202,7 +208,7 @@ export class ExecRunner {
 
   private async stateOf(c: ContainerRecord): Promise<string | undefined> {
     await this.ctx.index.refresh(c.id).catch(() => undefined);
-    const now = this.ctx.index.getByName(c.name);
+    const now = this.ctx.index.getReplicas(c.name).find((r) => r.id === c.id);
     return now && now.state !== 'running' ? now.state : undefined;
   }
 }

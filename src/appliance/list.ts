@@ -9,7 +9,7 @@ import { containerDict, imageDict } from './shape.js';
 
 const none = z.object({});
 
-/** D/list(): the caller's containers of this domain (an admin's: all), from the in-memory index. */
+/** D/list(): the caller's containers of this domain (an admin's: all), one per name with its replicas' count, from the in-memory index. */
 export function listProcedure(ctx: OpsContext): Handler {
   return async (call: Call) => {
     const caller = ctx.callers.identify(call);
@@ -19,7 +19,7 @@ export function listProcedure(ctx: OpsContext): Handler {
       .getAll()
       .filter((c) => ctx.callers.owns(caller, itemOwner(c.labels)))
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map(containerDict);
+      .map((c) => containerDict(c, ctx.index.getReplicas(c.name)));
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
 import { LABELS } from '../engine/labels.js';
 import { RESERVED_ENV } from '../container-environment.js';
+import { failures } from '../errors.js';
 import { itemOwner, type Caller } from '../tenancy/callers.js';
 import type { OpsContext } from './ops-context.js';
 import { replaceContainer } from './replace-container.js';
@@ -17,6 +18,9 @@ import { sandboxFor } from './sandbox.js';
 export async function moveContainers(ctx: OpsContext, caller: Caller, name: string, image: ImageRecord, say: (line: string) => void, what = 'the new image'): Promise<string[]> {
   ctx.index.assertAvailable();
   const users = ctx.index.getAll().filter((c) => c.image === name && c.imageId !== image.id && ctx.callers.owns(caller, itemOwner(c.labels)));
+  // A rolling replacement across replicas is a later step: refused before anything moves, rather than leaving replicas on two images.
+  const scaled = users.filter((c) => ctx.index.getReplicas(c.name).length > 1).map((c) => c.name);
+  if (scaled.length > 0) throw failures.replicasNotMoved(scaled);
   const images = new Map<string, ImageRecord | undefined>();
   const moved: string[] = [];
   for (const user of users) {
@@ -56,7 +60,7 @@ export function callerEnvironment(c: ContainerRecord, image: Pick<ImageRecord, '
 }
 
 /** The limits the container had, within today's caps (the config may have lowered them since). */
-function resourcesOf(ctx: OpsContext, c: ContainerRecord): Record<string, number> {
+export function resourcesOf(ctx: OpsContext, c: ContainerRecord): Record<string, number> {
   const r = c.resources;
   const out: Record<string, number> = {};
   if (r.memory) out.memory = Math.min(r.memory, ctx.sandbox.memory);

@@ -18,6 +18,8 @@ export interface OpsContext extends ApplianceContext {
   readonly builds: RunningBuilds;
   /** Container places held by creates in flight (the containers quota). */
   readonly creating: OwnerReservations;
+  /** Replica places (beyond each container's first) held by creates and scales in flight (quotas.replicas), as `name#i`. */
+  readonly replicaHolds: OwnerReservations;
   /** `D/events`. */
   readonly events: EventsTopic;
   /** Whether the engine holds volumes to sandbox.volumeSize (probed once). */

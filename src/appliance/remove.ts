@@ -10,10 +10,11 @@ import type { OpsContext } from './ops-context.js';
 import { parseArgs } from './parse-args.js';
 import { itemOwner } from '../tenancy/callers.js';
 import { removeContainer } from './remove-container.js';
+import { removeReplicas } from './replicas.js';
 import { domainVolumes } from './container-volumes.js';
 
 /**
- * D/remove(name, removeVolumes=false): stop (gracefully) if running, remove, and take its endpoints away before
+ * D/remove(name, removeVolumes=false): stop (gracefully) if running, remove (every replica), and take its endpoints away before
  * answering. Removes of one name run one after another: the first wins, the others find nothing (not_found). The
  * container's sessions on the fabric are ended with it: its ticket died with it. Its volumes are kept for a
  * container of the same name and owner to re-attach, unless removeVolumes: then, after the container, every volume of
@@ -27,6 +28,8 @@ export function removeProcedure(ctx: OpsContext): Handler {
     requireOwnContainer(ctx, caller, name);
     return ctx.locks.run(name, async () => {
       const record = requireOwnContainer(ctx, caller, name);
+      // Every replica: those beyond the first (highest first), then the first, whose going takes the endpoints away.
+      await removeReplicas(ctx, ctx.index.getReplicas(name).filter((r) => r.id !== record.id));
       await removeContainer(ctx, record);
       await ctx.tenancy.revokeSessions(containerDomain(ctx.domain, name));
       if (!removeVolumes) return { name, removed: true };
@@ -72,6 +75,6 @@ export function removeImageProcedure(ctx: OpsContext): Handler {
 }
 
 function inUse(ctx: ApplianceContext, name: string, ids: string[]): BerthError {
-  const containers = ids.map((id) => ctx.index.getAll().find((c) => c.id === id)?.name ?? id.slice(0, 12));
+  const containers = ids.map((id) => ctx.index.getAllReplicas().find((c) => c.id === id)?.name ?? id.slice(0, 12));
   return failures.imageInUse(name, containers);
 }

@@ -1,6 +1,6 @@
 import { REDACTED } from '../container-environment.js';
 import type { ContainerRecord, ImageRecord } from '../engine/engine.js';
-import { LABELS } from '../engine/labels.js';
+import { LABELS, replicaOf } from '../engine/labels.js';
 import { containerDomain } from '../wamp/uris.js';
 import { itemOwner } from '../tenancy/callers.js';
 import { containerStatus } from './container-status.js';
@@ -24,6 +24,20 @@ export interface ContainerDict {
   owner: string;
   /** Only with engine: swarm: the hostname of the node its task runs on (or last ran on), null before one. */
   node?: string | null;
+  /** Its engine containers: how many exist (wanted: scale's count) and how many of them run. The rest describes replica 1. */
+  replicas: { wanted: number; running: number };
+}
+
+/** One replica in D/<name>/inspect's `replicas`. */
+export interface ReplicaDict {
+  replica: number;
+  id: string;
+  state: string;
+  status: string;
+  health: ContainerDict['health'];
+  /** The swarm node (engine: swarm), else null: every replica runs on berth's one engine. */
+  node: string | null;
+  startedAt: string | null;
 }
 
 export interface ImageDict {
@@ -49,7 +63,8 @@ export interface ImageDict {
   registry: string | null;
 }
 
-export function containerDict(c: ContainerRecord): ContainerDict {
+/** `c` is the name's first replica, `replicas` all of them (the index's getReplicas; [c] for a one-replica container). */
+export function containerDict(c: ContainerRecord, replicas: readonly ContainerRecord[] = [c]): ContainerDict {
   return {
     name: c.name,
     image: c.image,
@@ -64,6 +79,19 @@ export function containerDict(c: ContainerRecord): ContainerDict {
     health: healthOf(c),
     owner: itemOwner(c.labels),
     ...(c.swarm ? { node: c.swarm.node } : {}),
+    replicas: { wanted: replicas.length, running: replicas.filter((r) => r.state === 'running').length },
+  };
+}
+
+export function replicaDict(r: ContainerRecord): ReplicaDict {
+  return {
+    replica: replicaOf(r.labels),
+    id: r.id,
+    state: r.state,
+    status: containerStatus(r),
+    health: healthOf(r),
+    node: r.swarm?.node ?? null,
+    startedAt: r.startedAt,
   };
 }
 
@@ -94,12 +122,17 @@ export function imageDict(i: ImageRecord, registry?: string): ImageDict {
   };
 }
 
-/** inspect(): the container dict plus what it runs with, including every limit and restriction in force. */
-export function containerDetails(c: ContainerRecord) {
+/**
+ * inspect(): the container dict plus what it runs with, including every limit and restriction in force (replica 1's;
+ * every replica is made alike), and each replica.
+ */
+export function containerDetails(c: ContainerRecord, replicas: readonly ContainerRecord[] = [c]) {
   const r = c.resources;
   const nofile = r.ulimits.find((u) => u.name === 'nofile');
+  const dict = containerDict(c, replicas);
   return {
-    ...containerDict(c),
+    ...dict,
+    replicas: { ...dict.replicas, list: replicas.map(replicaDict) },
     oomKilled: c.oomKilled,
     // engine: swarm: the service (its ID is the container's `id`), its current task and that task's container.
     ...(c.swarm ? { swarm: { ...c.swarm } } : {}),

@@ -38,6 +38,7 @@ export function makeAppliance(p: ApplianceParts): Appliance {
     tenancy: { ...tenancyRules(config), quotas: config.quotas, revokeSessions: p.revokeSessions },
     exec: { ...config.exec, maxLineBytes: config.logs.maxLineBytes, maxResultBytes: config.maxResultBytes },
     update: config.update,
+    replicas: { max: config.maxReplicas, swarm: config.engine === 'swarm' },
   });
 }
 

@@ -41,7 +41,7 @@ export async function wireTenancy(config: Config, index: ContainerIndex, owners:
   }
   if (!external) return { revokeSessions: async () => undefined, afterJoin: () => undefined };
   const policy: FabricPolicy = { domain: config.domain, ...tenancyRules(config), buildOwner: owners.buildOwner, containerOwner: owners.containerOwner };
-  const auth = crossbarAuthProcedures(config.domain, { realm: config.realm, policy, lookup: (n) => index.getByName(n), log: log.child({ part: 'auth' }) });
+  const auth = crossbarAuthProcedures(config.domain, { realm: config.realm, policy, lookup: (n) => index.getReplicas(n), log: log.child({ part: 'auth' }) });
   for (const [uri, handler] of Object.entries(auth)) await external.register(uri, handler);
   const probe = once(() => {
     void probeEnforcement({ url: config.router!, realm: config.realm, domain: config.domain, log });

@@ -3,7 +3,7 @@ import { failures } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ContainerRecord, Engine, EngineEvent, EventSubscription } from './engine.js';
 import { isBuildStepCommand } from './build-step.js';
-import { engineContainerName, LABELS } from './labels.js';
+import { engineContainerName, LABELS, replicaOf } from './labels.js';
 
 /** One engine event on a container of this domain, once the index has applied it. */
 export interface IndexChange {
@@ -33,7 +33,8 @@ const DESTROYED_KEPT = 10_000;
  */
 export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
   private readonly byId = new Map<string, ContainerRecord>();
-  private readonly byName = new Map<string, ContainerRecord>();
+  /** Per berth name, its replicas by number (label berth.replica): one engine container each. */
+  private readonly byName = new Map<string, Map<number, ContainerRecord>>();
   /**
    * Records lately dropped (e.g. `forget` after a remove, before the engine's `destroy` event arrives), so that the
    * `change` for a late event still says which container it was. Bounded: the oldest go first.
@@ -82,12 +83,25 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     if (!this.available) throw failures.engineUnavailable();
   }
 
+  /** One record per berth name: its lowest-numbered replica (replica 1 unless someone removed it out-of-band). */
   getAll(): ContainerRecord[] {
-    return [...this.byName.values()];
+    return [...this.byName.values()].map(lowest);
   }
 
+  /** Every engine container of the domain, every replica of every name. */
+  getAllReplicas(): ContainerRecord[] {
+    return [...this.byName.values()].flatMap((group) => [...group.values()]);
+  }
+
+  /** The name's lowest-numbered replica (replica 1): what carries the name's owner, image and first ticket. */
   getByName(name: string): ContainerRecord | undefined {
-    return this.byName.get(name);
+    const group = this.byName.get(name);
+    return group && lowest(group);
+  }
+
+  /** Every replica of the name, by replica number; [] when the name does not exist. */
+  getReplicas(name: string): ContainerRecord[] {
+    return [...(this.byName.get(name)?.values() ?? [])].sort((a, b) => replicaOf(a.labels) - replicaOf(b.labels));
   }
 
   /**
@@ -139,13 +153,19 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     return !record.labels[LABELS.replaces] || record.engineName === engineContainerName(this.domain, record.name);
   }
 
-  /** A new record for a name takes over from the old one before the old one is reported gone, so the name never looks free. */
+  /**
+   * A new record for a name's replica takes over from the old one before the old one is reported gone, so the name never
+   * looks free. `added` and `removed` are per engine container: a name's endpoints follow its first and last replica.
+   */
   private put(record: ContainerRecord): void {
     if (this.destroyed.has(record.id)) return;
     const old = this.byId.get(record.id);
-    const clash = this.byName.get(record.name);
+    const replica = replicaOf(record.labels);
+    const group = this.byName.get(record.name) ?? new Map<number, ContainerRecord>();
+    const clash = group.get(replica);
     this.byId.set(record.id, record);
-    this.byName.set(record.name, record);
+    group.set(replica, record);
+    this.byName.set(record.name, group);
     if (clash && clash.id !== record.id) {
       this.byId.delete(clash.id);
       this.emit('removed', clash);
@@ -157,7 +177,10 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     this.byId.delete(record.id);
     this.gone.set(record.id, record);
     if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.keys().next().value!);
-    if (this.byName.get(record.name)?.id === record.id) this.byName.delete(record.name);
+    const group = this.byName.get(record.name);
+    const replica = replicaOf(record.labels);
+    if (group?.get(replica)?.id === record.id) group.delete(replica);
+    if (group?.size === 0) this.byName.delete(record.name);
     this.emit('removed', record);
   }
 
@@ -238,4 +261,8 @@ export class ContainerIndex extends EventEmitter<ContainerIndexEvents> {
     this.available = value;
     this.emit('available', value);
   }
+}
+
+function lowest(group: ReadonlyMap<number, ContainerRecord>): ContainerRecord {
+  return group.get(Math.min(...group.keys()))!;
 }

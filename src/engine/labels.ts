@@ -58,6 +58,11 @@ export const LABELS = {
    * a restarted berth finds what a killed build left. Not berth.domain: that would list step containers as the domain's.
    */
   build: 'berth.build',
+  /**
+   * On containers: which replica of its berth name this engine container is (1..n, as its REPLICA variable). A container
+   * without it (made before replicas existed) is replica 1. How many are wanted is how many exist (docs/api.md, scale).
+   */
+  replica: 'berth.replica',
 } as const;
 
 export function domainFilter(domain: string): string {
@@ -72,4 +77,20 @@ export function engineContainerName(domain: string, name: string): string {
 /** The temporary engine name of a replacement (container names have no dots, so no berth name can clash with it). */
 export function replacementEngineName(domain: string, name: string): string {
   return `${engineContainerName(domain, name)}.next`;
+}
+
+/**
+ * The engine name of replica `replica` of a container: replica 1 keeps `D.<name>` (a container made before replicas is
+ * replica 1), replica i > 1 is `D.<name>._<i>`. No berth engine name holds "._": a name has no dot and starts with a
+ * letter or digit, and a domain (DOMAIN_PATTERN) puts "_" only between letters or digits; so no other container of
+ * this or any other domain, nor a replacement (`.next`), can have it.
+ */
+export function replicaEngineName(domain: string, name: string, replica: number): string {
+  return replica === 1 ? engineContainerName(domain, name) : `${engineContainerName(domain, name)}._${replica}`;
+}
+
+/** The replica number a container's labels say (label berth.replica; 1 when absent or malformed). */
+export function replicaOf(labels: Readonly<Record<string, string>>): number {
+  const n = Number(labels[LABELS.replica] ?? '1');
+  return Number.isInteger(n) && n >= 1 ? n : 1;
 }

@@ -10,6 +10,8 @@ export interface SessionInfo {
   readonly authid: string;
   readonly authrole: string;
   readonly authmethod: string;
+  /** What the authenticator gave the session (WELCOME's authextra), e.g. a container replica's number. */
+  readonly authextra?: Readonly<Record<string, unknown>>;
 }
 
 /** `disclose` only matters for call (caller) and publish (publisher); a bare boolean means "no disclosure", as in Crossbar.io. */

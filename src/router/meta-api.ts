@@ -45,8 +45,8 @@ export function metaProcedures(realm: RealmView): Map<string, MetaProcedure> {
     'wamp.session.get': (_p, [raw]) => {
       const peer = realm.sessions.get(parse(id, raw));
       if (!peer) throw new MetaError('wamp.error.no_such_session', `no session with ID ${String(raw)} exists on this router`);
-      const { id: session, realm: r, authid, authrole, authmethod } = peer.info;
-      return { session, realm: r, authid, authrole, authmethod, authprovider: 'static' };
+      const { id: session, realm: r, authid, authrole, authmethod, authextra } = peer.info;
+      return { session, realm: r, authid, authrole, authmethod, authprovider: 'static', authextra: authextra ?? {} };
     },
     'wamp.registration.list': (_p, [raw]) => {
       const reg = realm.dealer.registrations;

@@ -9,7 +9,7 @@ export interface Peer {
   readonly joined: boolean;
   /**
    * The router's host itself (berth's in-process session): not held to the per-session caps, which exist to bound what
-   * remote peers can make the router hold. berth registers 8 + 7 × containers procedures.
+   * remote peers can make the router hold. berth registers 12 + 9 × containers procedures.
    */
   readonly host?: boolean;
   /**

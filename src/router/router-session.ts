@@ -247,7 +247,7 @@ export class RouterSession implements Peer {
       return this.abort('wamp.error.no_such_role', `realm "${realmName}" has no role "${w.authrole}"`);
     }
     clearTimeout(this.handshakeTimer);
-    this.info = { id, realm: realmName, authid: w.authid, authrole: w.authrole, authmethod: w.authmethod };
+    this.info = { id, realm: realmName, authid: w.authid, authrole: w.authrole, authmethod: w.authmethod, authextra: w.authextra ?? {} };
     this.log = this.ctx.log.child({ peer: this.transport.peer, listener: this.transport.listener, session: id, realm: realmName, authid: w.authid });
     this.realm = realm;
     this.state = 'joined';

@@ -3,7 +3,8 @@ import type { ContainerRecord } from '../engine/engine.js';
 
 /** The containers that exist now, as the embedded authenticator asks about them. */
 export interface ContainerDirectory {
-  getByName(name: string): ContainerRecord | undefined;
+  /** Every replica of the name ([] for none). */
+  getReplicas(name: string): ContainerRecord[];
   /** Resolves once the view is complete (the index has synced), or after a bounded wait; never rejects. */
   ready(): Promise<void>;
 }
@@ -14,7 +15,7 @@ export interface ContainerDirectory {
  */
 export function containerDirectory(index: ContainerIndex, waitMs: number): ContainerDirectory {
   return {
-    getByName: (name) => index.getByName(name),
+    getReplicas: (name) => index.getReplicas(name),
     ready: () =>
       index.isAvailable()
         ? Promise.resolve()

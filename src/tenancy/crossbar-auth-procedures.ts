@@ -10,7 +10,8 @@ import { mayReach } from './uri-reach.js';
 export interface CrossbarAuthOptions {
   readonly realm: string;
   readonly policy: FabricPolicy;
-  readonly lookup: (name: string) => ContainerRecord | undefined;
+  /** Every replica of a container name ([] for none). */
+  readonly lookup: (name: string) => readonly ContainerRecord[];
   readonly log: Logger;
 }
 
@@ -44,7 +45,8 @@ export function crossbarAuthProcedures(domain: string, options: CrossbarAuthOpti
         log.info({ authid, reason: check.message }, 'container authentication refused');
         throw new BerthError('authentication_failed', check.message);
       }
-      return { role: CONTAINER_ROLE, extra: { domain: `${domain}.${check.name}` } };
+      // Crossbar.io hands `extra` to the session as its authextra (WELCOME details, wamp.session.get).
+      return { role: CONTAINER_ROLE, extra: { domain: `${domain}.${check.name}`, replica: check.replica } };
     },
     [`${domain}._authorize`]: async ({ args }) => {
       const parsed = authorizeArgs.safeParse(args);

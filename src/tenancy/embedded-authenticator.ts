@@ -43,9 +43,11 @@ export function embeddedAuthenticator(options: EmbeddedAuthOptions): Authenticat
     extra: {},
     verify: async (ticket) => {
       await options.containers.ready();
-      const check = checkContainerTicket(domain, (name) => options.containers.getByName(name), hello.authid, ticket);
+      const check = checkContainerTicket(domain, (name) => options.containers.getReplicas(name), hello.authid, ticket);
       if (!check.ok) return deny(check.message, 'wamp.error.authentication_failed');
-      return { outcome: 'welcome', authid: hello.authid!, authrole: CONTAINER_ROLE, authmethod: 'ticket', authprovider: 'berth' };
+      // The replica number goes to the session's authextra, as Crossbar.io passes berth's dynamic authenticator's `extra`.
+      const authextra = { domain: hello.authid!, replica: check.replica };
+      return { outcome: 'welcome', authid: hello.authid!, authrole: CONTAINER_ROLE, authmethod: 'ticket', authprovider: 'berth', authextra };
     },
   });
   return (hello) => {

@@ -13,7 +13,7 @@ export class OwnerReservations {
    * Hold a place of `owner` for `name` if the owner's items (`owned`, by name) and its holds together stay under `limit`;
    * else quota_exceeded. Returns the release (idempotent); call it once the item exists (or failed).
    */
-  take(owner: string, name: string, owned: Iterable<string>, limit: number, what: 'containers' | 'builds'): () => void {
+  take(owner: string, name: string, owned: Iterable<string>, limit: number, what: 'containers' | 'builds' | 'replicas'): () => void {
     const held = this.held.get(owner) ?? new Set<string>();
     const used = new Set([...owned, ...held]);
     if (used.size >= limit) throw failures.quotaExceeded(what, owner, limit);

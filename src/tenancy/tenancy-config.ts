@@ -43,9 +43,16 @@ export const tenancySchema = {
   callers: z.enum(['owner', 'open']).default('owner'),
   /** Callers with one of these roles see and manage everything. */
   adminRoles: z.array(z.string().min(1)).default(['admin']),
-  /** Per owner: containers that exist, builds that run at once. Over it: berth.error.quota_exceeded. */
+  /**
+   * Per owner: containers that exist, builds that run at once, and replicas wanted beyond each container's first (a
+   * container of n replicas uses one of `containers` and n - 1 of `replicas`). Over it: berth.error.quota_exceeded.
+   */
   quotas: z
-    .strictObject({ containers: z.number().int().min(0).default(50), builds: z.number().int().min(0).default(2) })
+    .strictObject({
+      containers: z.number().int().min(0).default(50),
+      builds: z.number().int().min(0).default(2),
+      replicas: z.number().int().min(0).default(8),
+    })
     .prefault({}),
   containers: z.strictObject({ callAppliance: z.boolean().default(false) }).prefault({}),
 };

@@ -2,7 +2,7 @@
 export interface Tenancy {
   readonly callers: 'owner' | 'open';
   readonly adminRoles: readonly string[];
-  readonly quotas: { readonly containers: number; readonly builds: number };
+  readonly quotas: { readonly containers: number; readonly builds: number; readonly replicas: number };
   /** `containers.callAppliance`: containers may call `D/…` as their owner. */
   readonly callAppliance: boolean;
   /**

@@ -7,7 +7,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { WampClient } from '../helpers/wamp-client.js';
 
 const routerUrl = inject('routerUrl');
-const OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top'];
+const OPS = ['exec', 'image', 'inspect', 'logs', 'restart', 'scale', 'start', 'stop', 'top'];
 /**
  * create, list, images, remove, removeImage, build, cancelBuild, updateImage, volumes, removeVolume, releases, rollback
  * (releases); the prefix `D/` that serves every container's `D/<name>/op`; and on an external router D._authenticate

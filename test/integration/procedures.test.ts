@@ -11,7 +11,7 @@ let berth: BerthProcess;
 let client: WampClient;
 let imageId: string;
 
-const CONTAINER_KEYS = ['created', 'domain', 'exitCode', 'finishedAt', 'health', 'id', 'image', 'name', 'owner', 'startedAt', 'state', 'status'];
+const CONTAINER_KEYS = ['created', 'domain', 'exitCode', 'finishedAt', 'health', 'id', 'image', 'name', 'owner', 'replicas', 'startedAt', 'state', 'status'];
 
 describe('appliance procedures on Crossbar.io and the real engine', { timeout: 180_000 }, () => {
   beforeAll(async () => {
@@ -39,14 +39,15 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
   it('create() starts a labelled container with its domain and environment, and its procedures answer', async () => {
     const c = await client.call<Record<string, unknown>>(`${D}/create`, ['bb', 'web1', { GREETING: 'hi there' }]);
     expect(Object.keys(c).sort()).toEqual(CONTAINER_KEYS);
-    expect(c).toMatchObject({ name: 'web1', image: 'bb', domain: `${D}.web1`, state: 'running' });
+    expect(c).toMatchObject({ name: 'web1', image: 'bb', domain: `${D}.web1`, state: 'running', replicas: { wanted: 1, running: 1 } });
     expect(String(c.status)).toMatch(/^Up /);
     const [engine] = await containersOf(D);
     expect(engine).toMatchObject({ name: `${D}.web1`, state: 'running' });
     expect(engine!.labels).toMatchObject({ 'berth.domain': D, 'berth.name': 'web1', 'berth.image': 'bb' });
     const env = JSON.parse(await docker('inspect', '-f', '{{json .Config.Env}}', engine!.id)) as string[];
-    expect(env).toEqual(expect.arrayContaining(['GREETING=hi there', `DOMAIN=${D}.web1`, 'WAMP_REALM=realm1']));
-    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) expect(await client.serves(`${D}/web1/${op}`), op).toBe(true);
+    expect(env).toEqual(expect.arrayContaining(['GREETING=hi there', `DOMAIN=${D}.web1`, 'WAMP_REALM=realm1', 'REPLICA=1']));
+    expect(engine!.labels).toMatchObject({ 'berth.replica': '1' });
+    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'scale', 'start', 'stop', 'top']) expect(await client.serves(`${D}/web1/${op}`), op).toBe(true);
     // Served by berth's one prefix registration `D/`, not by a registration of their own.
     expect(await client.isRegistered(`${D}/web1/top`)).toBe(false);
     expect(await client.call<number | null>('wamp.registration.match', [`${D}/web1/top`])).toEqual(expect.any(Number));
@@ -149,7 +150,7 @@ describe('appliance procedures on Crossbar.io and the real engine', { timeout: 1
     expect(await client.call(`${D}/remove`, ['web1'])).toEqual({ name: 'web1', removed: true });
     expect(await client.call(`${D}/remove`, [], { name: 'kw1' })).toEqual({ name: 'kw1', removed: true });
     expect(await containersOf(D)).toEqual([]);
-    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'start', 'stop', 'top']) {
+    for (const op of ['exec', 'image', 'inspect', 'logs', 'restart', 'scale', 'start', 'stop', 'top']) {
       expect((await client.callError(`${D}/web1/${op}`)).error, op).toBe('wamp.error.no_such_procedure');
     }
     expect(await client.call(`${D}/list`)).toEqual([]);
@@ -182,7 +183,7 @@ describe('errors: every documented URI, with a message, and nothing changed', { 
   });
 
   const invalid: [string, string, unknown[], Record<string, unknown>, RegExp][] = [
-    ['too many arguments', 'create', ['bb', 'x', {}, {}, 'extra'], {}, /at most 4 arguments/],
+    ['too many arguments', 'create', ['bb', 'x', {}, {}, 1, 'extra'], {}, /at most 5 arguments/],
     ['missing argument', 'create', ['bb'], {}, /name/],
     ['wrong type', 'create', ['bb', 42], {}, /name must be a string/],
     ['bad name format', 'create', ['bb', 'has space'], {}, /name must match/],

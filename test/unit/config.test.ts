@@ -61,7 +61,7 @@ describe('resolveConfig', () => {
 
   it('tenancy: defaults, and users that would pass for a container or for every anonymous caller are refused', () => {
     const c = resolveConfig({ router: R }, {});
-    expect(c).toMatchObject({ callers: 'owner', adminRoles: ['admin'], quotas: { containers: 50, builds: 2 }, containers: { callAppliance: false } });
+    expect(c).toMatchObject({ callers: 'owner', adminRoles: ['admin'], quotas: { containers: 50, builds: 2, replicas: 8 }, maxReplicas: 8, containers: { callAppliance: false } });
     expect(c.embeddedRouter).toMatchObject({ anonymous: true, tickets: {}, wampcra: {} });
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));

@@ -37,6 +37,30 @@ const rec = (id: string, name: string, state = 'running', domain = 'd', labels: 
 const log = createLogger('silent');
 
 describe('ContainerIndex', () => {
+  it('groups the replicas of a name: getByName is replica 1, getAll one per name, getReplicas all of them in order', async () => {
+    const engine = new FakeEngine();
+    engine.containers.set('3', rec('3', 'web', 'running', 'd', { 'berth.replica': '3' }, 'd.web._3'));
+    engine.containers.set('1', rec('1', 'web'));
+    engine.containers.set('2', rec('2', 'web', 'exited', 'd', { 'berth.replica': '2' }, 'd.web._2'));
+    engine.containers.set('o', rec('o', 'other'));
+    const index = new ContainerIndex(engine as unknown as Engine, 'd', log);
+    await index.start();
+    expect(index.getByName('web')?.id).toBe('1');
+    expect(index.getReplicas('web').map((c) => c.id)).toEqual(['1', '2', '3']);
+    expect(index.getAll().map((c) => c.id).sort()).toEqual(['1', 'o']);
+    expect(index.getAllReplicas()).toHaveLength(4);
+    engine.containers.delete('3');
+    index.forget('3');
+    expect(index.getReplicas('web').map((c) => c.id)).toEqual(['1', '2']);
+    index.forget('1');
+    // Replica 1 gone out-of-band: the name is still there, its lowest replica stands for it.
+    expect(index.getByName('web')?.id).toBe('2');
+    index.forget('2');
+    expect(index.getByName('web')).toBeUndefined();
+    expect(index.getReplicas('web')).toEqual([]);
+    index.stop();
+  });
+
   it('syncs, follows events, and reports added/removed', async () => {
     const engine = new FakeEngine();
     engine.containers.set('1', rec('1', 'a'));

@@ -20,7 +20,7 @@ const policy: FabricPolicy = {
   buildOwner: async (name) => (name === 'app' ? 'alice' : undefined),
   containerOwner: (name) => (name === 'web1' ? 'alice' : undefined),
 };
-const procs = crossbarAuthProcedures(D, { realm: 'realm1', policy, lookup: (n) => containers[n] as ContainerRecord | undefined, log: createLogger('silent') });
+const procs = crossbarAuthProcedures(D, { realm: 'realm1', policy, lookup: (n) => [containers[n] as ContainerRecord | undefined].filter((r) => r !== undefined), log: createLogger('silent') });
 const authenticate = (...args: unknown[]) => procs[`${D}._authenticate`]!({ procedure: `${D}._authenticate`, args, kwargs: {} });
 const authorize = (...args: unknown[]) => procs[`${D}._authorize`]!({ procedure: `${D}._authorize`, args, kwargs: {} });
 
@@ -35,7 +35,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 
 describe('D._authenticate (Crossbar.io dynamic ticket authenticator)', () => {
   it('accepts a container\'s current ticket as role container', async () => {
-    expect(await authenticate('realm1', `${D}.web1`, { ticket: 't-web1', authmethod: 'ticket' })).toEqual({ role: 'container', extra: { domain: `${D}.web1` } });
+    expect(await authenticate('realm1', `${D}.web1`, { ticket: 't-web1', authmethod: 'ticket' })).toEqual({ role: 'container', extra: { domain: `${D}.web1`, replica: 1 } });
   });
 
   it('refuses forged tickets, another container\'s ticket, unknown containers, other domains, other realms and junk', async () => {

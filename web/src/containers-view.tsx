@@ -25,7 +25,7 @@ export function ContainersView() {
       if (!e || typeof e.name !== 'string' || e.event.startsWith('image-')) return;
       setContainers((now) => {
         const next = new Map(now);
-        if (e.event === 'removed') next.delete(e.name);
+        if (e.event === 'removed' && e.replica === undefined) next.delete(e.name);
         else if (e.container) next.set(e.name, e.container);
         return next;
       });

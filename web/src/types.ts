@@ -20,6 +20,8 @@ export interface BerthEvent {
   name: string;
   time: string;
   container?: ContainerDict;
+  /** Set on an event of a replica beyond the first: the container itself stays (its `removed` is a scale down). */
+  replica?: number;
 }
 
 export interface ImageDict {

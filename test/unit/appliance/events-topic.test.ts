@@ -50,3 +50,16 @@ describe('containerEvent: engine actions as D/events names them', () => {
     expect(containerEvent({ event: { id: 'abc', action: 'rename' }, before: undefined, after: record() })).toMatchObject({ event: 'created', container: { state: 'running' } });
   });
 });
+
+describe('containerEvent of a replica beyond the first', () => {
+  it('says which replica, and describes the container as D/list does (also for removed: a scale down)', () => {
+    const first = record();
+    const third = record({ id: 'r3', engineName: 'd.web._3', labels: { 'berth.owner': 'alice', 'berth.replica': '3' } });
+    const removed = containerEvent({ event: { id: 'r3', action: 'destroy' }, before: third, after: undefined }, now, [first]);
+    expect(removed).toMatchObject({ event: 'removed', name: 'web', replica: 3, container: { id: 'abc', replicas: { wanted: 1, running: 1 } } });
+    const started = containerEvent({ event: { id: 'r3', action: 'start' }, before: third, after: third }, now, [first, third]);
+    expect(started).toMatchObject({ event: 'started', replica: 3, container: { id: 'abc', replicas: { wanted: 2, running: 2 } } });
+    // Replica 1 (or a container made before replicas) is told as before, without `replica`.
+    expect(containerEvent({ event: { id: 'abc', action: 'start' }, before: first, after: first }, now, [first, third])).not.toHaveProperty('replica');
+  });
+});

@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/log.js';
 import type { Call } from '../../../src/wamp/call.js';
 
 const call = (args: unknown[], kwargs: Record<string, unknown> = {}, extra: Partial<Call> = {}): Call => ({ procedure: 'berth/w/exec', args, kwargs, ...extra });
-const parse = (args: unknown[], kwargs: Record<string, unknown> = {}) => parseArgs(call(args, kwargs), ['command', 'timeout'], execSchema(60));
+const parse = (args: unknown[], kwargs: Record<string, unknown> = {}) => parseArgs(call(args, kwargs), ['command', 'timeout', 'replica'], execSchema(60));
 const refusal = (fn: () => unknown) => {
   try {
     fn();
@@ -22,8 +22,9 @@ const refusal = (fn: () => unknown) => {
 
 describe('exec arguments', () => {
   it('a list of strings, positional or keyword; timeout defaults to 30', () => {
-    expect(parse([['ls', '-l']])).toEqual({ command: ['ls', '-l'], timeout: 30 });
-    expect(parse([], { command: ['true'], timeout: 5 })).toEqual({ command: ['true'], timeout: 5 });
+    expect(parse([['ls', '-l']])).toEqual({ command: ['ls', '-l'], timeout: 30, replica: 1 });
+    expect(parse([], { command: ['true'], timeout: 5 })).toEqual({ command: ['true'], timeout: 5, replica: 1 });
+    expect(parse([['true'], 5, 2])).toEqual({ command: ['true'], timeout: 5, replica: 2 });
     expect(parseArgs(call([['true']]), ['command', 'timeout'], execSchema(10)).timeout).toBe(10); // lowered to maxTimeout
   });
 
@@ -73,7 +74,7 @@ function runner(options: { maxOutputBytes?: number; maxResultBytes?: number; per
   const leaves: ((args: unknown[]) => void)[] = [];
   /** Sessions the router has (wamp.session.get answers for them): 77 until it leaves. */
   const alive = new Set([77]);
-  const record = { id: 'c1', name: 'w', state: 'running', user: '65534' } as ContainerRecord;
+  const record = { id: 'c1', name: 'w', state: 'running', user: '65534', labels: {} } as ContainerRecord;
   const ctx = {
     exec: { maxOutputBytes: options.maxOutputBytes ?? 1024, maxTimeout: 60, perContainer: options.perContainer ?? 4, maxResultBytes: options.maxResultBytes },
     log: createLogger('silent'),
@@ -84,7 +85,7 @@ function runner(options: { maxOutputBytes?: number; maxResultBytes?: number; per
         return { session: id, authid: 'alice' };
       },
     },
-    index: { refresh: async () => undefined, getByName: () => ({ ...record, state: 'exited' }) },
+    index: { refresh: async () => undefined, getReplicas: () => [{ ...record, state: 'exited' }] },
     engine: {
       startExec: async (_id: string, spec: ExecSpec) => {
         if (options.startError) throw options.startError;

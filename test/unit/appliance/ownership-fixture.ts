@@ -31,8 +31,8 @@ export class FakeEngine {
   async fetchContainerIds(domain: string) {
     return [...this.containers.values()].filter((c) => c.domain === domain).map((c) => c.id);
   }
-  async fetchContainerSummaries() {
-    return [];
+  async fetchContainerSummaries(domain: string) {
+    return [...this.containers.values()].filter((c) => c.domain === domain).map((c) => ({ id: c.id, engineName: c.engineName, state: c.state, labels: c.labels }));
   }
   async fetchContainer(idOrName: string) {
     return this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.engineName === idOrName);
@@ -200,8 +200,9 @@ export interface World {
   stop: () => void;
 }
 
-export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
+export async function world(tenancy: Partial<Tenancy> = {}, replicas: { max?: number; swarm?: boolean } = {}, seed?: (engine: FakeEngine) => void): Promise<World> {
   const engine = new FakeEngine();
+  seed?.(engine);
   const builder = new FakeBuilder(engine);
   const session = new FakeSession();
   const sink = logSink();
@@ -220,10 +221,11 @@ export async function world(tenancy: Partial<Tenancy> = {}): Promise<World> {
     builder: builder as unknown as Builder,
     exec: { maxOutputBytes: 1024 ** 2, maxTimeout: 3600, perContainer: 4 },
     update: { settleSeconds: 0 },
+    replicas: { max: 8, swarm: false, ...replicas },
     tenancy: {
       callers: 'owner',
       adminRoles: ['admin'],
-      quotas: { containers: 50, builds: 2 },
+      quotas: { containers: 50, builds: 2, replicas: 8 },
       callAppliance: false,
       revokeSessions: async (authid) => void revoked.push(authid),
       ...tenancy,

@@ -123,7 +123,7 @@ describe('callers own what they create', () => {
   });
 
   it('the builds quota holds per owner, also for builds started at the same moment', async () => {
-    w = await world({ quotas: { containers: 50, builds: 1 } });
+    w = await world({ quotas: { containers: 50, builds: 1, replicas: 8 } });
     const a1 = w.call(ALICE, 'build', ['a1', 'http://127.0.0.1/a1.git']);
     const a2 = w.outcome(ALICE, 'build', ['a2', 'http://127.0.0.1/a2.git']);
     const b1 = w.call(BOB, 'build', ['b1', 'http://127.0.0.1/b1.git']);
@@ -137,7 +137,7 @@ describe('callers own what they create', () => {
   });
 
   it('the containers quota holds per owner, also for concurrent creates, and nothing is created over it', async () => {
-    w = await world({ quotas: { containers: 2, builds: 2 } });
+    w = await world({ quotas: { containers: 2, builds: 2, replicas: 8 } });
     w.engine.addImage('img', { [LABELS.owner]: 'alice' });
     w.engine.addImage('bimg', { [LABELS.owner]: 'bob' });
     w.engine.createDelayMs = 20;

@@ -22,7 +22,7 @@ function authenticator(over: Partial<EmbeddedAuthOptions> = {}) {
     wampcra: { bob: { secret: 'bob-secret', role: 'user' } },
     anonymous: true,
     containerSide: (h) => h.listener === 'containers',
-    containers: { getByName: (n) => records.get(n), ready: async () => undefined },
+    containers: { getReplicas: (n) => [records.get(n)].filter((r) => r !== undefined), ready: async () => undefined },
     realms: { hasRealm: (r) => r === 'realm1', hasRole: (_r, role) => ['berth', 'container', 'anonymous', 'user'].includes(role) },
     ...over,
   });
@@ -51,6 +51,17 @@ describe('the container listener: only container tickets', () => {
   it("a container's own ticket joins as role container with authid D.N", async () => {
     const w = (await outcome(authenticator()(hello('containers', ['ticket'], 'berth.web')), web.ticket)) as Welcome;
     expect(w).toMatchObject({ outcome: 'welcome', authid: 'berth.web', authrole: 'container', authmethod: 'ticket' });
+  });
+  it('every replica joins as D.N with its own ticket; its authextra says which replica it is', async () => {
+    const second = mintTicket();
+    const replicas = [
+      { name: 'web', labels: { [LABELS.ticket]: web.hash } },
+      { name: 'web', labels: { [LABELS.ticket]: second.hash, [LABELS.replica]: '2' } },
+    ] as unknown as ContainerRecord[];
+    const auth = authenticator({ containers: { getReplicas: (n) => (n === 'web' ? replicas : []), ready: async () => undefined } });
+    expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome', authid: 'berth.web', authextra: { domain: 'berth.web', replica: 1 } });
+    expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), second.ticket)).toMatchObject({ outcome: 'welcome', authid: 'berth.web', authextra: { domain: 'berth.web', replica: 2 } });
+    expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), other.ticket)).toMatchObject({ outcome: 'deny', reason: 'wamp.error.authentication_failed' });
   });
   it('ticket first when a client offers ticket and anonymous (what the container examples send)', async () => {
     expect(await outcome(authenticator()(hello('containers', ['ticket', 'anonymous'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome', authrole: 'container' });
@@ -85,7 +96,7 @@ describe('the container listener: only container tickets', () => {
   it('the ticket check waits for the index to be ready (berth restarted: containers reconnect before the first sync)', async () => {
     let synced = false;
     const auth = authenticator({
-      containers: { getByName: (n) => (synced ? records.get(n) : undefined), ready: () => new Promise((r) => setTimeout(() => ((synced = true), r()), 50)) },
+      containers: { getReplicas: (n) => (synced ? [records.get(n)].filter((r) => r !== undefined) : []), ready: () => new Promise((r) => setTimeout(() => ((synced = true), r()), 50)) },
     });
     expect(await outcome(auth(hello('containers', ['ticket'], 'berth.web')), web.ticket)).toMatchObject({ outcome: 'welcome' });
   });

@@ -29,7 +29,7 @@ afterEach(async () => {
 
 async function start(file: Record<string, unknown> = {}): Promise<{ listen: string; containers: string }> {
   const config = configSchema.parse({ listen: '127.0.0.1:0', domain: 'berth', ...file });
-  router = await startStandaloneRouter(config, engine, createLogger('silent'), { containers: { getByName: (n) => records.get(n), ready: async () => undefined } });
+  router = await startStandaloneRouter(config, engine, createLogger('silent'), { containers: { getReplicas: (n) => [records.get(n)].filter((r) => r !== undefined), ready: async () => undefined } });
   const port = new URL(router.containerUrl).port;
   return { listen: router.url, containers: `ws://[::1]:${port}/ws` };
 }

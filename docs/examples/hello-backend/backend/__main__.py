@@ -27,21 +27,27 @@ REGISTER_TRIES = 240
 REGISTER_PAUSE = 0.25
 # Written once the procedures are registered: a Run.yaml Healthcheck can test for it ([test, -e, /tmp/registered]).
 READY_FILE = "/tmp/registered"
-# The invocation policy (docs/apps.md, "Health"): "last" unless the environment says otherwise (the benchmark compares "single").
-INVOKE = os.environ.get("REGISTER_INVOKE", "last")
+# The invocation policy (docs/apps.md, "Health"; docs/api.md, "Replicas"): "roundrobin" unless the environment says
+# otherwise (the update benchmark compares "last" and "single").
+INVOKE = os.environ.get("REGISTER_INVOKE", "roundrobin")
+
+# What a router answers while another container holds the procedure: with "single", or (both Crossbar.io and berth's
+# embedded router) with another shared policy than the one asked for.
+HELD = ("wamp.error.procedure_already_exists", "wamp.error.procedure_exists_with_different_invocation_policy")
 
 
 async def register_shared(session, fn, uri):
-    """Register `uri` so that a replacement can take it over without a gap (berth's updateImage and rollback start the
-    new container while the old one still runs, and both join as the same container). With invoke="last" the router
-    keeps both registrations and sends each call to the newest, so calls go to the replacement as soon as it registers
-    and the old one leaves without a gap. A router refuses a second registration with another policy (an old container
-    built before this code, registered with the default "single"): then retry until the old one is gone."""
+    """Register `uri` as a shared registration, so that every container joined as this one can hold it: the replicas of
+    a scaled container (D/<name>/scale), and a replacement beside the container it replaces (berth's updateImage and
+    rollback start the new container while the old one still runs). With invoke="roundrobin" the router keeps every
+    registration and spreads the calls over them, so a replica (or a replacement) takes calls as soon as it registers
+    and one that leaves does so without a gap. A router refuses a registration with another policy than the one held
+    (an old container built before this code, registered with "single" or "last"): then retry until the old one is gone."""
     for attempt in range(REGISTER_TRIES):
         try:
             return await session.register(fn, uri, options=RegisterOptions(invoke=INVOKE))
         except ApplicationError as e:
-            if e.error != "wamp.error.procedure_already_exists" or attempt == REGISTER_TRIES - 1:
+            if e.error not in HELD or attempt == REGISTER_TRIES - 1:
                 raise
             # Ready to take over: the old container goes once this one is healthy, and the next try then succeeds
             # (a health check on the marker would otherwise wait for a registration that waits for it).
