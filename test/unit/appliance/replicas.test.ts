@@ -73,7 +73,7 @@ describe('replicas behind one domain', () => {
     expect(down).toMatchObject({ id: first.id, replicas: { wanted: 1, running: 1 } });
     expect(stopped).toEqual([all[2]!.id, all[1]!.id]);
     expect(engineContainers().map((c) => c.engineName)).toEqual([`${D}.web`]);
-    expect(w.session.handlers.has(`${D}/web/start`)).toBe(true);
+    expect(((await w.call(ALICE, 'web/inspect')) as Dict).name).toBe('web');
     expect(w.revoked).toEqual([]);
     // Scale to the count it has: nothing changes.
     expect(((await w.call(ALICE, 'web/scale', [1])) as Dict).id).toBe(first.id);
@@ -93,7 +93,7 @@ describe('replicas behind one domain', () => {
     expect(top.replicas.map((r) => r.replica)).toEqual([1, 2, 3]);
     expect(await w.call(ALICE, 'remove', ['web'])).toEqual({ name: 'web', removed: true });
     expect(engineContainers()).toEqual([]);
-    expect(w.session.handlers.has(`${D}/web/start`)).toBe(false);
+    await expect(w.call(ALICE, 'web/start')).rejects.toMatchObject({ uri: 'wamp.error.no_such_procedure' });
     expect(w.revoked).toEqual([`${D}.web`]);
   });
 
