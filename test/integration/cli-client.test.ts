@@ -30,7 +30,16 @@ const berthCli = (args: string[], env: Record<string, string | undefined> = {}, 
   BerthCli.run(args, { BERTH_ROUTER: url, BERTH_DOMAIN: D, NO_COLOR: undefined, ...env }, timeoutMs);
 const spawnCli = (args: string[]) => BerthCli.spawn(args, { BERTH_ROUTER: url, BERTH_DOMAIN: D });
 /** A container dict without `status`, the engine's text ("Up 3 seconds") that moves on between two calls. */
-const settled = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'status'));
+/** A dict without what changes by the second: `status` ("Up 3 seconds"), also each replica's in inspect's list. */
+const settled = (c: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(c)
+      .filter(([k]) => k !== 'status')
+      .map(([k, v]) => {
+        const replicas = v as { list?: Record<string, unknown>[] } | null;
+        return k === 'replicas' && Array.isArray(replicas?.list) ? [k, { ...replicas, list: replicas.list.map(settled) }] : [k, v];
+      }),
+  );
 const ok = (r: CliResult) => {
   expect(r.stderr, r.stdout).toBe('');
   expect(r.code).toBe(0);
@@ -207,7 +216,9 @@ describe('berth client commands against a real berth', { timeout: 240_000 }, () 
       });
       const made = JSON.parse(ok(r)) as Record<string, unknown>;
       const inspect = await client.call<Record<string, unknown> & { config: { environment: Record<string, string>; resources: Record<string, number> } }>(`${D}/web1/inspect`);
-      expect(settled(made)).toEqual(settled(Object.fromEntries(Object.keys(made).map((k) => [k, inspect[k]]))));
+      // inspect's `replicas` also lists each replica; the dict's says how many are wanted and run.
+      const { list: _each, ...counts } = inspect.replicas as Record<string, unknown>;
+      expect(settled(made)).toEqual(settled({ ...Object.fromEntries(Object.keys(made).map((k) => [k, inspect[k]])), replicas: counts }));
       expect(inspect.config.environment).toMatchObject({ FROM_FILE: 'file value with spaces', OVERRIDDEN: 'flag', QUOTED: '"kept as typed"', EMPTY: '', HOME_FROM_SHELL: 'from the shell' });
       expect(inspect.config.resources).toMatchObject({ memory: 64 * 1024 * 1024, cpus: 0.5, pids: 64 });
       expect(ok(await berthCli(['create', 'bb', 'web2']))).toBe(`created web2 (running, on the fabric as ${D}.web2)\n`);
