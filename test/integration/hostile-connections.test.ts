@@ -89,7 +89,9 @@ describe('hostile connections to the embedded router', { timeout: 180_000 }, () 
       answers.set(status, (answers.get(status) ?? 0) + 1);
     });
     expect(berth.stderr).not.toMatch(/Unhandled|ECONNRESET/);
-    expect(answers.get('503') ?? 0).toBeGreaterThan(ROUNDS / 8);
+    // Enough refusals that the 503 path (where the crash was) ran many times. How many overlap the cap depends on the
+    // machine's load: 65 of 600 under a full suite, more on a quiet machine.
+    expect(answers.get('503') ?? 0).toBeGreaterThan(ROUNDS / 20);
     // Half-finished handshakes: headers cut off, then a reset.
     await inBatches(ROUNDS, (i) => sendAndReset(port, upgradeRequest(port).slice(0, 40 + (i % 150)), 20));
     // Joined sessions (HELLO → WELCOME), then a reset instead of GOODBYE.
