@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { BerthProcess } from '../helpers/berth-process.js';
 import { removeTags, writeConfig } from '../helpers/build-helpers.js';
 import { GitServer } from '../helpers/git-server.js';
@@ -134,8 +134,13 @@ describe('the dashboard on the embedded router', { timeout: 120_000 }, () => {
   });
 
   it('builds from the page with the log streaming in, cancels a build, and shows the image in the images view', async () => {
+    // Once (of many full runs) under load the first build line did not show within 60 s: say what berth did meanwhile.
     const { page, foreign, errors } = await openPage(browser, `${http}/#/images`);
     const form = page.getByRole('form', { name: 'Build an image' });
+    onTestFailed(async () => {
+      const shown = await form.innerText({ timeout: 2_000 }).catch((err: unknown) => String(err));
+      console.error(`the build form showed:\n${shown}\nberth's log, last 40 lines:\n${berth.lines.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
+    });
     const log = form.getByLabel('build log');
     // A build that runs long: its first line is on the page while it still runs; Cancel ends it.
     await form.getByLabel('Name', { exact: true }).fill('slow');
