@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autobahn from 'autobahn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { removeTags, rssOf, watchRss } from '../helpers/build-helpers.js';
 import { RawClient } from '../conformance/helpers/raw-client.js';
 import { DOCS_USERS } from '../helpers/crossbar-docs.js';
@@ -55,6 +55,14 @@ async function processes(name: string): Promise<string[]> {
 }
 
 describe(`D/<name>/exec (${ROUTER_KIND})`, { timeout: 300_000 }, () => {
+  // Once (of five full runs on Crossbar.io) every call to D/w1/… after the flood answered no_such_procedure: a failure
+  // prints berth's warnings and its router lines, to tell whether berth left the router and what it registered again.
+  beforeEach((ctx) => {
+    ctx.onTestFailed(() => {
+      const lines = tenant?.berth.lines.filter((l) => (l.level as number) >= 40 || /router|join|left|regist/.test(String(l.msg))) ?? [];
+      console.error(`berth's warnings and router lines, last 30:\n${lines.slice(-30).map((l) => JSON.stringify(l)).join('\n')}`);
+    });
+  });
   beforeAll(async () => {
     git = await GitServer.start();
     git.addRepo('app', { 'Run.yaml': RUNS });
